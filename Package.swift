@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// An in-memory, etcd-compatible key-value server and embeddable Swift library.
+///
+/// No third-party packages: the standard library, Synchronization, Glibc and (in the server only)
+/// Dispatch. KVStore, KVProtocol and KVClient stay off Foundation so that `kvctl` starts fast.
+let package = Package(
+    name: "KVStore",
+    products: [
+        .library(name: "KVStore", targets: ["KVStore"]),
+        .library(name: "KVClient", targets: ["KVClient"]),
+        .executable(name: "kvserver", targets: ["KVServer"]),
+        .executable(name: "kvctl", targets: ["kvctl"]),
+        .executable(name: "kvbench", targets: ["kvbench"]),
+    ],
+    targets: [
+        .target(name: "KVStore"),
+        .target(name: "CEpoll"),
+        .target(name: "KVPosix", dependencies: ["CEpoll"]),
+        .target(name: "KVProtocol", dependencies: ["KVStore"]),
+        .target(name: "KVClient", dependencies: ["KVProtocol", "KVPosix"]),
+        .executableTarget(name: "KVServer", dependencies: ["KVStore", "KVProtocol", "KVPosix"]),
+        .executableTarget(name: "kvctl", dependencies: ["KVClient"]),
+        .executableTarget(name: "kvbench", dependencies: ["KVStore", "KVClient"]),
+        .testTarget(name: "KVStoreTests", dependencies: ["KVStore"]),
+        .testTarget(name: "KVPosixTests", dependencies: ["KVPosix"]),
+        .testTarget(name: "KVProtocolTests", dependencies: ["KVProtocol"]),
+    ]
+)

@@ -1,0 +1,1 @@
+print("kvserver: not yet implemented")

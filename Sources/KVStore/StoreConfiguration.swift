@@ -1,0 +1,25 @@
+/// How a `Store` is set up. Every field has a sensible default; an embedding app usually needs none.
+public struct StoreConfiguration: Sendable {
+    /// Reported in every response header.
+    public var clusterID: UInt64
+    /// Reported in every response header.
+    public var memberID: UInt64
+    /// Reported in every response header (a single member stays in one term).
+    public var raftTerm: UInt64
+    /// The most compares, or operations per branch, one transaction may carry (etcd's `--max-txn-ops`).
+    public var maxTxnOps: Int
+    /// The time source for lease expiry.
+    public var clock: any StoreClock
+    /// Elements per B-tree node; tiny values (≥ 4) make tests split and merge nodes.
+    public var treeNodeCapacity: Int
+
+    public init(clusterID: UInt64 = 0, memberID: UInt64 = 0, raftTerm: UInt64 = 2, maxTxnOps: Int = 128,
+                clock: any StoreClock = SystemClock(), treeNodeCapacity: Int = 64) {
+        self.clusterID = clusterID
+        self.memberID = memberID
+        self.raftTerm = raftTerm
+        self.maxTxnOps = maxTxnOps
+        self.clock = clock
+        self.treeNodeCapacity = max(4, treeNodeCapacity)
+    }
+}

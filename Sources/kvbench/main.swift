@@ -1,0 +1,1 @@
+print("kvbench: not yet implemented")
