@@ -2,18 +2,211 @@ import Synchronization
 
 /// A revisioned, in-memory key-value store with etcd v3 semantics.
 ///
-/// Thread-safe: every method may be called from any thread. Writes are serialized; a read sees exactly
-/// the state at one revision.
+/// Every method may be called from any thread. Writes are serialized under one lock and each applies
+/// atomically at one revision; a read sees exactly the state at one revision. Reads of more than one
+/// key copy an O(1) copy-on-write view under the lock and do their work outside it, so a long scan
+/// never holds writers off.
+///
+///     let store = Store()
+///     try store.put("greeting", "hello")            // revision 2
+///     let kv = try store.get("greeting")             // value "hello", version 1
+///     try store.delete("greeting")                   // revision 3
+///     let old = try store.range(RangeRequest(key: Array("greeting".utf8), revision: 2))
 public final class Store: Sendable {
     public let configuration: StoreConfiguration
+    let state: Mutex<StoreState>
+    /// Serializes compactions, which run in slices between writes.
+    private let compactionLock = Mutex(())
+
+    /// Index entries compacted per lock hold.
+    static let compactionSlice = 10_000
 
     public init(configuration: StoreConfiguration = StoreConfiguration()) {
         self.configuration = configuration
+        state = Mutex(StoreState(nodeCapacity: configuration.treeNodeCapacity))
     }
 
-    public func range(_ request: RangeRequest) throws(StoreError) -> RangeResponse { fatalError("todo") }
-    public func put(_ request: PutRequest) throws(StoreError) -> PutResponse { fatalError("todo") }
-    public func deleteRange(_ request: DeleteRangeRequest) throws(StoreError) -> DeleteRangeResponse { fatalError("todo") }
-    public func txn(_ request: TxnRequest) throws(StoreError) -> TxnResponse { fatalError("todo") }
-    public func compact(_ request: CompactionRequest) throws(StoreError) -> CompactionResponse { fatalError("todo") }
+    // MARK: Introspection
+
+    /// The current store revision (1 for a fresh store).
+    public var revision: Int64 { state.withLock { $0.currentRevision } }
+
+    /// The revision of the last compaction (0 when never compacted).
+    public var compactedRevision: Int64 { state.withLock { $0.compactedRevision } }
+
+    /// How many keys exist at the current revision.
+    public var keyCount: Int {
+        let view = state.withLock { UnsafeView($0.view) }.view
+        var count = 0
+        view.forEachVisible(in: .fromKey([0]), at: view.currentRevision) { _ in count += 1; return true }
+        return count
+    }
+
+    /// Approximate bytes held by every retained version (header, key and value of each).
+    public var sizeInBytes: Int { state.withLock { $0.footprint } }
+
+    func header(_ revision: Int64) -> ResponseHeader {
+        ResponseHeader(clusterID: configuration.clusterID, memberID: configuration.memberID,
+                       revision: revision, raftTerm: configuration.raftTerm)
+    }
+
+    // MARK: Reads
+
+    /// Reads one key or a range of keys, at the current revision or an older one.
+    /// - Throws: `.emptyKey`; `.futureRevision` / `.compacted` for a revision outside the retained history.
+    /// - Complexity: O(log n + m) for m keys in the range (all of them are counted, even with a limit).
+    public func range(_ request: RangeRequest) throws(StoreError) -> RangeResponse {
+        let view: ReadView
+        if request.rangeEnd.isEmpty {
+            // A single key: read under the lock, cheaper than taking a view.
+            let result: Result<RangeResponse, StoreError> = state.withLock { state in
+                Result { () throws(StoreError) in try self.rangeResponse(request, in: state.view) }
+            }
+            return try result.get()
+        }
+        view = state.withLock { UnsafeView($0.view) }.view
+        return try rangeResponse(request, in: view)
+    }
+
+    private func rangeResponse(_ request: RangeRequest, in view: ReadView) throws(StoreError) -> RangeResponse {
+        let (records, more, count) = try view.range(request)
+        return RangeResponse(header: header(view.currentRevision),
+                             kvs: records.map { $0.keyValue(keysOnly: request.keysOnly) },
+                             more: more, count: count)
+    }
+
+    // MARK: Writes
+
+    /// Writes one key, advancing the revision by one.
+    /// - Throws: `.emptyKey`, `.valueProvided`, `.leaseProvided`, `.leaseNotFound`, `.keyNotFound`
+    ///   (with `ignoreValue`/`ignoreLease` on a missing key).
+    public func put(_ request: PutRequest) throws(StoreError) -> PutResponse {
+        try TxnChecks.checkPut(request)
+        let result: Result<PutResponse, StoreError> = state.withLock { state in
+            Result { () throws(StoreError) in
+                try state.checkApplicable(request)
+                var batch = WriteBatch(main: state.currentRevision + 1)
+                let previous = state.applyPut(request, in: &batch)
+                state.currentRevision = batch.main
+                return PutResponse(header: self.header(batch.main),
+                                   prevKV: request.prevKV ? previous?.keyValue() : nil)
+            }
+        }
+        return try result.get()
+    }
+
+    /// Deletes one key or a range of keys. The revision advances only when something was deleted.
+    /// - Throws: `.emptyKey`.
+    public func deleteRange(_ request: DeleteRangeRequest) throws(StoreError) -> DeleteRangeResponse {
+        if request.key.isEmpty { throw .emptyKey }
+        let range = KeyRange(key: request.key, rangeEnd: request.rangeEnd)
+        return state.withLock { state in
+            var batch = WriteBatch(main: state.currentRevision + 1)
+            let deleted = state.applyDelete(range, in: &batch)
+            if batch.hasChanges { state.currentRevision = batch.main }
+            return DeleteRangeResponse(header: self.header(state.currentRevision), deleted: Int64(deleted.count),
+                                       prevKVs: request.prevKV ? deleted.map { $0.keyValue() } : [])
+        }
+    }
+
+    /// Runs a transaction atomically: compares (and those of nested transactions on the taken path)
+    /// are evaluated against the state before it, then the chosen branch runs at one new revision
+    /// (none when it writes nothing). Either every operation applies or none does.
+    /// - Throws: `.tooManyOperations`, `.emptyKey`, `.duplicateKey`, and the errors of its operations.
+    public func txn(_ request: TxnRequest) throws(StoreError) -> TxnResponse {
+        try TxnChecks.check(request, maxOps: configuration.maxTxnOps)
+        let result: Result<TxnResponse, StoreError> = state.withLock { state in
+            Result { () throws(StoreError) in
+                let view = state.view
+                let path = TxnPath(request, view: view)
+                try path.checkApplicable(request, state: state)
+                var batch = WriteBatch(main: state.currentRevision + 1)
+                let response = self.apply(request, path: path, to: &state, batch: &batch)
+                if batch.hasChanges { state.currentRevision = batch.main }
+                return response
+            }
+        }
+        return try result.get()
+    }
+
+    private func apply(_ txn: TxnRequest, path: TxnPath, to state: inout StoreState, batch: inout WriteBatch) -> TxnResponse {
+        let ops = path.succeeded ? txn.success : txn.failure
+        var responses: [ResponseOp] = []
+        responses.reserveCapacity(ops.count)
+        var nested = path.nested.makeIterator()
+        for op in ops {
+            switch op {
+            case .range(let r):
+                let view = state.view
+                var request = r
+                if request.revision <= 0 { request.revision = state.readRevision(during: batch) }
+                let visible = ReadView(index: view.index, currentRevision: state.readRevision(during: batch),
+                                       compactedRevision: view.compactedRevision)
+                // Checked before anything was applied; a read cannot fail here.
+                let (records, more, count) = (try? visible.range(request)) ?? ([], false, 0)
+                responses.append(.range(RangeResponse(header: ResponseHeader(revision: visible.currentRevision),
+                                                      kvs: records.map { $0.keyValue(keysOnly: r.keysOnly) },
+                                                      more: more, count: count)))
+            case .put(let p):
+                let previous = state.applyPut(p, in: &batch)
+                responses.append(.put(PutResponse(header: ResponseHeader(revision: batch.main),
+                                                  prevKV: p.prevKV ? previous?.keyValue() : nil)))
+            case .deleteRange(let d):
+                let deleted = state.applyDelete(KeyRange(key: d.key, rangeEnd: d.rangeEnd), in: &batch)
+                responses.append(.deleteRange(DeleteRangeResponse(
+                    header: ResponseHeader(revision: state.readRevision(during: batch)),
+                    deleted: Int64(deleted.count), prevKVs: d.prevKV ? deleted.map { $0.keyValue() } : [])))
+            case .txn(let t):
+                var inner = apply(t, path: nested.next()!, to: &state, batch: &batch)
+                inner.header = ResponseHeader(revision: state.readRevision(during: batch))
+                responses.append(.txn(inner))
+            }
+        }
+        return TxnResponse(header: header(state.readRevision(during: batch)), succeeded: path.succeeded,
+                           responses: responses)
+    }
+
+    // MARK: Compaction
+
+    /// Discards the history superseded before `revision`, freeing its memory. Reads below it fail with
+    /// `.compacted` from the moment this is called; the memory is released in slices of
+    /// `compactionSlice` keys, so writers wait at most one slice.
+    /// - Throws: `.futureRevision` above the current revision, `.compacted` at or below the last compaction.
+    public func compact(_ request: CompactionRequest) throws(StoreError) -> CompactionResponse {
+        let result: Result<CompactionResponse, StoreError> = compactionLock.withLock { _ in
+            let started: Result<Int64, StoreError> = state.withLock { state in
+                if request.revision > state.currentRevision {
+                    return .failure(.futureRevision(requested: request.revision, currentRevision: state.currentRevision))
+                }
+                if request.revision <= state.compactedRevision {
+                    return .failure(.compacted(requested: request.revision, compactedRevision: state.compactedRevision))
+                }
+                state.compactedRevision = request.revision
+                return .success(state.currentRevision)
+            }
+            guard case .success(let current) = started else { return started.map { _ in CompactionResponse(header: header(0)) } }
+            var cursor: [UInt8]? = nil
+            repeat {
+                let from = cursor
+                cursor = state.withLock {
+                    UnsafeBytes($0.compactSlice(at: request.revision, from: from, limit: Self.compactionSlice))
+                }.bytes
+            } while cursor != nil
+            return .success(CompactionResponse(header: header(current)))
+        }
+        return try result.get()
+    }
+}
+
+/// Carries a read view out of the lock. Safe: the view's nodes and records are never mutated while
+/// shared (copy-on-write), so reading them from another thread races with nothing.
+struct UnsafeView: @unchecked Sendable {
+    let view: ReadView
+    init(_ view: ReadView) { self.view = view }
+}
+
+/// Carries plain bytes out of a lock closure.
+struct UnsafeBytes: @unchecked Sendable {
+    let bytes: [UInt8]?
+    init(_ bytes: [UInt8]?) { self.bytes = bytes }
 }

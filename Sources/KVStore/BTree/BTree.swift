@@ -108,12 +108,17 @@ struct BTree<Key, Value> {
     /// Finds the element matching the probe and lets `body` change it in place: `body` receives the
     /// current element (nil when absent) and sets it to the new one (nil to remove). The key it sets must
     /// compare equal to the probe's target. Exactly one search is done whatever the outcome.
+    ///
+    /// When a `placeholder` is given, an existing value is moved out of the tree (the placeholder
+    /// standing in for it) while `body` runs, so `body` holds the only reference and can grow it in place
+    /// instead of copying it.
     /// - Returns: whatever `body` returns.
     @discardableResult
-    mutating func modify<R>(_ compare: (Key) -> Int, _ body: (inout (key: Key, value: Value)?) throws -> R) rethrows -> R {
+    mutating func modify<R>(_ compare: (Key) -> Int, placeholder: Value? = nil,
+                            _ body: (inout (key: Key, value: Value)?) -> R) -> R {
         if !isKnownUniquelyReferenced(&root) { root = root.copy() }
         var outcome = Outcome.unchanged
-        let result = try Self.modify(root, compare, body, nodeCapacity, &outcome)
+        let result = Self.modify(root, compare, placeholder, body, nodeCapacity, &outcome)
         switch outcome {
         case .unchanged:
             break
@@ -173,13 +178,20 @@ struct BTree<Key, Value> {
     /// `node` is uniquely referenced by the caller. On return, `.inserted(split)` means the caller must
     /// insert the split's separator to the right of `node`; `.removed` means `node` may have fewer than
     /// the minimum elements and the caller must rebalance it.
-    private static func modify<R>(_ node: Node, _ compare: (Key) -> Int,
-                                  _ body: (inout (key: Key, value: Value)?) throws -> R,
-                                  _ capacity: Int, _ outcome: inout Outcome) rethrows -> R {
+    private static func modify<R>(_ node: Node, _ compare: (Key) -> Int, _ placeholder: Value?,
+                                  _ body: (inout (key: Key, value: Value)?) -> R,
+                                  _ capacity: Int, _ outcome: inout Outcome) -> R {
         let (i, found) = node.search(compare)
         if found {
-            var element: (key: Key, value: Value)? = (node.keys[i], node.values[i])
-            let result = try body(&element)
+            var value: Value
+            if let placeholder {
+                value = placeholder
+                swap(&value, &node.values[i])
+            } else {
+                value = node.values[i]
+            }
+            var element: (key: Key, value: Value)? = (node.keys[i], consume value)
+            let result = body(&element)
             if let element {
                 node.keys[i] = element.key
                 node.values[i] = element.value
@@ -192,7 +204,7 @@ struct BTree<Key, Value> {
         }
         if node.isLeaf {
             var element: (key: Key, value: Value)? = nil
-            let result = try body(&element)
+            let result = body(&element)
             if let element {
                 node.keys.insert(element.key, at: i)
                 node.values.insert(element.value, at: i)
@@ -204,7 +216,7 @@ struct BTree<Key, Value> {
         }
         if !isKnownUniquelyReferenced(&node.children[i]) { node.children[i] = node.children[i].copy() }
         let child = node.children[i]
-        let result = try modify(child, compare, body, capacity, &outcome)
+        let result = modify(child, compare, placeholder, body, capacity, &outcome)
         switch outcome {
         case .unchanged:
             break

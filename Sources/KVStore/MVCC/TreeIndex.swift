@@ -1,0 +1,61 @@
+/// The ordered index of every key and its retained history: a copy-on-write B-tree, so copying it is
+/// an O(1) read view of one moment.
+struct TreeIndex {
+    typealias Tree = BTree<IndexKey, KeyHistory>
+
+    private(set) var tree: Tree
+
+    init(nodeCapacity: Int) {
+        tree = Tree(nodeCapacity: nodeCapacity)
+    }
+
+    /// How many keys the index holds (including keys whose latest record is a tombstone).
+    var count: Int { tree.count }
+
+    /// The entry for `key`.
+    @inline(__always)
+    func entry(_ key: UnsafeRawBufferPointer) -> (key: IndexKey, value: KeyHistory)? {
+        let probe = KeyProbe(key)
+        return tree.find { probe.compare($0) }
+    }
+
+    /// Visits the entries of `range` in key order until `body` returns false.
+    func forEach(in range: KeyRange, _ body: (IndexKey, KeyHistory) -> Bool) {
+        switch range {
+        case .single(let key):
+            key.withUnsafeBytes { bytes in
+                if let entry = entry(bytes) { _ = body(entry.key, entry.value) }
+            }
+        case .fromKey(let start):
+            start.withUnsafeBytes { bytes in
+                let probe = KeyProbe(bytes)
+                tree.forEach(from: { probe.compare($0) }, body)
+            }
+        case .halfOpen(let start, let end):
+            start.withUnsafeBytes { startBytes in
+                end.withUnsafeBytes { endBytes in
+                    let probe = KeyProbe(startBytes)
+                    let endProbe = KeyProbe(endBytes)
+                    tree.forEach(from: { probe.compare($0) }) { key, history in
+                        guard endProbe.compare(key) < 0 else { return false }
+                        return body(key, history)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Finds `key` and lets `body` replace, create or remove its entry in one search.
+    @inline(__always)
+    mutating func modify<R>(_ key: UnsafeRawBufferPointer,
+                            _ body: (inout (key: IndexKey, value: KeyHistory)?) -> R) -> R {
+        let probe = KeyProbe(key)
+        return tree.modify({ probe.compare($0) }, placeholder: [], body)
+    }
+
+    func invariantViolations() -> [String] {
+        tree.invariantViolations { a, b in
+            a.prefix != b.prefix ? a.prefix < b.prefix : b.latest.withKeyBytes { a.latest.compareKey(to: $0) < 0 }
+        }
+    }
+}
