@@ -36,7 +36,7 @@ public final class Store: Sendable {
 
     /// How many keys exist at the current revision.
     public var keyCount: Int {
-        let view = state.withLock { UnsafeView($0.view) }.view
+        let view = readView()
         var count = 0
         view.forEachVisible(in: .fromKey([0]), at: view.currentRevision) { _ in count += 1; return true }
         return count
@@ -64,8 +64,14 @@ public final class Store: Sendable {
             }
             return try result.get()
         }
-        view = state.withLock { UnsafeView($0.view) }.view
+        view = readView()
         return try rangeResponse(request, in: view)
+    }
+
+    /// A consistent view of the current state, taken in O(1) under the lock; reading it afterwards
+    /// holds no lock and never blocks writers.
+    func readView() -> ReadView {
+        state.withLock { UnsafeView($0.view) }.view
     }
 
     private func rangeResponse(_ request: RangeRequest, in view: ReadView) throws(StoreError) -> RangeResponse {
