@@ -123,8 +123,9 @@ public final class Store: Sendable {
         try TxnChecks.check(request, maxOps: configuration.maxTxnOps)
         let result: Result<TxnResponse, StoreError> = state.withLock { state in
             Result { () throws(StoreError) in
-                let view = state.view
-                let path = TxnPath(request, view: view)
+                // The path is decided on a view that is released before anything is written: a view
+                // still alive during the writes would make each of them copy its path in the tree.
+                let path = TxnPath(request, view: state.view)
                 try path.checkApplicable(request, state: state)
                 var batch = WriteBatch(main: state.currentRevision + 1)
                 let response = self.apply(request, path: path, to: &state, batch: &batch)
@@ -143,14 +144,14 @@ public final class Store: Sendable {
         for op in ops {
             switch op {
             case .range(let r):
-                let view = state.view
+                let readRevision = state.readRevision(during: batch)
                 var request = r
-                if request.revision <= 0 { request.revision = state.readRevision(during: batch) }
-                let visible = ReadView(index: view.index, currentRevision: state.readRevision(during: batch),
-                                       compactedRevision: view.compactedRevision)
+                if request.revision <= 0 { request.revision = readRevision }
                 // Checked before anything was applied; a read cannot fail here.
-                let (records, more, count) = (try? visible.range(request)) ?? ([], false, 0)
-                responses.append(.range(RangeResponse(header: ResponseHeader(revision: visible.currentRevision),
+                let (records, more, count) = (try? ReadView(index: state.index, currentRevision: readRevision,
+                                                            compactedRevision: state.compactedRevision).range(request))
+                    ?? ([], false, 0)
+                responses.append(.range(RangeResponse(header: ResponseHeader(revision: readRevision),
                                                       kvs: records.map { $0.keyValue(keysOnly: r.keysOnly) },
                                                       more: more, count: count)))
             case .put(let p):

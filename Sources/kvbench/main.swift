@@ -1,1 +1,29 @@
-print("kvbench: not yet implemented")
+import Glibc
+
+/// kvbench: benchmarks for the store (in process) and, later, the server (over the wire).
+/// Every figure is printed as `name: value unit`, one per line.
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let command = arguments.first, !["-h", "--help", "help"].contains(command) else {
+    print("""
+    usage: kvbench store [--keys N] [--key-size B] [--value-size B] [--seed S]
+
+    store   in-process benchmarks of the KVStore library: put, get, range, txn, and memory per key,
+            with a Swift Dictionary doing the same point operations as a baseline in the same run
+    """)
+    exit(arguments.isEmpty ? 2 : 0)
+}
+do {
+    var options = try BenchmarkOptions(Array(arguments.dropFirst()))
+    switch command {
+    case "store":
+        let benchmark = try StoreBenchmark(options: &options)
+        try options.finish()
+        benchmark.run()
+    default:
+        throw BenchmarkOptions.Failure("unknown benchmark '\(command)' (try: store)")
+    }
+} catch {
+    let message = "kvbench: \(error)\n"
+    _ = message.withCString { write(2, $0, strlen($0)) }
+    exit(2)
+}

@@ -22,7 +22,7 @@ struct BTree<Key, Value> {
     init(nodeCapacity: Int = 64) {
         precondition(nodeCapacity >= 3, "a B-tree node needs room for at least 3 elements")
         self.nodeCapacity = nodeCapacity
-        root = Node()
+        root = Node(reserving: nodeCapacity + 1, isLeaf: true)
     }
 
     var isEmpty: Bool { count == 0 }
@@ -116,7 +116,7 @@ struct BTree<Key, Value> {
     @discardableResult
     mutating func modify<R>(_ compare: (Key) -> Int, placeholder: Value? = nil,
                             _ body: (inout (key: Key, value: Value)?) -> R) -> R {
-        if !isKnownUniquelyReferenced(&root) { root = root.copy() }
+        if !isKnownUniquelyReferenced(&root) { root = root.copy(reserving: nodeCapacity + 1) }
         var outcome = Outcome.unchanged
         let result = Self.modify(root, compare, placeholder, body, nodeCapacity, &outcome)
         switch outcome {
@@ -125,7 +125,12 @@ struct BTree<Key, Value> {
         case .inserted(let split):
             count += 1
             if let split {
-                root = Node(keys: [split.key], values: [split.value], children: [root, split.right])
+                let newRoot = Node(reserving: nodeCapacity + 1, isLeaf: false)
+                newRoot.keys.append(split.key)
+                newRoot.values.append(split.value)
+                newRoot.children.append(root)
+                newRoot.children.append(split.right)
+                root = newRoot
             }
         case .removed:
             count -= 1
@@ -158,7 +163,7 @@ struct BTree<Key, Value> {
 
     /// Removes every element.
     mutating func removeAll() {
-        root = Node()
+        root = Node(reserving: nodeCapacity + 1, isLeaf: true)
         count = 0
     }
 
@@ -208,13 +213,13 @@ struct BTree<Key, Value> {
             if let element {
                 node.keys.insert(element.key, at: i)
                 node.values.insert(element.value, at: i)
-                outcome = .inserted(node.keys.count > capacity ? split(node) : nil)
+                outcome = .inserted(node.keys.count > capacity ? split(node, capacity) : nil)
             } else {
                 outcome = .unchanged
             }
             return result
         }
-        if !isKnownUniquelyReferenced(&node.children[i]) { node.children[i] = node.children[i].copy() }
+        if !isKnownUniquelyReferenced(&node.children[i]) { node.children[i] = node.children[i].copy(reserving: capacity + 1) }
         let child = node.children[i]
         let result = modify(child, compare, placeholder, body, capacity, &outcome)
         switch outcome {
@@ -225,7 +230,7 @@ struct BTree<Key, Value> {
                 node.keys.insert(childSplit.key, at: i)
                 node.values.insert(childSplit.value, at: i)
                 node.children.insert(childSplit.right, at: i + 1)
-                outcome = .inserted(node.keys.count > capacity ? split(node) : nil)
+                outcome = .inserted(node.keys.count > capacity ? split(node, capacity) : nil)
             }
         case .removed:
             if child.keys.count < capacity / 2 { rebalance(child: i, of: node, capacity) }
@@ -234,10 +239,12 @@ struct BTree<Key, Value> {
     }
 
     /// Moves the upper half of an overfull node into a new right sibling, returning the separator.
-    private static func split(_ node: Node) -> Split {
+    private static func split(_ node: Node, _ capacity: Int) -> Split {
         let mid = node.keys.count / 2
-        let right = Node(keys: Array(node.keys[(mid + 1)...]), values: Array(node.values[(mid + 1)...]),
-                         children: node.isLeaf ? [] : Array(node.children[(mid + 1)...]))
+        let right = Node(reserving: capacity + 1, isLeaf: node.isLeaf)
+        right.keys.append(contentsOf: node.keys[(mid + 1)...])
+        right.values.append(contentsOf: node.values[(mid + 1)...])
+        if !node.isLeaf { right.children.append(contentsOf: node.children[(mid + 1)...]) }
         let separator = Split(key: node.keys[mid], value: node.values[mid], right: right)
         node.keys.removeSubrange(mid...)
         node.values.removeSubrange(mid...)
@@ -253,7 +260,7 @@ struct BTree<Key, Value> {
             node.values.remove(at: i)
             return
         }
-        if !isKnownUniquelyReferenced(&node.children[i]) { node.children[i] = node.children[i].copy() }
+        if !isKnownUniquelyReferenced(&node.children[i]) { node.children[i] = node.children[i].copy(reserving: capacity + 1) }
         let (key, value) = removeLast(of: node.children[i], capacity)
         node.keys[i] = key
         node.values[i] = value
@@ -266,7 +273,7 @@ struct BTree<Key, Value> {
             return (node.keys.removeLast(), node.values.removeLast())
         }
         let last = node.children.count - 1
-        if !isKnownUniquelyReferenced(&node.children[last]) { node.children[last] = node.children[last].copy() }
+        if !isKnownUniquelyReferenced(&node.children[last]) { node.children[last] = node.children[last].copy(reserving: capacity + 1) }
         let element = removeLast(of: node.children[last], capacity)
         if node.children[last].keys.count < capacity / 2 { rebalance(child: last, of: node, capacity) }
         return element
@@ -277,7 +284,7 @@ struct BTree<Key, Value> {
         let minimum = capacity / 2
         if i > 0, node.children[i - 1].keys.count > minimum {
             // Rotate right: the separator moves down, the left sibling's last element moves up.
-            if !isKnownUniquelyReferenced(&node.children[i - 1]) { node.children[i - 1] = node.children[i - 1].copy() }
+            if !isKnownUniquelyReferenced(&node.children[i - 1]) { node.children[i - 1] = node.children[i - 1].copy(reserving: capacity + 1) }
             let left = node.children[i - 1]
             let child = node.children[i]
             child.keys.insert(node.keys[i - 1], at: 0)
@@ -287,7 +294,7 @@ struct BTree<Key, Value> {
             if !left.isLeaf { child.children.insert(left.children.removeLast(), at: 0) }
         } else if i < node.children.count - 1, node.children[i + 1].keys.count > minimum {
             // Rotate left.
-            if !isKnownUniquelyReferenced(&node.children[i + 1]) { node.children[i + 1] = node.children[i + 1].copy() }
+            if !isKnownUniquelyReferenced(&node.children[i + 1]) { node.children[i + 1] = node.children[i + 1].copy(reserving: capacity + 1) }
             let right = node.children[i + 1]
             let child = node.children[i]
             child.keys.append(node.keys[i])
@@ -298,7 +305,7 @@ struct BTree<Key, Value> {
         } else {
             // Merge with a sibling: left + separator + right, into the left one.
             let l = i > 0 ? i - 1 : i
-            if !isKnownUniquelyReferenced(&node.children[l]) { node.children[l] = node.children[l].copy() }
+            if !isKnownUniquelyReferenced(&node.children[l]) { node.children[l] = node.children[l].copy(reserving: capacity + 1) }
             let left = node.children[l]
             let right = node.children[l + 1]
             left.keys.append(node.keys.remove(at: l))

@@ -14,12 +14,28 @@ final class BTreeNode<Key, Value> {
         self.children = children
     }
 
+    /// An empty node whose arrays hold `capacity` elements (one more than the tree's node capacity, for
+    /// the moment before a split) without ever reallocating: growth by doubling would leave most
+    /// nodes with twice the memory they need.
+    init(reserving capacity: Int, isLeaf: Bool) {
+        keys = []
+        values = []
+        children = []
+        keys.reserveCapacity(capacity)
+        values.reserveCapacity(capacity)
+        if !isLeaf { children.reserveCapacity(capacity + 1) }
+    }
+
     @inline(__always) var isLeaf: Bool { children.isEmpty }
     @inline(__always) var elementCount: Int { keys.count }
 
     /// A shallow copy: the elements are copied, the children shared.
-    func copy() -> BTreeNode {
-        BTreeNode(keys: keys, values: values, children: children)
+    func copy(reserving capacity: Int) -> BTreeNode {
+        let node = BTreeNode(reserving: capacity, isLeaf: isLeaf)
+        node.keys.append(contentsOf: keys)
+        node.values.append(contentsOf: values)
+        node.children.append(contentsOf: children)
+        return node
     }
 
     /// The first index whose key is not below the probe's target (`elementCount` when all are),

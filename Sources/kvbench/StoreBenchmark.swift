@@ -1,0 +1,121 @@
+import KVStore
+
+/// In-process benchmarks of the store against a `Dictionary<[UInt8], [UInt8]>` doing the same point
+/// operations in the same run. Keys are pseudo-random bytes derived from their index, so no key list
+/// is held in memory while measuring memory per key.
+struct StoreBenchmark {
+    let keys: Int
+    let keySize: Int
+    let valueSize: Int
+    let seed: UInt64
+
+    init(options: inout BenchmarkOptions) throws {
+        keys = max(1, try options.int("keys", default: 1_000_000))
+        keySize = max(8, try options.int("key-size", default: 16))
+        valueSize = try options.int("value-size", default: 100)
+        seed = UInt64(try options.int("seed", default: 1))
+    }
+
+    /// The key of index `i`: `keySize` bytes, the first 8 a mixed hash of `i` (random order).
+    func key(_ i: Int) -> [UInt8] {
+        var z = UInt64(i) &+ seed &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        var bytes = [UInt8](repeating: 0x2d, count: keySize)
+        for b in 0..<8 { bytes[b] = UInt8(truncatingIfNeeded: z >> (56 - 8 * UInt64(b))) }
+        var n = UInt64(i)
+        var position = keySize - 1
+        while position >= 8, n > 0 { bytes[position] = 0x30 + UInt8(n % 10); n /= 10; position -= 1 }
+        return bytes
+    }
+
+    func run() {
+        Report.note("store benchmark: \(keys) keys of \(keySize) B, values of \(valueSize) B")
+        let value = [UInt8](repeating: 0x76, count: valueSize)
+        let lookups = min(keys, 1_000_000)
+
+        // Store first, while the heap is fresh, so the RSS delta is the store's own.
+        let rssBefore = Report.residentBytes()
+        let store = Store()
+        let putSeconds = measure {
+            for i in 0..<keys { _ = try? store.put(key(i), value) }
+        }
+        let rssAfter = Report.residentBytes()
+        var probeKeys: [[UInt8]] = []
+        probeKeys.reserveCapacity(lookups)
+        var rng = SplitMix(seed: seed)
+        for _ in 0..<lookups { probeKeys.append(key(Int(rng.next() % UInt64(keys)))) }
+        var found = 0
+        let getSeconds = measure {
+            for k in probeKeys where (try? store.range(RangeRequest(key: k)))?.kvs.isEmpty == false { found += 1 }
+        }
+        precondition(found == lookups, "every probed key must be found")
+
+        // Ranges of exactly 100 keys: [k(j), k(j+100)) over the sorted key list, from random starts.
+        var sortedKeys = (0..<keys).map { key($0) }
+        sortedKeys.sort { $0.lexicographicallyPrecedes($1) }
+        let ranges = max(1, min(20_000, keys / 100))
+        var rangeKeys = 0
+        let rangeSeconds = measure {
+            for _ in 0..<ranges {
+                let j = Int(rng.next() % UInt64(max(1, sortedKeys.count - 100)))
+                let end = j + 100 < sortedKeys.count ? sortedKeys[j + 100] : [0]
+                if let r = try? store.range(RangeRequest(key: sortedKeys[j], rangeEnd: end)) { rangeKeys += r.kvs.count }
+            }
+        }
+        sortedKeys = []
+
+        // Compare-and-swap transactions on existing keys.
+        let txns = min(keys, 200_000)
+        var succeeded = 0
+        let txnSeconds = measure {
+            for i in 0..<txns {
+                let k = probeKeys[i % probeKeys.count]
+                let request = TxnRequest(compare: [Compare(key: k, result: .greater, target: .version(0))],
+                                         success: [.put(PutRequest(key: k, value: value))])
+                if (try? store.txn(request))?.succeeded == true { succeeded += 1 }
+            }
+        }
+
+        // Baseline: a Dictionary doing the same point operations.
+        var dictionary: [[UInt8]: [UInt8]] = [:]
+        let dictPutSeconds = measure {
+            for i in 0..<keys { dictionary[key(i)] = value }
+        }
+        var dictFound = 0
+        let dictGetSeconds = measure {
+            for k in probeKeys where dictionary[k] != nil { dictFound += 1 }
+        }
+        precondition(dictFound == lookups)
+
+        let putRate = Double(keys) / putSeconds
+        let getRate = Double(lookups) / getSeconds
+        let dictPutRate = Double(keys) / dictPutSeconds
+        let dictGetRate = Double(lookups) / dictGetSeconds
+        Report.figure("store.put", putRate, "ops/s")
+        Report.figure("store.get", getRate, "ops/s")
+        Report.figure("store.range100", Double(rangeKeys) / rangeSeconds, "keys/s")
+        Report.figure("store.txn", Double(txns) / txnSeconds, "ops/s")
+        Report.figure("baseline.dict.put", dictPutRate, "ops/s")
+        Report.figure("baseline.dict.get", dictGetRate, "ops/s")
+        Report.ratio("ratio.get_vs_dict", getRate / dictGetRate)
+        Report.ratio("ratio.put_vs_dict", putRate / dictPutRate)
+        Report.figure("memory.rss_bytes_per_key", Double(rssAfter - rssBefore) / Double(keys), "B")
+        Report.figure("memory.store_size_bytes_per_key", Double(store.sizeInBytes) / Double(keys), "B")
+        withExtendedLifetime(store) {}
+        withExtendedLifetime(dictionary) {}
+    }
+}
+
+struct SplitMix {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
