@@ -50,4 +50,8 @@ static inline int cepoll_cloexec(void) { return EPOLL_CLOEXEC; }
 static inline int cepoll_efd_flags(void) { return EFD_CLOEXEC | EFD_NONBLOCK; }
 static inline int cepoll_sfd_flags(void) { return SFD_CLOEXEC | SFD_NONBLOCK; }
 
+/* accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC; the declaration needs _GNU_SOURCE, which the
+ * Swift importer does not set, so it is defined in CEpoll.c. */
+int cepoll_accept_nonblocking(int fd);
+
 #endif
