@@ -54,4 +54,7 @@ static inline int cepoll_sfd_flags(void) { return SFD_CLOEXEC | SFD_NONBLOCK; }
  * Swift importer does not set, so it is defined in CEpoll.c. */
 int cepoll_accept_nonblocking(int fd);
 
+/* Names the calling thread (truncated to the 15 bytes Linux keeps), for ps/top/gdb. */
+void cepoll_set_thread_name(const char *name);
+
 #endif
