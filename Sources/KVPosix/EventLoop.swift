@@ -298,7 +298,7 @@ public final class EventLoop: @unchecked Sendable {
             for index in 0..<count {
                 dispatch(events[index])
             }
-            timers.runDue(now: Posix.monotonicNanoseconds())
+            runDueTimers()
             moreTasks = runTasks()
         }
         shutDown()
@@ -311,6 +311,17 @@ public final class EventLoop: @unchecked Sendable {
         let now = Posix.monotonicNanoseconds()
         guard deadline > now else { return 0 }
         return Int32(clamping: (deadline - now + 999_999) / 1_000_000)
+    }
+
+    /// Runs the timers due now. Each entry is taken out of the queue before its work runs, so
+    /// the work may schedule or cancel timers (including itself).
+    private func runDueTimers() {
+        let now = Posix.monotonicNanoseconds()
+        let mark = timers.mark
+        while let entry = timers.popDue(now: now, scheduledBefore: mark) {
+            entry.work()
+            timers.rearm(entry, now: now)
+        }
     }
 
     private func dispatch(_ event: EpollEvent) {

@@ -54,25 +54,41 @@ struct TimerQueue {
         return nil
     }
 
-    /// Runs every timer due at `now`, in deadline order. A repeating timer is re-armed one
-    /// period after its deadline (or after `now` if it fell behind, so missed periods are not
-    /// replayed) unless its work cancelled it; it cannot fire twice in one call. Timers that
-    /// the work schedules run at the next call at the earliest, so one call is bounded even if
-    /// a timer keeps scheduling zero-delay timers. Returns how many timers ran.
+    /// Marks the timers scheduled so far; ``popDue(now:scheduledBefore:)`` with this mark skips
+    /// timers scheduled later, so a timer that keeps scheduling zero-delay timers cannot keep
+    /// one tick running forever.
+    var mark: UInt64 { nextSequence }
+
+    /// Removes and returns the earliest timer due at `now` and scheduled before `mark`, or nil.
+    /// The caller runs its work (with no access to the queue in progress, so the work may
+    /// schedule and cancel timers) and then passes it to ``rearm(_:now:)``.
+    mutating func popDue(now: UInt64, scheduledBefore mark: UInt64) -> Entry? {
+        guard let deadline = nextDeadline(), deadline <= now, heap[0].sequence < mark else { return nil }
+        let entry = popTop()
+        if entry.interval == 0 { live.remove(entry.id) }
+        return entry
+    }
+
+    /// Re-arms a repeating timer one period after its deadline (or after `now` if it fell
+    /// behind, so missed periods are not replayed) unless it was cancelled meanwhile.
+    mutating func rearm(_ entry: Entry, now: UInt64) {
+        guard entry.interval != 0, live.contains(entry.id) else { return }
+        var entry = entry
+        let next = entry.deadline &+ entry.interval
+        entry.deadline = next > now ? next : now &+ entry.interval
+        push(entry)
+    }
+
+    /// Runs every timer due at `now` in deadline order (for work that does not touch this
+    /// queue; the event loop drives ``popDue(now:scheduledBefore:)`` itself). Returns how many ran.
     @discardableResult
     mutating func runDue(now: UInt64) -> Int {
         var ran = 0
-        let scheduledBefore = nextSequence
-        while let deadline = nextDeadline(), deadline <= now, heap[0].sequence < scheduledBefore {
-            var entry = popTop()
-            if entry.interval == 0 { live.remove(entry.id) }
+        let mark = self.mark
+        while let entry = popDue(now: now, scheduledBefore: mark) {
             entry.work()
+            rearm(entry, now: now)
             ran += 1
-            if entry.interval != 0 && live.contains(entry.id) {
-                let next = entry.deadline &+ entry.interval
-                entry.deadline = next > now ? next : now &+ entry.interval
-                push(entry)
-            }
         }
         return ran
     }
