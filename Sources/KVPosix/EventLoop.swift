@@ -19,7 +19,7 @@ import Synchronization
 public final class EventLoop: @unchecked Sendable {
     // @unchecked Sendable: the state below "Loop thread only" is touched only on the loop thread
     // (checked by assertions), and the loop thread is created after `init`, which publishes it.
-    // Everything shared across threads is a `let`, an `Atomic` or behind the `Mutex`.
+    // Everything shared across threads is a `let`, an `Atomic` or behind the `PosixMutex`.
 
     public struct Configuration: Sendable {
         /// Thread name, visible in `top -H` and debuggers (first 15 bytes).
@@ -60,7 +60,7 @@ public final class EventLoop: @unchecked Sendable {
     public let configuration: Configuration
     private let epoll: Epoll
     private let wakeup: Wakeup
-    private let shared = Mutex(Shared())
+    private let shared = PosixMutex(Shared())
     private let nextTimerID = Atomic<UInt64>(1)
     /// `pthread_t` of the loop thread, 0 before it starts.
     private let loopThread = Atomic<UInt>(0)

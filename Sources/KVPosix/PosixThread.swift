@@ -1,6 +1,5 @@
 import CEpoll
 import Glibc
-import Synchronization
 
 /// A joinable pthread running one closure.
 ///
@@ -11,7 +10,7 @@ public final class PosixThread: Sendable {
     private let handle: pthread_t
     /// True once the thread has been reaped; held across `pthread_join` so that concurrent
     /// joiners queue behind the first one.
-    private let joined = Mutex(false)
+    private let joined = PosixMutex(false)
 
     private init(handle: pthread_t) {
         self.handle = handle

@@ -102,6 +102,7 @@ private final class EchoConnection: EventHandler {
             let client = try Socket.connect(to: address, timeoutNanoseconds: milliseconds(2000))
             defer { try? client.close() }
             try client.setReceiveTimeout(nanoseconds: milliseconds(5000))
+            try client.setSendTimeout(nanoseconds: milliseconds(5000))
 
             // A payload larger than the socket buffers forces short writes and EPOLLOUT.
             let payload = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }

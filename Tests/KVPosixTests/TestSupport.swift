@@ -1,12 +1,11 @@
 import Glibc
-import Synchronization
 
 @testable import KVPosix
 
 /// A value shared between the test thread and a loop thread.
 final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-    init(_ value: Value) { mutex = Mutex(value) }
+    private let mutex: PosixMutex<Value>
+    init(_ value: Value) { mutex = PosixMutex(value) }
     var value: Value { mutex.withLock { $0 } }
     func update<R: Sendable>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
 }
