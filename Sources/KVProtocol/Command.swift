@@ -116,7 +116,7 @@ struct Arguments {
             flags.insert(option.name)
         case .integer, .hex, .word:
             guard let value, !value.isEmpty else {
-                throw WireError.args(context, "option '--\(option.name)' needs a value (--\(option.name)=…)")
+                throw WireError.args(context, "option '--\(option.name)' needs a value (--\(option.name)=VALUE)")
             }
             options[option.name] = value
         }

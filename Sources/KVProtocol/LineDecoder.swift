@@ -14,7 +14,7 @@ public struct LineDecoder: Sendable {
         case line([UInt8])
         /// A line exceeded the maximum; `tag` is its request tag when the line started with one. The
         /// rest of the line is skipped.
-        case tooLong(tag: Tag?)
+        case tooLong(tag: RequestTag?)
     }
 
     public let maximumLineLength: Int
@@ -65,8 +65,8 @@ public struct LineDecoder: Sendable {
         return nil
     }
 
-    private func leadingTag(in buffer: ByteBuffer) -> Tag? {
-        let prefix = buffer.getBytes(at: 0, count: min(buffer.readableBytes, Tag.maximumLength + 2)) ?? []
-        return Tag.leading(in: prefix)
+    private func leadingTag(in buffer: ByteBuffer) -> RequestTag? {
+        let prefix = buffer.getBytes(at: 0, count: min(buffer.readableBytes, RequestTag.maximumLength + 2)) ?? []
+        return RequestTag.leading(in: prefix)
     }
 }

@@ -85,7 +85,7 @@ public struct ReplyItem: Equatable, Sendable {
 public struct ReplyFrame: Equatable, Sendable {
     public enum Status: String, Equatable, Sendable { case ok = "OK", err = "ERR" }
 
-    public var tag: Tag?
+    public var tag: RequestTag?
     public var status: Status
     /// For `ERR`: the code and the message.
     public var arguments: [[UInt8]]
@@ -100,9 +100,9 @@ public struct ReplyFrame: Equatable, Sendable {
             throw WireError.protocolViolation("malformed reply: \(error.description)")
         }
         var index = 0
-        var tag: Tag?
+        var tag: RequestTag?
         if let first = tokens.first, !first.isQuoted, first.bytes.first == UInt8(ascii: "@") {
-            guard let valid = Tag(bytes: first.bytes.dropFirst()) else {
+            guard let valid = RequestTag(bytes: first.bytes.dropFirst()) else {
                 throw WireError.protocolViolation("malformed reply: invalid tag \(first.description)")
             }
             tag = valid
@@ -152,10 +152,10 @@ public struct ReplyFrame: Equatable, Sendable {
 
 /// A decoded reply line: its tag and either the typed response or the error it reports.
 public struct Reply: Equatable, Sendable {
-    public var tag: Tag?
+    public var tag: RequestTag?
     public var result: Result<Response, WireError>
 
-    public init(tag: Tag?, result: Result<Response, WireError>) {
+    public init(tag: RequestTag?, result: Result<Response, WireError>) {
         self.tag = tag
         self.result = result
     }

@@ -5,7 +5,7 @@ import KVStore
 /// Every function appends exactly one line, `\n` included. Nothing is allocated besides buffer growth.
 public enum ReplyEncoder {
     /// Appends the reply for `response`.
-    public static func encode(_ response: Response, tag: Tag? = nil, into buffer: inout ByteBuffer) {
+    public static func encode(_ response: Response, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
         switch response {
         case .hello(let value): encode(value, tag: tag, into: &buffer)
         case .pong: encodePong(tag: tag, into: &buffer)
@@ -22,7 +22,7 @@ public enum ReplyEncoder {
     }
 
     /// Appends `[@tag] ERR <CODE> "<message>" [fields]`.
-    public static func encode(_ error: WireError, tag: Tag? = nil, into buffer: inout ByteBuffer) {
+    public static func encode(_ error: WireError, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
         buffer.writeTag(tag)
         buffer.writeASCII("ERR ")
         buffer.writeString(error.code)
@@ -33,7 +33,7 @@ public enum ReplyEncoder {
     }
 
     /// Appends the reply for `result`.
-    public static func encode(_ result: Result<Response, WireError>, tag: Tag? = nil, into buffer: inout ByteBuffer) {
+    public static func encode(_ result: Result<Response, WireError>, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
         switch result {
         case .success(let response): encode(response, tag: tag, into: &buffer)
         case .failure(let error): encode(error, tag: tag, into: &buffer)
@@ -41,7 +41,7 @@ public enum ReplyEncoder {
     }
 
     /// The reply line for `result` as bytes (terminator included); for tests and tools.
-    public static func line(_ result: Result<Response, WireError>, tag: Tag? = nil) -> [UInt8] {
+    public static func line(_ result: Result<Response, WireError>, tag: RequestTag? = nil) -> [UInt8] {
         var buffer = ByteBuffer()
         encode(result, tag: tag, into: &buffer)
         return buffer.readAll()
@@ -49,7 +49,7 @@ public enum ReplyEncoder {
 
     // MARK: - One function per response type
 
-    public static func encode(_ value: HelloResponse, tag: Tag? = nil, into buffer: inout ByteBuffer) {
+    public static func encode(_ value: HelloResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
         buffer.writeTag(tag)
         buffer.writeASCII("OK")
         buffer.writeField("proto", value.protocolVersion)
@@ -58,41 +58,41 @@ public enum ReplyEncoder {
         buffer.writeByte(UInt8(ascii: "\n"))
     }
 
-    public static func encodePong(tag: Tag? = nil, into buffer: inout ByteBuffer) {
+    public static func encodePong(tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
         buffer.writeTag(tag)
         buffer.writeASCII("OK\n")
     }
 
-    public static func encode(_ value: RangeResponse, tag: Tag? = nil, into buffer: inout ByteBuffer) {
+    public static func encode(_ value: RangeResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
         begin(tag, value.header, into: &buffer)
         writeBody(value, into: &buffer)
         buffer.writeByte(UInt8(ascii: "\n"))
     }
 
-    public static func encode(_ value: PutResponse, tag: Tag? = nil, into buffer: inout ByteBuffer) {
+    public static func encode(_ value: PutResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
         begin(tag, value.header, into: &buffer)
         writeBody(value, into: &buffer)
         buffer.writeByte(UInt8(ascii: "\n"))
     }
 
-    public static func encode(_ value: DeleteRangeResponse, tag: Tag? = nil, into buffer: inout ByteBuffer) {
+    public static func encode(_ value: DeleteRangeResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
         begin(tag, value.header, into: &buffer)
         writeBody(value, into: &buffer)
         buffer.writeByte(UInt8(ascii: "\n"))
     }
 
-    public static func encode(_ value: TxnResponse, tag: Tag? = nil, into buffer: inout ByteBuffer) {
+    public static func encode(_ value: TxnResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
         begin(tag, value.header, into: &buffer)
         writeBody(value, into: &buffer)
         buffer.writeByte(UInt8(ascii: "\n"))
     }
 
-    public static func encode(_ value: CompactionResponse, tag: Tag? = nil, into buffer: inout ByteBuffer) {
+    public static func encode(_ value: CompactionResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
         begin(tag, value.header, into: &buffer)
         buffer.writeByte(UInt8(ascii: "\n"))
     }
 
-    public static func encode(_ value: StatusResponse, tag: Tag? = nil, into buffer: inout ByteBuffer) {
+    public static func encode(_ value: StatusResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
         begin(tag, value.header, into: &buffer)
         buffer.writeField("version", text: value.version)
         buffer.writeField("db_size", value.dbSize)
@@ -111,7 +111,7 @@ public enum ReplyEncoder {
         buffer.writeByte(UInt8(ascii: "\n"))
     }
 
-    public static func encode(_ value: MemberListResponse, tag: Tag? = nil, into buffer: inout ByteBuffer) {
+    public static func encode(_ value: MemberListResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
         begin(tag, value.header, into: &buffer)
         buffer.writeField("members", Int64(value.members.count))
         for member in value.members {
@@ -133,7 +133,7 @@ public enum ReplyEncoder {
         buffer.writeByte(UInt8(ascii: "\n"))
     }
 
-    public static func encode(_ value: HealthResponse, tag: Tag? = nil, into buffer: inout ByteBuffer) {
+    public static func encode(_ value: HealthResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
         buffer.writeTag(tag)
         buffer.writeASCII("OK")
         buffer.writeField("health", value.health)
@@ -144,7 +144,7 @@ public enum ReplyEncoder {
         buffer.writeByte(UInt8(ascii: "\n"))
     }
 
-    public static func encode(_ value: HashKVResponse, tag: Tag? = nil, into buffer: inout ByteBuffer) {
+    public static func encode(_ value: HashKVResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
         begin(tag, value.header, into: &buffer)
         buffer.writeField("hash", unsigned: UInt64(value.hash))
         buffer.writeField("compact_rev", value.compactRevision)
@@ -155,7 +155,7 @@ public enum ReplyEncoder {
     // MARK: - Pieces
 
     /// `[@tag ]OK rev=… term=… cluster=… member=…`
-    static func begin(_ tag: Tag?, _ header: ResponseHeader, into buffer: inout ByteBuffer) {
+    static func begin(_ tag: RequestTag?, _ header: ResponseHeader, into buffer: inout ByteBuffer) {
         buffer.writeTag(tag)
         buffer.writeASCII("OK")
         writeHeader(header, into: &buffer)

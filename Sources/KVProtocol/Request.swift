@@ -75,10 +75,10 @@ public enum Request: Hashable, Sendable {
 
 /// A decoded request line: the optional tag and the request.
 public struct RequestLine: Hashable, Sendable {
-    public var tag: Tag?
+    public var tag: RequestTag?
     public var request: Request
 
-    public init(tag: Tag? = nil, _ request: Request) {
+    public init(tag: RequestTag? = nil, _ request: Request) {
         self.tag = tag
         self.request = request
     }
@@ -86,10 +86,10 @@ public struct RequestLine: Hashable, Sendable {
 
 /// A request line that could not be decoded, with the tag to answer it with (when one was readable).
 public struct RequestDecodingError: Error, Equatable, Sendable, CustomStringConvertible {
-    public var tag: Tag?
+    public var tag: RequestTag?
     public var error: WireError
 
-    public init(tag: Tag?, error: WireError) {
+    public init(tag: RequestTag?, error: WireError) {
         self.tag = tag
         self.error = error
     }

@@ -3,14 +3,14 @@ import KVStore
 /// Client side: typed requests → request lines.
 public enum RequestEncoder {
     /// Appends `[@tag ]<command>\n` to `buffer`.
-    public static func encode(_ request: Request, tag: Tag? = nil, into buffer: inout ByteBuffer) {
+    public static func encode(_ request: Request, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
         buffer.writeTag(tag)
         CommandTable.encode(request, into: &buffer)
         buffer.writeByte(UInt8(ascii: "\n"))
     }
 
     /// The request line, terminator included.
-    public static func encode(_ request: Request, tag: Tag? = nil) -> [UInt8] {
+    public static func encode(_ request: Request, tag: RequestTag? = nil) -> [UInt8] {
         var buffer = ByteBuffer()
         encode(request, tag: tag, into: &buffer)
         return buffer.readAll()
@@ -26,13 +26,13 @@ public enum RequestDecoder {
         do {
             tokens = try Tokenizer.tokenize(line)
         } catch {
-            throw RequestDecodingError(tag: Tag.leading(in: line), error: .protocolViolation(error.description))
+            throw RequestDecodingError(tag: RequestTag.leading(in: line), error: .protocolViolation(error.description))
         }
         guard let first = tokens.first else { return nil }
-        var tag: Tag?
+        var tag: RequestTag?
         var verbIndex = 0
         if !first.isQuoted && first.bytes.first == UInt8(ascii: "@") {
-            guard let valid = Tag(bytes: first.bytes.dropFirst()) else {
+            guard let valid = RequestTag(bytes: first.bytes.dropFirst()) else {
                 throw RequestDecodingError(tag: nil, error: .protocolViolation(
                     "invalid tag \(first.description): 1 to 32 characters of A-Z a-z 0-9 _ . -"))
             }

@@ -7,7 +7,7 @@ import KVStore
 ///     op      := GET … | PUT … | DEL … | TXN … END
 ///
 /// Ops take exactly the arguments and options of the top-level commands and extend up to the next
-/// unquoted `GET`, `PUT`, `DEL`, `DELETE`, `TXN`, `THEN`, `ELSE` or `END`; a key or value spelling a
+/// unquoted `IF`, `GET`, `PUT`, `DEL`, `DELETE`, `TXN`, `THEN`, `ELSE` or `END`; a key or value spelling a
 /// reserved word must therefore be quoted (the encoder does). The closing `END` may be left out at the end
 /// of a top-level line.
 enum TxnSyntax {
@@ -24,7 +24,7 @@ enum TxnSyntax {
 
     /// Ends the tokens of an op.
     static func isOpBoundary(_ token: Token) -> Bool {
-        token.isWord("GET") || token.isWord("RANGE") || token.isWord("PUT") || token.isWord("DEL")
+        token.isWord("IF") || token.isWord("GET") || token.isWord("RANGE") || token.isWord("PUT") || token.isWord("DEL")
             || token.isWord("DELETE") || token.isWord("TXN") || token.isWord("THEN") || token.isWord("ELSE")
             || token.isWord("END")
     }

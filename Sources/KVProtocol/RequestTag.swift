@@ -1,6 +1,6 @@
 /// A request tag: the optional `@<tag>` first token of a request, echoed at the start of every reply line
 /// to that request. 1–32 bytes of `[A-Za-z0-9_.-]` (stored without the `@`).
-public struct Tag: Hashable, Sendable, CustomStringConvertible {
+public struct RequestTag: Hashable, Sendable, CustomStringConvertible {
     public static let maximumLength = 32
 
     public let bytes: [UInt8]
@@ -11,7 +11,7 @@ public struct Tag: Hashable, Sendable, CustomStringConvertible {
     }
 
     public init?(bytes: some Collection<UInt8>) {
-        guard Tag.isValid(bytes) else { return nil }
+        guard RequestTag.isValid(bytes) else { return nil }
         self.bytes = Array(bytes)
     }
 
@@ -34,7 +34,7 @@ public struct Tag: Hashable, Sendable, CustomStringConvertible {
 
     /// The tag at the very start of a raw line (`@tag` followed by a space or the end), if any; used to
     /// answer a line that cannot be tokenized (or is too long) with the right tag.
-    static func leading(in bytes: some Collection<UInt8>) -> Tag? {
+    static func leading(in bytes: some Collection<UInt8>) -> RequestTag? {
         guard bytes.first == UInt8(ascii: "@") else { return nil }
         var tag: [UInt8] = []
         for byte in bytes.dropFirst() {
@@ -42,14 +42,14 @@ public struct Tag: Hashable, Sendable, CustomStringConvertible {
             tag.append(byte)
             if tag.count > maximumLength { return nil }
         }
-        return Tag(bytes: tag)
+        return RequestTag(bytes: tag)
     }
 }
 
 extension ByteBuffer {
     /// Writes `@tag ` (with the trailing space) when `tag` is set.
     @inlinable
-    public mutating func writeTag(_ tag: Tag?) {
+    public mutating func writeTag(_ tag: RequestTag?) {
         guard let tag else { return }
         writeByte(UInt8(ascii: "@"))
         writeBytes(tag.bytes)
