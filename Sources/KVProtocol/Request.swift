@@ -40,6 +40,15 @@ public struct HashKVRequest: Hashable, Sendable {
 public enum ProtocolVersion {
     /// The version this module speaks; a connection that never says `HELLO` is assumed to speak it.
     public static let current: Int64 = 1
+
+    /// The server's answer to `HELLO`: the greeting when the client's version is spoken here,
+    /// `UNSUPPORTED_VERSION` otherwise.
+    public static func negotiate(_ request: HelloRequest, server: String, version: String) -> Result<Response, WireError> {
+        guard request.protocolVersion == current else {
+            return .failure(.unsupportedVersion(requested: request.protocolVersion, supported: current))
+        }
+        return .success(.hello(HelloResponse(protocolVersion: current, server: server, version: version)))
+    }
 }
 
 /// A typed request, as a client sends it and a server decodes it.

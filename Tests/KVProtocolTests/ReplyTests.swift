@@ -96,4 +96,11 @@ private func b(_ text: String) -> [UInt8] { Array(text.utf8) }
         let reply = try ReplyDecoder.decode("OK rev=3 term=1 cluster=0 member=0 future_field=x", for: .compact)
         #expect(reply.result == .success(.compact(CompactionResponse(header: ResponseHeader(revision: 3, raftTerm: 1)))))
     }
+
+    @Test func helloNegotiation() throws {
+        let ok = ProtocolVersion.negotiate(HelloRequest(protocolVersion: 1), server: "kvserver", version: "0.1.0")
+        #expect(String(decoding: ReplyEncoder.line(ok), as: UTF8.self) == "OK proto=1 server=kvserver version=0.1.0\n")
+        let refused = ProtocolVersion.negotiate(HelloRequest(protocolVersion: 2), server: "kvserver", version: "0.1.0")
+        #expect(refused == .failure(.unsupportedVersion(requested: 2, supported: 1)))
+    }
 }
