@@ -1,3 +1,5 @@
+import KVStore
+
 /// Incremental framing: cuts complete lines out of a `ByteBuffer` as bytes arrive.
 ///
 /// Lines end with `\n`; a `\r` right before it is dropped too. A line longer than `maximumLineLength`
@@ -63,6 +65,12 @@ public struct LineDecoder: Sendable {
             return .tooLong(tag: tag)
         }
         return nil
+    }
+
+    /// The error to answer a `.tooLong` line with: `TOO_LARGE`, reporting the line as one byte over the
+    /// limit (its full size is not known when the limit is crossed).
+    public var tooLongError: WireError {
+        .store(.requestTooLarge(size: maximumLineLength + 1, limit: maximumLineLength))
     }
 
     private func leadingTag(in buffer: ByteBuffer) -> RequestTag? {

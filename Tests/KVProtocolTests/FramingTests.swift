@@ -96,6 +96,18 @@ import Testing
         #expect(decoder.next(from: &buffer) == nil)
     }
 
+    @Test func tooLongLineIsAnsweredWithTooLarge() {
+        var decoder = LineDecoder(maximumLineLength: 8)
+        var buffer = ByteBuffer("@big PUT k 0123456789\nPING\n")
+        guard case .tooLong(let tag) = decoder.next(from: &buffer) else {
+            Issue.record("expected tooLong")
+            return
+        }
+        #expect(String(decoding: ReplyEncoder.line(.failure(decoder.tooLongError), tag: tag), as: UTF8.self)
+            == #"@big ERR TOO_LARGE "etcdserver: request is too large" size=9 limit=8"# + "\n")
+        #expect(decoder.next(from: &buffer) == .line(Array("PING".utf8)))
+    }
+
     @Test func defaultLimitFitsTheLargestRequest() {
         #expect(LineDecoder().maximumLineLength > 1_572_864)
     }
