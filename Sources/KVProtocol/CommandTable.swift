@@ -1,0 +1,71 @@
+import KVStore
+
+/// Every command of the protocol, looked up by verb; the single place both the server (decoding) and
+/// the clients (encoding) go through.
+public enum CommandTable {
+    /// The spec of each implemented command.
+    public static let specs: [CommandSpec] = [
+        HelloCommand.spec, BareCommand.ping, GetCommand.spec, PutCommand.spec, DelCommand.spec, TxnCommand.spec,
+        CompactCommand.spec, BareCommand.status, BareCommand.members, BareCommand.health, HashCommand.spec,
+    ]
+
+    /// Verbs reserved for the next protocol slice (leases, watches, snapshots); they answer
+    /// `NOT_IMPLEMENTED` rather than `UNKNOWN_COMMAND`.
+    public static let plannedVerbs: [String] = [
+        "WATCH", "UNWATCH", "PROGRESS",
+        "LEASE-GRANT", "LEASE-REVOKE", "LEASE-KEEPALIVE", "LEASE-TTL", "LEASE-LIST",
+        "SNAPSHOT", "DEFRAG", "ALARM",
+    ]
+
+    public static func spec(for kind: CommandKind) -> CommandSpec {
+        specs.first { $0.kind == kind }!
+    }
+
+    /// The command a verb names (case-insensitive, aliases included).
+    public static func lookup(_ verb: some Collection<UInt8>) -> CommandKind? {
+        guard verb.count <= 16 else { return nil }
+        let upper = String(decoding: verb.map(asciiUppercased), as: UTF8.self)
+        if let kind = CommandKind(rawValue: upper) { return kind }
+        return specs.first { $0.aliases.contains(upper) }?.kind
+    }
+
+    /// Decodes the arguments of the command `verb` names.
+    static func decode(verb: Token, arguments: ArraySlice<Token>) throws(WireError) -> Request {
+        guard !verb.isQuoted, let kind = lookup(verb.bytes) else {
+            if !verb.isQuoted && plannedVerbs.contains(verb.upperText) {
+                throw WireError.notImplemented("command '\(verb.upperText)' is planned but not available in protocol \(ProtocolVersion.current)")
+            }
+            throw WireError.unknownCommand(verb: verb)
+        }
+        switch kind {
+        case .hello: return .hello(try HelloCommand.decode(arguments))
+        case .ping: _ = try Arguments(arguments, spec: BareCommand.ping); return .ping
+        case .get: return .range(try GetCommand.decode(arguments))
+        case .put: return .put(try PutCommand.decode(arguments))
+        case .del: return .deleteRange(try DelCommand.decode(arguments))
+        case .txn: return .txn(try TxnSyntax.decode(arguments))
+        case .compact: return .compact(try CompactCommand.decode(arguments))
+        case .status: _ = try Arguments(arguments, spec: BareCommand.status); return .status
+        case .members: _ = try Arguments(arguments, spec: BareCommand.members); return .memberList
+        case .health: _ = try Arguments(arguments, spec: BareCommand.health); return .health
+        case .hash: return .hashKV(try HashCommand.decode(arguments))
+        }
+    }
+
+    /// Writes the verb and arguments of `request` (no tag, no terminator).
+    static func encode(_ request: Request, into buffer: inout ByteBuffer) {
+        switch request {
+        case .hello(let value): HelloCommand.encode(value, into: &buffer, inTxn: false)
+        case .ping: buffer.writeASCII("PING")
+        case .range(let value): GetCommand.encode(value, into: &buffer, inTxn: false)
+        case .put(let value): PutCommand.encode(value, into: &buffer, inTxn: false)
+        case .deleteRange(let value): DelCommand.encode(value, into: &buffer, inTxn: false)
+        case .txn(let value): TxnSyntax.encode(value, into: &buffer)
+        case .compact(let value): CompactCommand.encode(value, into: &buffer, inTxn: false)
+        case .status: buffer.writeASCII("STATUS")
+        case .memberList: buffer.writeASCII("MEMBERS")
+        case .health: buffer.writeASCII("HEALTH")
+        case .hashKV(let value): HashCommand.encode(value, into: &buffer, inTxn: false)
+        }
+    }
+}

@@ -1,0 +1,229 @@
+import KVStore
+
+/// Server side: typed responses → one reply line each, written straight into a `ByteBuffer`.
+///
+/// Every function appends exactly one line, `\n` included. Nothing is allocated besides buffer growth.
+public enum ReplyEncoder {
+    /// Appends the reply for `response`.
+    public static func encode(_ response: Response, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        switch response {
+        case .hello(let value): encode(value, tag: tag, into: &buffer)
+        case .pong: encodePong(tag: tag, into: &buffer)
+        case .range(let value): encode(value, tag: tag, into: &buffer)
+        case .put(let value): encode(value, tag: tag, into: &buffer)
+        case .deleteRange(let value): encode(value, tag: tag, into: &buffer)
+        case .txn(let value): encode(value, tag: tag, into: &buffer)
+        case .compact(let value): encode(value, tag: tag, into: &buffer)
+        case .status(let value): encode(value, tag: tag, into: &buffer)
+        case .memberList(let value): encode(value, tag: tag, into: &buffer)
+        case .health(let value): encode(value, tag: tag, into: &buffer)
+        case .hashKV(let value): encode(value, tag: tag, into: &buffer)
+        }
+    }
+
+    /// Appends `[@tag] ERR <CODE> "<message>" [fields]`.
+    public static func encode(_ error: WireError, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        buffer.writeTag(tag)
+        buffer.writeASCII("ERR ")
+        buffer.writeString(error.code)
+        buffer.writeByte(UInt8(ascii: " "))
+        buffer.writeQuoted(Array(error.message.utf8))
+        error.writeFields(into: &buffer)
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    /// Appends the reply for `result`.
+    public static func encode(_ result: Result<Response, WireError>, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        switch result {
+        case .success(let response): encode(response, tag: tag, into: &buffer)
+        case .failure(let error): encode(error, tag: tag, into: &buffer)
+        }
+    }
+
+    /// The reply line for `result` as bytes (terminator included); for tests and tools.
+    public static func line(_ result: Result<Response, WireError>, tag: RequestTag? = nil) -> [UInt8] {
+        var buffer = ByteBuffer()
+        encode(result, tag: tag, into: &buffer)
+        return buffer.readAll()
+    }
+
+    // MARK: - One function per response type
+
+    public static func encode(_ value: HelloResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        buffer.writeTag(tag)
+        buffer.writeASCII("OK")
+        buffer.writeField("proto", value.protocolVersion)
+        buffer.writeField("server", text: value.server)
+        buffer.writeField("version", text: value.version)
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    public static func encodePong(tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        buffer.writeTag(tag)
+        buffer.writeASCII("OK\n")
+    }
+
+    public static func encode(_ value: RangeResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        begin(tag, value.header, into: &buffer)
+        writeBody(value, into: &buffer)
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    public static func encode(_ value: PutResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        begin(tag, value.header, into: &buffer)
+        writeBody(value, into: &buffer)
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    public static func encode(_ value: DeleteRangeResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        begin(tag, value.header, into: &buffer)
+        writeBody(value, into: &buffer)
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    public static func encode(_ value: TxnResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        begin(tag, value.header, into: &buffer)
+        writeBody(value, into: &buffer)
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    public static func encode(_ value: CompactionResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        begin(tag, value.header, into: &buffer)
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    public static func encode(_ value: StatusResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        begin(tag, value.header, into: &buffer)
+        buffer.writeField("version", text: value.version)
+        buffer.writeField("db_size", value.dbSize)
+        buffer.writeField("db_size_in_use", value.dbSizeInUse)
+        buffer.writeHexField("leader", value.leader)
+        buffer.writeField("raft_index", unsigned: value.raftIndex)
+        buffer.writeField("raft_term", unsigned: value.raftTerm)
+        buffer.writeField("raft_applied_index", unsigned: value.raftAppliedIndex)
+        buffer.writeField("compact_rev", value.compactRevision)
+        buffer.writeField("learner", value.isLearner)
+        buffer.writeField("errors", Int64(value.errors.count))
+        for error in value.errors {
+            buffer.writeASCII(" ERROR ")
+            buffer.writeToken(error)
+        }
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    public static func encode(_ value: MemberListResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        begin(tag, value.header, into: &buffer)
+        buffer.writeField("members", Int64(value.members.count))
+        for member in value.members {
+            buffer.writeASCII(" MEMBER ")
+            buffer.writeToken(member.name)
+            buffer.writeHexField("id", member.id)
+            buffer.writeField("learner", member.isLearner)
+            buffer.writeField("peers", Int64(member.peerURLs.count))
+            buffer.writeField("clients", Int64(member.clientURLs.count))
+            for url in member.peerURLs {
+                buffer.writeASCII(" PEER ")
+                buffer.writeToken(url)
+            }
+            for url in member.clientURLs {
+                buffer.writeASCII(" CLIENT ")
+                buffer.writeToken(url)
+            }
+        }
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    public static func encode(_ value: HealthResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        buffer.writeTag(tag)
+        buffer.writeASCII("OK")
+        buffer.writeField("health", value.health)
+        if !value.reason.isEmpty {
+            buffer.writeASCII(" REASON ")
+            buffer.writeToken(value.reason)
+        }
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    public static func encode(_ value: HashKVResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        begin(tag, value.header, into: &buffer)
+        buffer.writeField("hash", unsigned: UInt64(value.hash))
+        buffer.writeField("compact_rev", value.compactRevision)
+        buffer.writeField("hash_rev", value.hashRevision)
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    // MARK: - Pieces
+
+    /// `[@tag ]OK rev=… term=… cluster=… member=…`
+    static func begin(_ tag: RequestTag?, _ header: ResponseHeader, into buffer: inout ByteBuffer) {
+        buffer.writeTag(tag)
+        buffer.writeASCII("OK")
+        writeHeader(header, into: &buffer)
+    }
+
+    static func writeHeader(_ header: ResponseHeader, into buffer: inout ByteBuffer) {
+        buffer.writeField("rev", header.revision)
+        buffer.writeField("term", unsigned: header.raftTerm)
+        buffer.writeHexField("cluster", header.clusterID)
+        buffer.writeHexField("member", header.memberID)
+    }
+
+    /// ` KV <key> <value> <create_rev> <mod_rev> <version> <lease-hex>`
+    static func writeKV(_ kv: KeyValue, into buffer: inout ByteBuffer) {
+        buffer.writeASCII(" KV ")
+        buffer.writeToken(kv.key)
+        buffer.writeByte(UInt8(ascii: " "))
+        buffer.writeToken(kv.value)
+        buffer.writeByte(UInt8(ascii: " "))
+        buffer.writeDecimal(kv.createRevision)
+        buffer.writeByte(UInt8(ascii: " "))
+        buffer.writeDecimal(kv.modRevision)
+        buffer.writeByte(UInt8(ascii: " "))
+        buffer.writeDecimal(kv.version)
+        buffer.writeByte(UInt8(ascii: " "))
+        buffer.writeHex(UInt64(bitPattern: kv.lease))
+    }
+
+    static func writeBody(_ value: RangeResponse, into buffer: inout ByteBuffer) {
+        buffer.writeField("count", value.count)
+        buffer.writeField("more", value.more)
+        buffer.writeField("kvs", Int64(value.kvs.count))
+        for kv in value.kvs { writeKV(kv, into: &buffer) }
+    }
+
+    static func writeBody(_ value: PutResponse, into buffer: inout ByteBuffer) {
+        buffer.writeField("prev", Int64(value.prevKV == nil ? 0 : 1))
+        if let prev = value.prevKV { writeKV(prev, into: &buffer) }
+    }
+
+    static func writeBody(_ value: DeleteRangeResponse, into buffer: inout ByteBuffer) {
+        buffer.writeField("deleted", value.deleted)
+        buffer.writeField("prev", Int64(value.prevKVs.count))
+        for kv in value.prevKVs { writeKV(kv, into: &buffer) }
+    }
+
+    static func writeBody(_ value: TxnResponse, into buffer: inout ByteBuffer) {
+        buffer.writeField("succeeded", value.succeeded)
+        buffer.writeField("responses", Int64(value.responses.count))
+        for response in value.responses {
+            switch response {
+            case .range(let inner):
+                buffer.writeASCII(" RANGE")
+                writeHeader(inner.header, into: &buffer)
+                writeBody(inner, into: &buffer)
+            case .put(let inner):
+                buffer.writeASCII(" PUT")
+                writeHeader(inner.header, into: &buffer)
+                writeBody(inner, into: &buffer)
+            case .deleteRange(let inner):
+                buffer.writeASCII(" DEL")
+                writeHeader(inner.header, into: &buffer)
+                writeBody(inner, into: &buffer)
+            case .txn(let inner):
+                buffer.writeASCII(" TXN")
+                writeHeader(inner.header, into: &buffer)
+                writeBody(inner, into: &buffer)
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import KVStore
+
+/// The commands of protocol version 1.
+public enum CommandKind: String, Hashable, Sendable, CaseIterable {
+    case hello = "HELLO"
+    case ping = "PING"
+    case get = "GET"
+    case put = "PUT"
+    case del = "DEL"
+    case txn = "TXN"
+    case compact = "COMPACT"
+    case status = "STATUS"
+    case members = "MEMBERS"
+    case health = "HEALTH"
+    case hash = "HASH"
+
+    /// The canonical (upper-case) verb.
+    public var verb: String { rawValue }
+}
+
+/// `HELLO <version>`: the client's protocol version.
+public struct HelloRequest: Hashable, Sendable {
+    public var protocolVersion: Int64
+
+    public init(protocolVersion: Int64 = ProtocolVersion.current) {
+        self.protocolVersion = protocolVersion
+    }
+}
+
+/// `HASH [--rev=N]`: etcd's HashKV (0: the current revision).
+public struct HashKVRequest: Hashable, Sendable {
+    public var revision: Int64
+
+    public init(revision: Int64 = 0) {
+        self.revision = revision
+    }
+}
+
+/// Protocol versions.
+public enum ProtocolVersion {
+    /// The version this module speaks; a connection that never says `HELLO` is assumed to speak it.
+    public static let current: Int64 = 1
+
+    /// The server's answer to `HELLO`: the greeting when the client's version is spoken here,
+    /// `UNSUPPORTED_VERSION` otherwise.
+    public static func negotiate(_ request: HelloRequest, server: String, version: String) -> Result<Response, WireError> {
+        guard request.protocolVersion == current else {
+            return .failure(.unsupportedVersion(requested: request.protocolVersion, supported: current))
+        }
+        return .success(.hello(HelloResponse(protocolVersion: current, server: server, version: version)))
+    }
+}
+
+/// A typed request, as a client sends it and a server decodes it.
+public enum Request: Hashable, Sendable {
+    case hello(HelloRequest)
+    case ping
+    case range(RangeRequest)
+    case put(PutRequest)
+    case deleteRange(DeleteRangeRequest)
+    case txn(TxnRequest)
+    case compact(CompactionRequest)
+    case status
+    case memberList
+    case health
+    case hashKV(HashKVRequest)
+
+    public var kind: CommandKind {
+        switch self {
+        case .hello: .hello
+        case .ping: .ping
+        case .range: .get
+        case .put: .put
+        case .deleteRange: .del
+        case .txn: .txn
+        case .compact: .compact
+        case .status: .status
+        case .memberList: .members
+        case .health: .health
+        case .hashKV: .hash
+        }
+    }
+}
+
+/// A decoded request line: the optional tag and the request.
+public struct RequestLine: Hashable, Sendable {
+    public var tag: RequestTag?
+    public var request: Request
+
+    public init(tag: RequestTag? = nil, _ request: Request) {
+        self.tag = tag
+        self.request = request
+    }
+}
+
+/// A request line that could not be decoded, with the tag to answer it with (when one was readable).
+public struct RequestDecodingError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var tag: RequestTag?
+    public var error: WireError
+
+    public init(tag: RequestTag?, error: WireError) {
+        self.tag = tag
+        self.error = error
+    }
+
+    public var description: String { error.description }
+}

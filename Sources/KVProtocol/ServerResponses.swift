@@ -1,0 +1,142 @@
+import KVStore
+
+/// The reply to `HELLO`.
+public struct HelloResponse: Hashable, Sendable {
+    /// The protocol version the connection now speaks.
+    public var protocolVersion: Int64
+    /// The server's program name (a bare word, e.g. `kvserver`).
+    public var server: String
+    /// The server's version (a bare word, e.g. `0.1.0`).
+    public var version: String
+
+    public init(protocolVersion: Int64 = ProtocolVersion.current, server: String, version: String) {
+        self.protocolVersion = protocolVersion
+        self.server = server
+        self.version = version
+    }
+}
+
+/// The reply to `STATUS`, mirroring etcd's `StatusResponse`.
+public struct StatusResponse: Hashable, Sendable {
+    public var header: ResponseHeader
+    /// The server's version (a bare word, e.g. `3.5.0`).
+    public var version: String
+    /// Bytes the store's data occupies, and the part of it in use.
+    public var dbSize: Int64
+    public var dbSizeInUse: Int64
+    /// The member id of the leader.
+    public var leader: UInt64
+    public var raftIndex: UInt64
+    public var raftTerm: UInt64
+    public var raftAppliedIndex: UInt64
+    /// The revision history is compacted to.
+    public var compactRevision: Int64
+    public var isLearner: Bool
+    /// Active alarms and other errors the member reports (etcd's `errors`), e.g. `NOSPACE`.
+    public var errors: [String]
+
+    public init(header: ResponseHeader, version: String, dbSize: Int64 = 0, dbSizeInUse: Int64 = 0,
+                leader: UInt64 = 0, raftIndex: UInt64 = 0, raftTerm: UInt64 = 0, raftAppliedIndex: UInt64 = 0,
+                compactRevision: Int64 = 0, isLearner: Bool = false, errors: [String] = []) {
+        self.header = header
+        self.version = version
+        self.dbSize = dbSize
+        self.dbSizeInUse = dbSizeInUse
+        self.leader = leader
+        self.raftIndex = raftIndex
+        self.raftTerm = raftTerm
+        self.raftAppliedIndex = raftAppliedIndex
+        self.compactRevision = compactRevision
+        self.isLearner = isLearner
+        self.errors = errors
+    }
+}
+
+/// One member of the cluster, as etcd's `Member`.
+public struct Member: Hashable, Sendable {
+    public var id: UInt64
+    public var name: String
+    public var peerURLs: [String]
+    public var clientURLs: [String]
+    public var isLearner: Bool
+
+    public init(id: UInt64, name: String, peerURLs: [String] = [], clientURLs: [String] = [], isLearner: Bool = false) {
+        self.id = id
+        self.name = name
+        self.peerURLs = peerURLs
+        self.clientURLs = clientURLs
+        self.isLearner = isLearner
+    }
+}
+
+/// The reply to `MEMBERS`, mirroring etcd's `MemberListResponse`.
+public struct MemberListResponse: Hashable, Sendable {
+    public var header: ResponseHeader
+    public var members: [Member]
+
+    public init(header: ResponseHeader, members: [Member]) {
+        self.header = header
+        self.members = members
+    }
+}
+
+/// The reply to `HASH`, mirroring etcd's `HashKVResponse`.
+public struct HashKVResponse: Hashable, Sendable {
+    public var header: ResponseHeader
+    /// The hash of the key-value history up to `hashRevision`.
+    public var hash: UInt32
+    public var compactRevision: Int64
+    /// The revision the hash was computed at.
+    public var hashRevision: Int64
+
+    public init(header: ResponseHeader, hash: UInt32, compactRevision: Int64, hashRevision: Int64 = 0) {
+        self.header = header
+        self.hash = hash
+        self.compactRevision = compactRevision
+        self.hashRevision = hashRevision
+    }
+}
+
+/// The reply to `HEALTH`, mirroring etcd's `/health` answer.
+public struct HealthResponse: Hashable, Sendable {
+    public var health: Bool
+    /// Why the member is unhealthy (empty when healthy).
+    public var reason: String
+
+    public init(health: Bool, reason: String = "") {
+        self.health = health
+        self.reason = reason
+    }
+}
+
+/// A typed successful reply.
+public enum Response: Equatable, Sendable {
+    case hello(HelloResponse)
+    case pong
+    case range(RangeResponse)
+    case put(PutResponse)
+    case deleteRange(DeleteRangeResponse)
+    case txn(TxnResponse)
+    case compact(CompactionResponse)
+    case status(StatusResponse)
+    case memberList(MemberListResponse)
+    case health(HealthResponse)
+    case hashKV(HashKVResponse)
+
+    /// The command this reply answers.
+    public var kind: CommandKind {
+        switch self {
+        case .hello: .hello
+        case .pong: .ping
+        case .range: .get
+        case .put: .put
+        case .deleteRange: .del
+        case .txn: .txn
+        case .compact: .compact
+        case .status: .status
+        case .memberList: .members
+        case .health: .health
+        case .hashKV: .hash
+        }
+    }
+}

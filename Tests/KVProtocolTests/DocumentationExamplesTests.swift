@@ -1,0 +1,37 @@
+import KVStore
+import Testing
+@testable import KVProtocol
+
+/// The example exchanges of docs/PROTOCOL.md: every request decodes, every reply decodes for its command
+/// and re-encodes to the same bytes.
+@Suite struct DocumentationExamplesTests {
+    static let exchanges: [(String, String, CommandKind)] = [
+        ("@7 GET foo", "@7 OK rev=5 term=2 cluster=0 member=0 count=1 more=0 kvs=1 KV foo bar 2 5 3 0", .get),
+        ("GET foo --prefix", #"OK rev=5 term=2 cluster=0 member=0 count=2 more=0 kvs=2 KV foo bar 2 3 1 0 KV foo2 "" 4 4 1 694d"#, .get),
+        (#"get "a b" --limit=2"#, "OK rev=5 term=2 cluster=0 member=0 count=0 more=0 kvs=0", .get),
+        ("PUT foo bar", "OK rev=2 term=2 cluster=0 member=0 prev=0", .put),
+        (#"PUT k "a b" --prev-kv"#, #"OK rev=6 term=2 cluster=0 member=0 prev=1 KV k "a b" 2 5 3 0"#, .put),
+        ("PUT k --ignore-value --lease=694d5765fc71500b", "OK rev=7 term=2 cluster=0 member=0 prev=0", .put),
+        ("@t1 DEL x --prefix --prev-kv", "@t1 OK rev=8 term=2 cluster=0 member=0 deleted=1 prev=1 KV x1 v 7 7 1 0", .del),
+        ("TXN IF VALUE foo = bar THEN PUT foo baz GET foo ELSE GET foo END",
+         "OK rev=9 term=2 cluster=0 member=0 succeeded=1 responses=2 PUT rev=9 term=2 cluster=0 member=0 prev=0 RANGE rev=9 term=2 cluster=0 member=0 count=1 more=0 kvs=1 KV foo baz 2 9 2 0", .txn),
+        (#"TXN IF MOD "end" < 5 THEN PUT x "then" ELSE TXN THEN DEL a END END"#,
+         "OK rev=9 term=2 cluster=0 member=0 succeeded=0 responses=1 TXN rev=9 term=2 cluster=0 member=0 succeeded=1 responses=1 DEL rev=9 term=2 cluster=0 member=0 deleted=0 prev=0", .txn),
+        ("COMPACT 5", "OK rev=9 term=2 cluster=0 member=0", .compact),
+        ("HELLO 1", "OK proto=1 server=kvserver version=0.1.0", .hello),
+        ("@p PING", "@p OK", .ping),
+        ("HEALTH", "OK health=1", .health),
+        ("HASH --rev=9", "OK rev=9 term=0 cluster=0 member=0 hash=4294967295 compact_rev=3 hash_rev=9", .hash),
+        ("GET foo --rev=2", #"ERR COMPACTED "etcdserver: mvcc: required revision has been compacted" requested=2 compact_rev=5"#, .get),
+    ]
+
+    @Test(arguments: 0..<exchanges.count)
+    func exchange(_ index: Int) throws {
+        let (request, reply, kind) = Self.exchanges[index]
+        let decoded = try #require(try RequestDecoder.decode(request))
+        #expect(decoded.request.kind == kind)
+        let typed = try ReplyDecoder.decode(reply, for: kind)
+        #expect(typed.tag == decoded.tag)
+        #expect(String(decoding: ReplyEncoder.line(typed.result, tag: typed.tag), as: UTF8.self) == reply + "\n")
+    }
+}

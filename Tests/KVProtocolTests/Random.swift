@@ -1,0 +1,203 @@
+import KVStore
+@testable import KVProtocol
+
+/// A small seeded generator (SplitMix64) so randomized tests are reproducible.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
+
+/// Random values for the round-trip tests, biased towards the bytes and numbers that break codecs.
+struct Fuzz {
+    var rng: SeededGenerator
+
+    init(seed: UInt64) { rng = SeededGenerator(seed: seed) }
+
+    static let awkwardWords: [[UInt8]] = [
+        [], [0], [0xff], Array(" ".utf8), Array("\"".utf8), Array("\\".utf8), Array("\n".utf8), Array("\r\n".utf8),
+        Array("--prefix".utf8), Array("--".utf8), Array("-".utf8), Array("@tag".utf8), Array("END".utf8),
+        Array("then".utf8), Array("Else".utf8), Array("PUT".utf8), Array("txn".utf8), Array("=".utf8),
+        Array("!=".utf8), Array("<".utf8), Array("value".utf8), Array("a=b".utf8), Array("KV".utf8),
+        Array("OK".utf8), Array("\"quoted\"".utf8), Array("café".utf8), [0xc3], Array("x\"y".utf8),
+    ]
+    static let palette: [UInt8] = Array("abcXYZ019-_.=@\"\\ \t\n\r".utf8) + [0, 1, 0x7f, 0x80, 0xc3, 0xa9, 0xfe, 0xff]
+
+    mutating func bool() -> Bool { Bool.random(using: &rng) }
+    mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &rng) }
+
+    mutating func bytes() -> [UInt8] {
+        switch int(0...3) {
+        case 0: return Fuzz.awkwardWords.randomElement(using: &rng)!
+        case 1: return (0..<int(1...12)).map { _ in UInt8(ascii: "a") + UInt8(int(0...25)) }
+        default: return (0..<int(0...10)).map { _ in Fuzz.palette.randomElement(using: &rng)! }
+        }
+    }
+
+    mutating func int64() -> Int64 {
+        switch int(0...4) {
+        case 0: return 0
+        case 1: return [Int64.min, Int64.max, -1, 1].randomElement(using: &rng)!
+        case 2: return Int64.random(in: Int64.min...Int64.max, using: &rng)
+        default: return Int64(int(0...1000))
+        }
+    }
+
+    mutating func uint64() -> UInt64 {
+        bool() ? UInt64.random(in: 0...UInt64.max, using: &rng) : [0, 1, UInt64.max].randomElement(using: &rng)!
+    }
+
+    mutating func text() -> String {
+        bool() ? String(decoding: (0..<int(0...8)).map { _ in UInt8(ascii: "a") + UInt8(int(0...25)) }, as: UTF8.self)
+            : ["", "a b", "quote\"d", "back\\slash", "new\nline", "ünïcode", "http://127.0.0.1:2379"].randomElement(using: &rng)!
+    }
+
+    /// Texts that are bare words (versions, server names).
+    mutating func word() -> String {
+        ["3.5.0", "0.1.0", "kvserver", "1.2.3-rc.1+build"].randomElement(using: &rng)!
+    }
+
+    // MARK: Requests
+
+    mutating func range() -> RangeRequest {
+        RangeRequest(key: bytes(), rangeEnd: bool() ? [] : bytes(), limit: int64(), revision: int64(),
+                     sortOrder: SortOrder(rawValue: int(0...2))!, sortTarget: SortTarget(rawValue: int(0...4))!,
+                     serializable: bool(), keysOnly: bool(), countOnly: bool(),
+                     minModRevision: int64(), maxModRevision: int64(), minCreateRevision: int64(), maxCreateRevision: int64())
+    }
+
+    mutating func put() -> PutRequest {
+        PutRequest(key: bytes(), value: bytes(), lease: int64(), prevKV: bool(), ignoreValue: bool(), ignoreLease: bool())
+    }
+
+    mutating func delete() -> DeleteRangeRequest {
+        DeleteRangeRequest(key: bytes(), rangeEnd: bool() ? [] : bytes(), prevKV: bool())
+    }
+
+    mutating func compare() -> Compare {
+        let target: Compare.Target = switch int(0...4) {
+        case 0: .value(bytes())
+        case 1: .version(int64())
+        case 2: .createRevision(int64())
+        case 3: .modRevision(int64())
+        default: .lease(int64())
+        }
+        return Compare(key: bytes(), rangeEnd: bool() ? [] : bytes(), result: Compare.Result(rawValue: int(0...3))!, target: target)
+    }
+
+    mutating func txn(depth: Int) -> TxnRequest {
+        TxnRequest(compare: (0..<int(0...3)).map { _ in compare() },
+                   success: (0..<int(0...3)).map { _ in op(depth: depth) },
+                   failure: (0..<int(0...3)).map { _ in op(depth: depth) })
+    }
+
+    mutating func op(depth: Int) -> RequestOp {
+        switch int(0...(depth > 0 ? 3 : 2)) {
+        case 0: .range(range())
+        case 1: .put(put())
+        case 2: .deleteRange(delete())
+        default: .txn(txn(depth: depth - 1))
+        }
+    }
+
+    mutating func request() -> Request {
+        switch int(0...10) {
+        case 0: .hello(HelloRequest(protocolVersion: int64()))
+        case 1: .ping
+        case 2: .range(range())
+        case 3: .put(put())
+        case 4: .deleteRange(delete())
+        case 5: .txn(txn(depth: 3))
+        case 6: .compact(CompactionRequest(revision: int64(), physical: bool()))
+        case 7: .status
+        case 8: .memberList
+        case 9: .health
+        default: .hashKV(HashKVRequest(revision: int64()))
+        }
+    }
+
+    mutating func tag() -> RequestTag? {
+        bool() ? nil : RequestTag(String(decoding: (0..<int(1...32)).map { _ in Array("aZ09_.-".utf8).randomElement(using: &rng)! }, as: UTF8.self))
+    }
+
+    // MARK: Responses
+
+    mutating func header() -> ResponseHeader {
+        ResponseHeader(clusterID: uint64(), memberID: uint64(), revision: int64(), raftTerm: uint64())
+    }
+
+    mutating func keyValue() -> KeyValue {
+        KeyValue(key: bytes(), value: bytes(), createRevision: int64(), modRevision: int64(), version: int64(), lease: int64())
+    }
+
+    mutating func rangeResponse() -> RangeResponse {
+        RangeResponse(header: header(), kvs: (0..<int(0...4)).map { _ in keyValue() }, more: bool(), count: int64())
+    }
+
+    mutating func putResponse() -> PutResponse {
+        PutResponse(header: header(), prevKV: bool() ? keyValue() : nil)
+    }
+
+    mutating func deleteResponse() -> DeleteRangeResponse {
+        DeleteRangeResponse(header: header(), deleted: int64(), prevKVs: (0..<int(0...3)).map { _ in keyValue() })
+    }
+
+    mutating func txnResponse(depth: Int) -> TxnResponse {
+        TxnResponse(header: header(), succeeded: bool(), responses: (0..<int(0...4)).map { _ in
+            switch int(0...(depth > 0 ? 3 : 2)) {
+            case 0: .range(rangeResponse())
+            case 1: .put(putResponse())
+            case 2: .deleteRange(deleteResponse())
+            default: .txn(txnResponse(depth: depth - 1))
+            }
+        })
+    }
+
+    mutating func response() -> Response {
+        switch int(0...10) {
+        case 0: .hello(HelloResponse(protocolVersion: int64(), server: word(), version: word()))
+        case 1: .pong
+        case 2: .range(rangeResponse())
+        case 3: .put(putResponse())
+        case 4: .deleteRange(deleteResponse())
+        case 5: .txn(txnResponse(depth: 3))
+        case 6: .compact(CompactionResponse(header: header()))
+        case 7: .status(StatusResponse(header: header(), version: word(), dbSize: int64(), dbSizeInUse: int64(),
+                                       leader: uint64(), raftIndex: uint64(), raftTerm: uint64(), raftAppliedIndex: uint64(),
+                                       compactRevision: int64(), isLearner: bool(), errors: (0..<int(0...2)).map { _ in text() }))
+        case 8: .memberList(MemberListResponse(header: header(), members: (0..<int(0...3)).map { _ in
+            Member(id: uint64(), name: text(), peerURLs: (0..<int(0...2)).map { _ in text() },
+                   clientURLs: (0..<int(0...2)).map { _ in text() }, isLearner: bool())
+        }))
+        case 9: .health(HealthResponse(health: bool(), reason: text()))
+        default: .hashKV(HashKVResponse(header: header(), hash: UInt32.random(in: 0...UInt32.max, using: &rng),
+                                        compactRevision: int64(), hashRevision: int64()))
+        }
+    }
+
+    mutating func storeError() -> StoreError {
+        switch int(0...12) {
+        case 0: .emptyKey
+        case 1: .compacted(requested: int64(), compactedRevision: int64())
+        case 2: .futureRevision(requested: int64(), currentRevision: int64())
+        case 3: .keyNotFound
+        case 4: .valueProvided
+        case 5: .leaseProvided
+        case 6: .duplicateKey
+        case 7: .tooManyOperations(count: int(0...1000), limit: int(0...1000))
+        case 8: .leaseNotFound(id: int64())
+        case 9: .leaseExists(id: int64())
+        case 10: .leaseTTLTooLarge(ttl: int64())
+        case 11: .spaceExceeded
+        default: .requestTooLarge(size: int(0...10_000_000), limit: int(0...10_000_000))
+        }
+    }
+}

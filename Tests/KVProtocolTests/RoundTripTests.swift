@@ -1,0 +1,77 @@
+import KVStore
+import Testing
+@testable import KVProtocol
+
+@Suite struct RoundTripTests {
+    @Test func randomRequestsSurviveEncodeAndDecode() throws {
+        var fuzz = Fuzz(seed: 0x5eed_0001)
+        for _ in 0..<3000 {
+            let request = fuzz.request()
+            let tag = fuzz.tag()
+            let line = RequestEncoder.encode(request, tag: tag)
+            #expect(line.last == UInt8(ascii: "\n"))
+            #expect(line.dropLast().allSatisfy { $0 >= 0x20 && $0 <= 0x7e }, "wire must stay printable ASCII")
+            let decoded = try RequestDecoder.decode(Array(line.dropLast()))
+            #expect(decoded == RequestLine(tag: tag, request), "line: \(String(decoding: line, as: UTF8.self))")
+        }
+    }
+
+    @Test func deeplyNestedTxnRoundTrips() throws {
+        var fuzz = Fuzz(seed: 42)
+        var txn = TxnRequest(compare: [fuzz.compare()], success: [.put(fuzz.put())])
+        for _ in 0..<6 {
+            txn = TxnRequest(compare: [fuzz.compare()], success: [.txn(txn), .range(fuzz.range())], failure: [.txn(txn)])
+        }
+        let line = RequestEncoder.encode(.txn(txn))
+        #expect(try RequestDecoder.decode(Array(line.dropLast()))?.request == .txn(txn))
+    }
+
+    @Test func randomResponsesSurviveEncodeAndDecode() throws {
+        var fuzz = Fuzz(seed: 0x5eed_0002)
+        for _ in 0..<3000 {
+            let response = fuzz.response()
+            let tag = fuzz.tag()
+            var buffer = ByteBuffer()
+            ReplyEncoder.encode(response, tag: tag, into: &buffer)
+            let line = buffer.readAll()
+            #expect(line.last == UInt8(ascii: "\n"))
+            #expect(line.dropLast().allSatisfy { $0 >= 0x20 && $0 <= 0x7e }, "wire must stay printable ASCII")
+            #expect(line.dropLast().firstIndex(of: UInt8(ascii: "\n")) == nil, "exactly one line")
+            let reply = try ReplyDecoder.decode(Array(line.dropLast()), for: response.kind)
+            #expect(reply == Reply(tag: tag, result: .success(response)), "line: \(String(decoding: line, as: UTF8.self))")
+        }
+    }
+
+    @Test func everyStoreErrorMapsToOneCodeAndBack() throws {
+        var fuzz = Fuzz(seed: 7)
+        var codes: [String: String] = [:]
+        for _ in 0..<500 {
+            let error = WireError.store(fuzz.storeError())
+            let line = ReplyEncoder.line(.failure(error), tag: nil)
+            let reply = try ReplyDecoder.decode(Array(line.dropLast()), for: .get)
+            #expect(reply.result == .failure(error), "line: \(String(decoding: line, as: UTF8.self))")
+            // One code per condition: the same code always carries the same etcd message.
+            if let message = codes[error.code] { #expect(message == error.message) }
+            codes[error.code] = error.message
+            #expect(WireError.allCodes.contains(error.code))
+        }
+        #expect(codes.count == 13)
+    }
+
+    @Test func protocolErrorsRoundTrip() throws {
+        let errors: [WireError] = [
+            .protocolViolation("unterminated quoted string starting at column 5"),
+            .unknownCommand("unknown command 'FOO'"),
+            .invalidArguments("wrong number of arguments for 'PUT': expected 2, got 1"),
+            .unsupportedVersion(requested: 9, supported: 1),
+            .notImplemented("command 'WATCH' is planned but not available in protocol 1"),
+            .internalError("boom \"quoted\"\nnext line"),
+            .other(code: "SOMETHING_NEW", message: "from a newer server"),
+        ]
+        for error in errors {
+            let line = ReplyEncoder.line(.failure(error), tag: RequestTag("t9"))
+            let reply = try ReplyDecoder.decode(Array(line.dropLast()), for: .ping)
+            #expect(reply == Reply(tag: RequestTag("t9"), result: .failure(error)))
+        }
+    }
+}
