@@ -1,0 +1,318 @@
+/// Identifies one interval in an `IntervalIndex`; handed out by `insert` and never reused by that index
+/// (or by its copies' later inserts, which continue the same sequence independently).
+public struct IntervalID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Insertion order: the n-th interval inserted into an index has raw value n - 1.
+    public let rawValue: UInt64
+
+    public static func < (lhs: IntervalID, rhs: IntervalID) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public var description: String { "interval#\(rawValue)" }
+}
+
+/// A set of half-open key intervals `[start, end)`, each carrying a value, answering "which intervals
+/// contain this key?" without looking at intervals that cannot: the range-watcher lookup of the watch hub.
+///
+/// Keys and bounds are byte strings compared lexicographically (a proper prefix sorts first, so `[]` is the
+/// smallest key). An `end` of `nil` means unbounded: the interval holds every key `>= start`. An interval
+/// whose `end` is at or before its `start` (such as `[a, a)`) is stored and counted but contains no key.
+///
+/// Implementation: a treap (a binary search tree on `(start, id)` kept balanced in expectation by
+/// pseudo-random heap priorities) in which every node also records which interval in its subtree reaches
+/// furthest right. A stabbing query skips every subtree whose furthest end is not past the key and every
+/// right subtree whose starts are all past the key. Nodes live in one array addressed by index, so the
+/// whole index is a value: copies are independent and share storage until one is modified.
+///
+/// Priorities derive deterministically from interval ids, so the tree shape, and therefore performance,
+/// is reproducible from the sequence of operations.
+public struct IntervalIndex<Value: Sendable>: Sendable {
+    private struct Node: Sendable {
+        var start: [UInt8]
+        var end: [UInt8]?
+        var value: Value?
+        var id: IntervalID
+        var priority: UInt64
+        var left = IntervalIndex.none
+        var right = IntervalIndex.none
+        /// The node in this subtree with the greatest end (`nil` counting as greatest).
+        var maxEndNode: Int
+    }
+
+    /// A violated structural invariant, reported by `checkInvariants()`.
+    struct InvariantViolation: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private static var none: Int { -1 }
+
+    private var nodes: [Node] = []
+    private var freeNodes: [Int] = []
+    private var root = IntervalIndex.none
+    private var nodeOfID: [IntervalID: Int] = [:]
+    private var nextID: UInt64 = 0
+
+    /// An empty index.
+    public init() {}
+
+    /// The number of intervals stored, empty ones included.
+    ///
+    /// - Complexity: O(1).
+    public var count: Int { nodeOfID.count }
+
+    /// Whether no interval is stored.
+    ///
+    /// - Complexity: O(1).
+    public var isEmpty: Bool { nodeOfID.isEmpty }
+
+    /// The value stored with `id`, or `nil` if there is no such interval (it was never inserted or has been
+    /// removed).
+    ///
+    /// - Complexity: O(1) expected.
+    public subscript(id: IntervalID) -> Value? {
+        nodeOfID[id].flatMap { nodes[$0].value }
+    }
+
+    /// Stores the interval `[start, end)` (`end == nil`: unbounded) with `value`.
+    ///
+    /// - Returns: a fresh id for removing or looking up the interval.
+    /// - Complexity: O(log W) expected for W stored intervals (amortized, as storage may grow), plus the
+    ///   key comparisons, each O(length of the shorter key).
+    @discardableResult
+    public mutating func insert(start: [UInt8], end: [UInt8]?, value: Value) -> IntervalID {
+        let id = IntervalID(rawValue: nextID)
+        nextID &+= 1
+        let node = Node(start: start, end: end, value: value, id: id, priority: Self.priority(of: id), maxEndNode: 0)
+        let index: Int
+        if let reused = freeNodes.popLast() {
+            index = reused
+            nodes[index] = node
+        } else {
+            index = nodes.count
+            nodes.append(node)
+        }
+        nodes[index].maxEndNode = index
+        nodeOfID[id] = index
+        root = insert(index, into: root)
+        return id
+    }
+
+    /// Stores the keys of `range` with `value`: a single key `k` as `[k, k + "\0")`, which holds exactly `k`;
+    /// a half-open range as is; a from-key range as unbounded.
+    ///
+    /// - Complexity: as `insert(start:end:value:)`.
+    @discardableResult
+    public mutating func insert(_ range: KeyRange, value: Value) -> IntervalID {
+        switch range {
+        case .single(let key): insert(start: key, end: key + [0], value: value)
+        case .halfOpen(let from, let to): insert(start: from, end: to, value: value)
+        case .fromKey(let from): insert(start: from, end: nil, value: value)
+        }
+    }
+
+    /// Removes the interval `id`.
+    ///
+    /// - Returns: its value, or `nil` (and nothing changes) if there is no such interval.
+    /// - Complexity: O(log W) expected.
+    @discardableResult
+    public mutating func remove(_ id: IntervalID) -> Value? {
+        guard let index = nodeOfID.removeValue(forKey: id) else { return nil }
+        root = remove(index, from: root)
+        let value = nodes[index].value
+        nodes[index].value = nil
+        nodes[index].start = []
+        nodes[index].end = nil
+        nodes[index].left = Self.none
+        nodes[index].right = Self.none
+        freeNodes.append(index)
+        if nodeOfID.isEmpty {
+            // Release the storage rather than keep a free list as large as the peak.
+            nodes.removeAll()
+            freeNodes.removeAll()
+        }
+        return value
+    }
+
+    /// Calls `body` with the value of every interval that contains `key` (`start <= key < end`), each once,
+    /// in ascending order of `(start, id)`.
+    ///
+    /// - Complexity: O(log W) expected when nothing matches; with m matches, O(m + log W) nodes in the
+    ///   typical case and never more than O((m + 1) · log W) expected: besides the matches and the search
+    ///   path for `key`, it visits only ancestors of matches and their immediate children. It never scans
+    ///   intervals that cannot contain `key`. Each visit costs a key comparison or two.
+    public func forEachContaining(key: [UInt8], _ body: (Value) throws -> Void) rethrows {
+        try visit(root, key: key, body)
+    }
+
+    /// The values of every interval containing `key`, in ascending order of `(start, id)`.
+    ///
+    /// - Complexity: as `forEachContaining(key:_:)`.
+    public func values(containing key: [UInt8]) -> [Value] {
+        var result: [Value] = []
+        forEachContaining(key: key) { result.append($0) }
+        return result
+    }
+
+    /// Checks the search-tree order, the heap order of priorities, every subtree's furthest-end record and
+    /// that the id table matches the tree exactly.
+    ///
+    /// - Complexity: O(W).
+    func checkInvariants() throws(InvariantViolation) {
+        var seen = 0
+        var previous: Int? = nil
+        var stack: [Int] = []
+        var current = root
+        // In-order walk: keys must strictly increase.
+        while current != Self.none || !stack.isEmpty {
+            while current != Self.none {
+                stack.append(current)
+                current = nodes[current].left
+            }
+            let index = stack.removeLast()
+            if let previous, !keyPrecedes(previous, index) {
+                throw InvariantViolation(description: "\(nodes[index].id) is out of order")
+            }
+            previous = index
+            seen += 1
+            current = nodes[index].right
+        }
+        guard seen == nodeOfID.count else {
+            throw InvariantViolation(description: "tree holds \(seen) nodes, id table \(nodeOfID.count)")
+        }
+        for (id, index) in nodeOfID {
+            guard nodes[index].id == id, nodes[index].value != nil else {
+                throw InvariantViolation(description: "\(id) maps to a node holding \(nodes[index].id)")
+            }
+        }
+        try checkSubtree(root)
+    }
+
+    // MARK: - Tree mechanics
+
+    /// A SplitMix64 finalizer of the id: well-mixed, deterministic priorities.
+    private static func priority(of id: IntervalID) -> UInt64 {
+        var z = id.rawValue &+ 0x9e37_79b9_7f4a_7c15
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+
+    /// Tree order: by start, then by id.
+    private func keyPrecedes(_ a: Int, _ b: Int) -> Bool {
+        let startA = nodes[a].start, startB = nodes[b].start
+        if startA == startB { return nodes[a].id < nodes[b].id }
+        return startA.lexicographicallyPrecedes(startB)
+    }
+
+    /// Whether node `a` ends strictly further right than node `b` (an unbounded end beats any bound).
+    private func endsAfter(_ a: Int, _ b: Int) -> Bool {
+        guard let endA = nodes[a].end else { return nodes[b].end != nil }
+        guard let endB = nodes[b].end else { return false }
+        return endB.lexicographicallyPrecedes(endA)
+    }
+
+    /// Recomputes `maxEndNode` of `index` from its children.
+    private mutating func refresh(_ index: Int) {
+        var best = index
+        let left = nodes[index].left, right = nodes[index].right
+        if left != Self.none, endsAfter(nodes[left].maxEndNode, best) { best = nodes[left].maxEndNode }
+        if right != Self.none, endsAfter(nodes[right].maxEndNode, best) { best = nodes[right].maxEndNode }
+        nodes[index].maxEndNode = best
+    }
+
+    private mutating func rotateRight(_ index: Int) -> Int {
+        let pivot = nodes[index].left
+        nodes[index].left = nodes[pivot].right
+        nodes[pivot].right = index
+        refresh(index)
+        refresh(pivot)
+        return pivot
+    }
+
+    private mutating func rotateLeft(_ index: Int) -> Int {
+        let pivot = nodes[index].right
+        nodes[index].right = nodes[pivot].left
+        nodes[pivot].left = index
+        refresh(index)
+        refresh(pivot)
+        return pivot
+    }
+
+    /// Inserts node `index` into the subtree rooted at `subtree`; returns the subtree's new root.
+    private mutating func insert(_ index: Int, into subtree: Int) -> Int {
+        guard subtree != Self.none else { return index }
+        if keyPrecedes(index, subtree) {
+            let child = insert(index, into: nodes[subtree].left)
+            nodes[subtree].left = child
+            if nodes[child].priority > nodes[subtree].priority { return rotateRight(subtree) }
+        } else {
+            let child = insert(index, into: nodes[subtree].right)
+            nodes[subtree].right = child
+            if nodes[child].priority > nodes[subtree].priority { return rotateLeft(subtree) }
+        }
+        refresh(subtree)
+        return subtree
+    }
+
+    /// Unlinks node `index` from the subtree rooted at `subtree`; returns the subtree's new root.
+    private mutating func remove(_ index: Int, from subtree: Int) -> Int {
+        precondition(subtree != Self.none, "IntervalIndex: node missing from the tree")
+        if subtree == index {
+            return merge(nodes[index].left, nodes[index].right)
+        }
+        if keyPrecedes(index, subtree) {
+            nodes[subtree].left = remove(index, from: nodes[subtree].left)
+        } else {
+            nodes[subtree].right = remove(index, from: nodes[subtree].right)
+        }
+        refresh(subtree)
+        return subtree
+    }
+
+    /// Joins two subtrees, every key of `low` preceding every key of `high`; returns the new root.
+    private mutating func merge(_ low: Int, _ high: Int) -> Int {
+        if low == Self.none { return high }
+        if high == Self.none { return low }
+        if nodes[low].priority > nodes[high].priority {
+            nodes[low].right = merge(nodes[low].right, high)
+            refresh(low)
+            return low
+        } else {
+            nodes[high].left = merge(low, nodes[high].left)
+            refresh(high)
+            return high
+        }
+    }
+
+    private func visit(_ subtree: Int, key: [UInt8], _ body: (Value) throws -> Void) rethrows {
+        var index = subtree
+        while index != Self.none {
+            // Nothing below reaches past `key`: no interval here contains it.
+            if let furthest = nodes[nodes[index].maxEndNode].end, !key.lexicographicallyPrecedes(furthest) {
+                return
+            }
+            try visit(nodes[index].left, key: key, body)
+            // This start and every start to the right are past `key`.
+            if key.lexicographicallyPrecedes(nodes[index].start) { return }
+            if let end = nodes[index].end {
+                if key.lexicographicallyPrecedes(end) { try body(nodes[index].value!) }
+            } else {
+                try body(nodes[index].value!)
+            }
+            index = nodes[index].right
+        }
+    }
+
+    private func checkSubtree(_ index: Int) throws(InvariantViolation) {
+        guard index != Self.none else { return }
+        var best = index
+        for child in [nodes[index].left, nodes[index].right] where child != Self.none {
+            guard nodes[child].priority <= nodes[index].priority else {
+                throw InvariantViolation(description: "\(nodes[child].id) outranks its parent \(nodes[index].id)")
+            }
+            try checkSubtree(child)
+            if endsAfter(nodes[child].maxEndNode, best) { best = nodes[child].maxEndNode }
+        }
+        guard !endsAfter(best, nodes[index].maxEndNode), !endsAfter(nodes[index].maxEndNode, best) else {
+            throw InvariantViolation(description: "furthest end of \(nodes[index].id)'s subtree is stale")
+        }
+    }
+}
