@@ -93,7 +93,7 @@ public final class Store: Sendable {
                 try state.checkApplicable(request)
                 var batch = WriteBatch(main: state.currentRevision + 1)
                 let previous = state.applyPut(request, in: &batch)
-                state.currentRevision = batch.main
+                self.commit(&state, batch)
                 return PutResponse(header: self.header(batch.main),
                                    prevKV: request.prevKV ? previous?.keyValue() : nil)
             }
@@ -109,7 +109,7 @@ public final class Store: Sendable {
         return state.withLock { state in
             var batch = WriteBatch(main: state.currentRevision + 1)
             let deleted = state.applyDelete(range, in: &batch)
-            if batch.hasChanges { state.currentRevision = batch.main }
+            self.commit(&state, batch)
             return DeleteRangeResponse(header: self.header(state.currentRevision), deleted: Int64(deleted.count),
                                        prevKVs: request.prevKV ? deleted.map { $0.keyValue() } : [])
         }
@@ -129,11 +129,18 @@ public final class Store: Sendable {
                 try path.checkApplicable(request, state: state)
                 var batch = WriteBatch(main: state.currentRevision + 1)
                 let response = self.apply(request, path: path, to: &state, batch: &batch)
-                if batch.hasChanges { state.currentRevision = batch.main }
+                self.commit(&state, batch)
                 return response
             }
         }
         return try result.get()
+    }
+
+    /// Makes a batch's changes current: advances the revision when it wrote anything and hands its
+    /// changes to the watchers. Every write goes through here, under the lock.
+    func commit(_ state: inout StoreState, _ batch: WriteBatch) {
+        guard batch.hasChanges else { return }
+        state.currentRevision = batch.main
     }
 
     private func apply(_ txn: TxnRequest, path: TxnPath, to state: inout StoreState, batch: inout WriteBatch) -> TxnResponse {

@@ -1,0 +1,37 @@
+import Synchronization
+
+/// A live watch: the handle through which its responses are taken.
+///
+/// Responses are *pulled*: the store calls the `onReady` handler given to `Store.watch` when the
+/// watcher goes from having nothing ready to having something ready, and the consumer then calls
+/// `poll` until it returns nothing. A consumer that stops polling is never a memory problem: once
+/// its buffer is full the watcher falls back to reading the store's history when polled again, so it
+/// loses nothing (unless the history it needs is compacted first; then it is canceled with
+/// `compactRevision` set, as etcd does).
+public final class Watcher: Sendable {
+    public let id: Int64
+    let core: Mutex<WatcherCore>
+    unowned(unsafe) let store: Store
+
+    init(id: Int64, core: WatcherCore, store: Store) {
+        self.id = id
+        self.core = Mutex(core)
+        self.store = store
+    }
+
+    /// Takes the responses that are ready, up to about `maxEvents` events (whole revisions are never
+    /// split), catching up from history when the watcher had fallen behind.
+    /// - Returns: nothing when nothing is ready; after a canceled response the watcher is finished.
+    public func poll(maxEvents: Int = 1000) -> [WatchResponse] {
+        store.poll(self, maxEvents: maxEvents)
+    }
+
+    /// Whether the watcher has delivered its last (canceled) response or was canceled.
+    public var isFinished: Bool { core.withLock { $0.finished } }
+
+    /// Stops the watcher and releases everything it holds. No further responses are produced.
+    public func cancel() { store.cancelWatch(id) }
+
+    /// Queues an empty response carrying the current revision, once the watcher has caught up.
+    public func requestProgress() { store.requestProgress(self) }
+}
