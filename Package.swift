@@ -21,10 +21,12 @@ let package = Package(
         .target(name: "KVProtocol", dependencies: ["KVStore"]),
         .target(name: "KVClient", dependencies: ["KVProtocol", "KVPosix"]),
         .executableTarget(name: "KVServer", dependencies: ["KVStore", "KVProtocol", "KVPosix"]),
-        .executableTarget(name: "kvctl", dependencies: ["KVClient"]),
+        .target(name: "KVCtlCore", dependencies: ["KVClient", "KVProtocol", "KVStore"]),
+        .executableTarget(name: "kvctl", dependencies: ["KVCtlCore"]),
         .executableTarget(name: "kvbench", dependencies: ["KVStore", "KVClient"]),
         .testTarget(name: "KVStoreTests", dependencies: ["KVStore"]),
         .testTarget(name: "KVPosixTests", dependencies: ["KVPosix"]),
         .testTarget(name: "KVProtocolTests", dependencies: ["KVProtocol"]),
+        .testTarget(name: "kvctlTests", dependencies: ["KVCtlCore", "KVStore", "KVProtocol"]),
     ]
 )

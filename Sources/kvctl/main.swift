@@ -1,1 +1,4 @@
-print("kvctl: not yet implemented")
+import Glibc
+import KVCtlCore
+
+exit(KVCtlMain.main())

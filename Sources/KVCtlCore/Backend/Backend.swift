@@ -1,0 +1,82 @@
+import KVProtocol
+import KVStore
+
+/// Why a call to the server failed.
+public enum BackendError: Error, Equatable {
+    /// The server refused the request; the message is etcd's text (`etcdserver: …`).
+    case server(String)
+    /// No answer: connection refused, dial or command timeout (etcdctl: `context deadline exceeded`).
+    case unavailable
+    /// Anything else (a malformed reply, a closed connection).
+    case failure(String)
+
+    public var message: String {
+        switch self {
+        case .server(let m), .failure(let m): m
+        case .unavailable: "context deadline exceeded"
+        }
+    }
+}
+
+/// What kvctl needs from a server connection. The real one wraps `KVClient`; tests use an in-process store.
+public protocol Backend: AnyObject {
+    var endpoint: String { get }
+    func call(_ request: Request) throws(BackendError) -> Response
+    func leaseGrant(ttl: Int64, id: Int64) throws(BackendError) -> LeaseGrantResponse
+    func leaseRevoke(_ id: Int64) throws(BackendError) -> LeaseRevokeResponse
+    func leaseKeepAlive(_ id: Int64) throws(BackendError) -> LeaseKeepAliveResponse
+    func leaseTimeToLive(_ id: Int64, keys: Bool) throws(BackendError) -> LeaseTimeToLiveResponse
+    func leaseLeases() throws(BackendError) -> LeaseLeasesResponse
+    func watch(_ request: WatchRequest) throws(BackendError) -> BackendWatch
+    func close()
+}
+
+/// One open watch.
+public protocol BackendWatch: AnyObject {
+    /// The next response; nil when `timeoutNanoseconds` passed without one.
+    func next(timeoutNanoseconds: Int64?) throws(BackendError) -> WatchResponse?
+    func requestProgress() throws(BackendError)
+    func cancel()
+}
+
+/// Opens a backend on endpoints with the dial and command timeouts (nanoseconds).
+public typealias Connector = (_ endpoints: [String], _ dialTimeout: Int64, _ commandTimeout: Int64) throws(BackendError) -> Backend
+
+extension Backend {
+    func range(_ r: RangeRequest) throws(BackendError) -> RangeResponse {
+        guard case .range(let x) = try call(.range(r)) else { throw .failure("unexpected reply") }
+        return x
+    }
+    func put(_ r: PutRequest) throws(BackendError) -> PutResponse {
+        guard case .put(let x) = try call(.put(r)) else { throw .failure("unexpected reply") }
+        return x
+    }
+    func deleteRange(_ r: DeleteRangeRequest) throws(BackendError) -> DeleteRangeResponse {
+        guard case .deleteRange(let x) = try call(.deleteRange(r)) else { throw .failure("unexpected reply") }
+        return x
+    }
+    func txn(_ r: TxnRequest) throws(BackendError) -> TxnResponse {
+        guard case .txn(let x) = try call(.txn(r)) else { throw .failure("unexpected reply") }
+        return x
+    }
+    func compact(_ r: CompactionRequest) throws(BackendError) -> CompactionResponse {
+        guard case .compact(let x) = try call(.compact(r)) else { throw .failure("unexpected reply") }
+        return x
+    }
+    func status() throws(BackendError) -> StatusResponse {
+        guard case .status(let x) = try call(.status) else { throw .failure("unexpected reply") }
+        return x
+    }
+    func memberList() throws(BackendError) -> MemberListResponse {
+        guard case .memberList(let x) = try call(.memberList) else { throw .failure("unexpected reply") }
+        return x
+    }
+    func hashKV(_ revision: Int64) throws(BackendError) -> HashKVResponse {
+        guard case .hashKV(let x) = try call(.hashKV(HashKVRequest(revision: revision))) else { throw .failure("unexpected reply") }
+        return x
+    }
+    func health() throws(BackendError) -> HealthResponse {
+        guard case .health(let x) = try call(.health) else { throw .failure("unexpected reply") }
+        return x
+    }
+}

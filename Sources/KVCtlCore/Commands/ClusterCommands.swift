@@ -1,0 +1,178 @@
+import KVProtocol
+import KVStore
+
+enum VersionCommand {
+    static func make() -> Command {
+        Command("version", short: "Prints the version of etcdctl", action: { inv throws(CtlError) in
+            inv.console.line("\(inv.command.root.name) version: \(KVCtl.version)")
+            inv.console.line("API version: \(KVCtl.apiVersion)")
+        })
+    }
+}
+
+enum MemberCommands {
+    static func make() -> Command {
+        Command("member", short: "Membership related commands", use: "<subcommand>").add(
+            unsupported("add", "Adds a member into the cluster"),
+            Command("list", short: "Lists all members in the cluster", long: """
+                When --write-out is set to simple, this command prints out comma-separated member lists for each endpoint.
+                The items in the lists are ID, Status, Name, Peer Addrs, Client Addrs, Is Learner.
+                """, action: list),
+            unsupported("promote", "Promotes a non-voting member in the cluster"),
+            unsupported("remove", "Removes a member from the cluster"),
+            unsupported("update", "Updates a member in the cluster"))
+    }
+
+    static func list(_ inv: Invocation) throws(CtlError) {
+        let display = try inv.display()
+        let response = try inv.call { b throws(BackendError) in try b.memberList() }
+        try display.memberList(response)
+    }
+}
+
+enum EndpointCommands {
+    static func make() -> Command {
+        Command("endpoint", short: "Endpoint related commands", use: "<subcommand>", flags: [
+            .bool("cluster", "use all endpoints from the cluster member list"),
+        ]).add(
+            Command("hashkv", short: "Prints the KV history hash for each endpoint in --endpoints", flags: [
+                .int("rev", "maximum revision to hash (default: all revisions)"),
+            ], action: hashKV),
+            Command("health", short: "Checks the healthiness of endpoints specified in `--endpoints` flag", action: health),
+            Command("status", short: "Prints out the status of endpoints specified in `--endpoints` flag", long: """
+                When --write-out is set to simple, this command prints out comma-separated status lists for each endpoint.
+                The items in the lists are endpoint, ID, version, db size, is leader, is learner, raft term, raft index, raft applied index, errors.
+                """, action: status))
+    }
+
+    /// `--endpoints`, or with `--cluster` every member's client URLs.
+    static func endpoints(_ inv: Invocation) throws(CtlError) -> [String] {
+        guard inv.flags.bool("cluster") else { return inv.endpoints }
+        let members = try inv.call { b throws(BackendError) in try b.memberList() }
+        return members.members.flatMap(\.clientURLs)
+    }
+
+    static func status(_ inv: Invocation) throws(CtlError) {
+        let display = try inv.display()
+        var results: [EndpointStatus] = []
+        var failed = false
+        for endpoint in try endpoints(inv) {
+            do {
+                let backend = try inv.backend(for: endpoint)
+                defer { backend.close() }
+                results.append(EndpointStatus(endpoint: endpoint, status: try backend.status()))
+            } catch {
+                inv.console.errLine("Failed to get the status of endpoint \(endpoint) (\(error.message))")
+                failed = true
+            }
+        }
+        try display.endpointStatus(results)
+        if failed { throw CtlError(ExitCode.error, nil) }
+    }
+
+    static func hashKV(_ inv: Invocation) throws(CtlError) {
+        let display = try inv.display()
+        let revision = inv.flags.int64("rev")
+        var results: [EndpointHash] = []
+        var failed = false
+        for endpoint in try endpoints(inv) {
+            do {
+                let backend = try inv.backend(for: endpoint)
+                defer { backend.close() }
+                results.append(EndpointHash(endpoint: endpoint, hash: try backend.hashKV(revision)))
+            } catch {
+                inv.console.errLine("Failed to get the hash of endpoint \(endpoint) (\(error.message))")
+                failed = true
+            }
+        }
+        try display.endpointHashKV(results)
+        if failed { throw CtlError(ExitCode.error, nil) }
+    }
+
+    static func health(_ inv: Invocation) throws(CtlError) {
+        let display = try inv.display()
+        var results: [EndpointHealth] = []
+        for endpoint in try endpoints(inv) {
+            let start = monotonicNanoseconds()
+            var healthy = false
+            var reason = ""
+            do {
+                let backend = try inv.backend(for: endpoint)
+                defer { backend.close() }
+                // etcd's check: a linearizable read of the key "health" commits.
+                _ = try backend.range(RangeRequest(key: Array("health".utf8)))
+                let answer = try backend.health()
+                healthy = answer.health
+                reason = answer.reason
+            } catch {
+                reason = error.message
+            }
+            results.append(EndpointHealth(endpoint: endpoint, health: healthy, took: monotonicNanoseconds() - start, error: reason))
+        }
+        try display.endpointHealth(results)
+        if results.contains(where: { !$0.health }) { throw CtlError(ExitCode.error, "unhealthy cluster") }
+    }
+}
+
+enum SnapshotCommands {
+    static func make() -> Command {
+        Command("snapshot", short: "Manages etcd node snapshots", use: "<subcommand>").add(
+            Command("restore", short: "Restores an etcd member snapshot to an etcd directory", use: "<filename> [options]", flags: [
+                .string("data-dir", "Path to the data directory"),
+                .string("initial-advertise-peer-urls", "List of this member's peer URLs to advertise to the rest of the cluster",
+                        default: "http://localhost:2380"),
+                .string("initial-cluster", "Initial cluster configuration for restore bootstrap", default: "default=http://localhost:2380"),
+                .string("initial-cluster-token", "Initial cluster token for the etcd cluster during restore bootstrap",
+                        default: "etcd-cluster"),
+                .string("name", "Human-readable name for this member", default: "default"),
+                .bool("skip-hash-check", "Ignore snapshot integrity hash value (required if copied from data directory)"),
+                .string("wal-dir", "Path to the WAL directory (use --data-dir if none given)"),
+            ], action: { inv throws(CtlError) in
+                guard inv.args.count == 1 else { throw .badArgs("snapshot restore requires exactly one argument") }
+                throw .error("snapshot restore is not yet supported by kvctl")
+            }),
+            Command("save", short: "Stores an etcd node backend snapshot to a given file", use: "<filename>", action: { inv throws(CtlError) in
+                guard inv.args.count == 1 else { throw .badArgs("snapshot save expects one argument") }
+                throw .error("snapshot save is not yet supported by kvctl")
+            }),
+            Command("status", short: "Gets backend snapshot status of a given file", use: "<filename>", long: """
+                When --write-out is set to simple, this command prints out comma-separated status lists for each endpoint.
+                The items in the lists are hash, revision, total keys, total size.
+                """, action: { inv throws(CtlError) in
+                guard inv.args.count == 1 else { throw .badArgs("snapshot status requires exactly one argument") }
+                throw .error("snapshot status is not yet supported by kvctl")
+            }))
+    }
+}
+
+/// An etcdctl command kvctl knows by name (so prefixes and help match etcdctl) but does not implement.
+func unsupported(_ name: String, _ short: String, use: String = "") -> Command {
+    Command(name, short: short, use: use, action: { inv throws(CtlError) in
+        throw .error("\(inv.command.relativePath) is not supported by kvctl")
+    })
+}
+
+enum AuthCommands {
+    static func make() -> [Command] {
+        [
+            Command("auth", short: "Enable or disable authentication", use: "<enable or disable>").add(
+                unsupported("disable", "Disables authentication"),
+                unsupported("enable", "Enables authentication")),
+            Command("user", short: "User related commands", use: "<subcommand>").add(
+                unsupported("add", "Adds a new user"),
+                unsupported("delete", "Deletes a user"),
+                unsupported("get", "Gets detailed information of a user"),
+                unsupported("grant-role", "Grants a role to a user"),
+                unsupported("list", "Lists all users"),
+                unsupported("passwd", "Changes password of user"),
+                unsupported("revoke-role", "Revokes a role from a user")),
+            Command("role", short: "Role related commands", use: "<subcommand>").add(
+                unsupported("add", "Adds a new role"),
+                unsupported("delete", "Deletes a role"),
+                unsupported("get", "Gets detailed information of a role"),
+                unsupported("grant-permission", "Grants a key to a role"),
+                unsupported("list", "Lists all roles"),
+                unsupported("revoke-permission", "Revokes a key from a role")),
+        ]
+    }
+}

@@ -1,0 +1,74 @@
+import KVProtocol
+import KVStore
+
+/// Everything one run of a command sees.
+public final class Invocation {
+    public let command: Command
+    public let args: [String]
+    public let argsLenAtDash: Int?
+    public let flags: FlagValues
+    public let console: Console
+    public let environment: [String: String]
+    let connector: Connector
+    private var opened: Backend?
+
+    init(command: Command, parsed: ParsedArguments, console: Console, environment: [String: String], connector: @escaping Connector) {
+        self.command = command
+        self.args = parsed.positional
+        self.argsLenAtDash = parsed.argsLenAtDash
+        self.flags = parsed.flags
+        self.console = console
+        self.environment = environment
+        self.connector = connector
+    }
+
+    /// `-w`, checked before any request (an unknown name is exit 4). Protobuf is not encoded here:
+    /// refused up front so that no write happens.
+    public func format() throws(CtlError) -> OutputFormat {
+        let format = try OutputFormat.parse(flags.string("write-out"))
+        if format == .protobuf { throw format.unsupported }
+        return format
+    }
+
+    public func display(valueOnly: Bool = false) throws(CtlError) -> Display {
+        Display(format: try format(), hex: flags.bool("hex"), valueOnly: valueOnly, console: console)
+    }
+
+    var endpoints: [String] { flags.list("endpoints") }
+
+    /// The connection to the endpoints (opened once).
+    public func backend() throws(CtlError) -> Backend {
+        if let opened { return opened }
+        do {
+            let backend = try connector(endpoints, flags.duration("dial-timeout"), flags.duration("command-timeout"))
+            opened = backend
+            return backend
+        } catch {
+            throw Invocation.failure(error)
+        }
+    }
+
+    /// A connection to one endpoint (endpoint status/health/hashkv).
+    func backend(for endpoint: String) throws(BackendError) -> Backend {
+        try connector([endpoint], flags.duration("dial-timeout"), flags.duration("command-timeout"))
+    }
+
+    func close() { opened?.close() }
+
+    /// A failed call as etcdctl reports it: the server's message or `context deadline exceeded`, exit 1.
+    static func failure(_ error: BackendError, code: Int32 = ExitCode.error) -> CtlError {
+        CtlError(code, error.message)
+    }
+
+    /// Runs a call, turning a backend failure into etcdctl's error.
+    func call<T>(code: Int32 = ExitCode.error, wrap: ((String) -> String)? = nil,
+                 _ body: (Backend) throws(BackendError) -> T) throws(CtlError) -> T {
+        let backend = try backend()
+        do {
+            return try body(backend)
+        } catch {
+            let message = wrap.map { $0(error.message) } ?? error.message
+            throw CtlError(code, message)
+        }
+    }
+}

@@ -1,0 +1,26 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process entry point for the `kvctl` executable.
+public enum KVCtlMain {
+    public static func main() -> Int32 {
+        let arguments = CommandLine.arguments
+        var environment: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let text = String(cString: entry)
+            if let eq = text.firstIndex(of: "=") {
+                environment[String(text[..<eq])] = String(text[text.index(after: eq)...])
+            }
+            p += 1
+        }
+        let console = Console.standard()
+        let status = KVCtl.run(Array(arguments.dropFirst()), program: KVCtl.programName(argv0: arguments.first ?? "kvctl"),
+                               environment: environment, console: console, connector: { e, d, c throws(BackendError) in
+            try ClientBackend.connect(endpoints: e, dialTimeout: d, commandTimeout: c)
+        })
+        console.flush()
+        return status
+    }
+}
