@@ -121,7 +121,9 @@ import Testing
         sort.set("sort-by", "create", kind: .string)
         let sorted = try GetCommand.request(["a"], sort)
         #expect(sorted.sortTarget == .create && sorted.sortOrder == .ascend)
-        let put = try PutCommand.request(["k"], FlagValues(), stdin: { Array("hello\n".utf8) })
+        var putFlags = FlagValues()
+        putFlags.set("lease", "0", kind: .string)
+        let put = try PutCommand.request(["k"], putFlags, stdin: { Array("hello\n".utf8) })
         #expect(put.value == Array("hello\n".utf8))
     }
 }
