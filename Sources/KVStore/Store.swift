@@ -141,6 +141,7 @@ public final class Store: Sendable {
     func commit(_ state: inout StoreState, _ batch: WriteBatch) {
         guard batch.hasChanges else { return }
         state.currentRevision = batch.main
+        state.watchers.notify(batch.changes, revision: batch.main)
     }
 
     private func apply(_ txn: TxnRequest, path: TxnPath, to state: inout StoreState, batch: inout WriteBatch) -> TxnResponse {
