@@ -105,6 +105,68 @@ struct StoreBenchmark {
         Report.figure("memory.store_size_bytes_per_key", Double(store.sizeInBytes) / Double(keys), "B")
         withExtendedLifetime(store) {}
         withExtendedLifetime(dictionary) {}
+        dictionary = [:]
+        runWatchAndLease(value: value)
+    }
+
+    /// Writes with 10,000 idle watchers against writes with none; fan-out to 1,000 watchers of one
+    /// key; and 100,000 leases (one key each) expiring at once.
+    func runWatchAndLease(value: [UInt8]) {
+        // Both stores are built first, then written in alternating slices, so heap growth and
+        // machine noise fall on both alike.
+        let plain = Store()
+        let watched = Store()
+        var idle: [Watcher] = []
+        for i in 0..<10_000 {
+            let request = i % 2 == 0
+                ? WatchRequest(key: Array("idle/key/\(i)".utf8))
+                : WatchRequest(.prefix(Array("idle/prefix/\(i)/".utf8)))
+            if let watcher = try? watched.watch(request, onReady: {}) { idle.append(watcher) }
+        }
+        var plainSeconds = 0.0
+        var watchedSeconds = 0.0
+        let slice = 10_000
+        let slices = 20
+        for round in 0..<slices {
+            let base = (round * slice) % 50_000
+            plainSeconds += measure { for i in 0..<slice { _ = try? plain.put(key(base + i), value) } }
+            watchedSeconds += measure { for i in 0..<slice { _ = try? watched.put(key(base + i), value) } }
+        }
+        let withoutWatchers = Double(slice * slices) / plainSeconds
+        let withWatchers = Double(slice * slices) / watchedSeconds
+        Report.figure("watch.put_without_watchers", withoutWatchers, "ops/s")
+        Report.figure("watch.put_with_10k_idle_watchers", withWatchers, "ops/s")
+        Report.ratio("ratio.put_watchers_vs_none", withWatchers / withoutWatchers)
+        idle = []
+
+        // Fan-out: 1,000 watchers on one key, each drained after every write.
+        let fanout = Store()
+        let hot = Array("hot".utf8)
+        let watchers = (0..<1000).compactMap { _ in try? fanout.watch(WatchRequest(key: hot), onReady: {}) }
+        for w in watchers { _ = w.poll() }
+        let rounds = 500
+        var delivered = 0
+        let fanoutSeconds = measure {
+            for _ in 0..<rounds {
+                _ = try? fanout.put(hot, value)
+                for w in watchers { for r in w.poll() { delivered += r.events.count } }
+            }
+        }
+        precondition(delivered == rounds * watchers.count, "every watcher gets every event")
+        Report.figure("watch.events_delivered", Double(delivered) / fanoutSeconds, "events/s")
+
+        // Lease expiry: 100,000 leases with one key each, all due at once.
+        let clock = ManualClock()
+        let leased = Store(configuration: StoreConfiguration(clock: clock))
+        for i in 0..<100_000 {
+            guard let lease = try? leased.grantLease(ttl: 10) else { continue }
+            _ = try? leased.put(PutRequest(key: key(i), value: value, lease: lease.id))
+        }
+        clock.advance(seconds: 11)
+        var expired = 0
+        let expirySeconds = measure { expired = leased.expireLeases() }
+        precondition(expired == 100_000 && leased.keyCount == 0)
+        Report.figure("lease.expire_100k_seconds", expirySeconds, "s")
     }
 }
 

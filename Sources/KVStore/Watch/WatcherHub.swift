@@ -6,7 +6,9 @@ struct WatcherHub {
     var maximumBufferedEvents = 1024
 
     private(set) var watchers: [Int64: WatcherCore] = [:]
-    private var keyWatchers: [[UInt8]: [Int64]] = [:]
+    /// Single-key watchers by a hash of their key (computed over the record's bytes, so a write needs
+    /// no key array to look them up); a hash match is confirmed against the watcher's own key.
+    private var keyWatchers: [UInt64: [Int64]] = [:]
     private var rangeWatchers = IntervalIndex<Int64>()
     private var rangeIDs: [Int64: IntervalID] = [:]
     private var nextID: Int64 = 1
@@ -47,7 +49,7 @@ struct WatcherHub {
         guard let core = watchers[id] else { return }
         watchers[id]!.synced = true
         switch core.range {
-        case .single(let key): keyWatchers[key, default: []].append(id)
+        case .single(let key): keyWatchers[Self.hash(key), default: []].append(id)
         default: rangeIDs[id] = rangeWatchers.insert(core.range, value: id)
         }
     }
@@ -64,8 +66,9 @@ struct WatcherHub {
     private mutating func unregister(_ id: Int64, range: KeyRange) {
         switch range {
         case .single(let key):
-            keyWatchers[key]?.removeAll { $0 == id }
-            if keyWatchers[key]?.isEmpty == true { keyWatchers[key] = nil }
+            let hash = Self.hash(key)
+            keyWatchers[hash]?.removeAll { $0 == id }
+            if keyWatchers[hash]?.isEmpty == true { keyWatchers[hash] = nil }
         default:
             if let intervalID = rangeIDs.removeValue(forKey: id) { _ = rangeWatchers.remove(intervalID) }
         }
@@ -76,14 +79,13 @@ struct WatcherHub {
         guard !keyWatchers.isEmpty || !rangeIDs.isEmpty else { return }
         if changes.count == 1 {
             // The common case: one change, shared (not copied) by every watcher it matches.
-            let key = changes[0].record.key
-            for id in matches(key) { deliver(changes, to: id, revision: revision, shared: true) }
+            for id in matches(changes[0].record) { deliver(changes, to: id, revision: revision, shared: true) }
             return
         }
         var perWatcher: [Int64: [Change]] = [:]
         var order: [Int64] = []
         for change in changes {
-            for id in matches(change.record.key) {
+            for id in matches(change.record) {
                 if perWatcher[id] == nil { order.append(id) }
                 perWatcher[id, default: []].append(change)
             }
@@ -91,11 +93,31 @@ struct WatcherHub {
         for id in order { deliver(perWatcher[id]!, to: id, revision: revision, shared: false) }
     }
 
-    private func matches(_ key: [UInt8]) -> [Int64] {
-        var ids = keyWatchers[key] ?? []
-        if !rangeIDs.isEmpty { rangeWatchers.forEachContaining(key: key) { ids.append($0) } }
-        return ids
+    /// The synced watchers whose range holds the record's key.
+    private func matches(_ record: KVRecord) -> [Int64] {
+        record.withKeyBytes { key in
+            var ids: [Int64] = []
+            if !keyWatchers.isEmpty, let candidates = keyWatchers[Self.hash(key)] {
+                for id in candidates {
+                    if case .single(let watched)? = watchers[id]?.range,
+                       watched.withUnsafeBytes({ KeyBytes.compare($0, key) == 0 }) {
+                        ids.append(id)
+                    }
+                }
+            }
+            if !rangeIDs.isEmpty { rangeWatchers.forEachContaining(key: key) { ids.append($0) } }
+            return ids
+        }
     }
+
+    /// FNV-1a over the key bytes.
+    static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return hash
+    }
+
+    static func hash(_ key: [UInt8]) -> UInt64 { key.withUnsafeBytes { hash($0) } }
 
     private mutating func deliver(_ changes: [Change], to id: Int64, revision: Int64, shared: Bool) {
         guard let core = watchers[id] else { return }
