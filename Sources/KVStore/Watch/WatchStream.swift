@@ -1,4 +1,4 @@
-import Synchronization
+import KVSync
 
 /// A watch as an `AsyncSequence` of responses, for apps that embed the store. The first response is
 /// the `created` notice; the sequence ends after a canceled response, or when the task iterating it
@@ -49,7 +49,7 @@ public struct WatchStream: AsyncSequence, Sendable {
 /// Wakes a waiting iterator when its watcher has something ready; a signal that arrives before the
 /// wait is remembered, so none is lost between a poll and the wait.
 final class WatchSignal: Sendable {
-    private let state = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+    private let state = Locked<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
     func fire() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
