@@ -78,6 +78,21 @@ struct StoreBenchmark {
             }
         }
 
+        // Snapshots of the whole store: save into memory, inspect (status) and restore from it.
+        var snapshot: [UInt8] = []
+        snapshot.reserveCapacity(store.sizeInBytes + (1 << 20))
+        let saveSeconds = measure {
+            _ = try? store.writeSnapshot(createdAt: 0, chunkSize: 1 << 20) { snapshot.append(contentsOf: $0) }
+        }
+        var inspected: SnapshotInfo? = nil
+        let statusSeconds = measure { inspected = try? Store.inspectSnapshot(from: Self.source(snapshot)) }
+        var restored: Store? = nil
+        let restoreSeconds = measure { restored = try? Store.restore(from: Self.source(snapshot)) }
+        precondition(inspected?.totalBytes == snapshot.count && restored?.revision == store.revision, "snapshot round trip")
+        let megabytes = Double(snapshot.count) / 1_000_000
+        restored = nil
+        snapshot = []
+
         // Baseline: a Dictionary doing the same point operations.
         var dictionary: [[UInt8]: [UInt8]] = [:]
         let dictPutSeconds = measure {
@@ -102,6 +117,10 @@ struct StoreBenchmark {
         Report.ratio("ratio.get_vs_dict", getRate / dictGetRate)
         Report.ratio("ratio.put_vs_dict", putRate / dictPutRate)
         Report.figure("memory.rss_bytes_per_key", Double(rssAfter - rssBefore) / Double(keys), "B")
+        Report.figure("snapshot.size_mb", megabytes, "MB")
+        Report.figure("snapshot.save_mb_per_s", megabytes / saveSeconds, "MB/s")
+        Report.figure("snapshot.restore_mb_per_s", megabytes / restoreSeconds, "MB/s")
+        Report.figure("snapshot.status_mb_per_s", megabytes / statusSeconds, "MB/s")
         Report.figure("memory.store_size_bytes_per_key", Double(store.sizeInBytes) / Double(keys), "B")
         withExtendedLifetime(store) {}
         withExtendedLifetime(dictionary) {}
@@ -167,6 +186,20 @@ struct StoreBenchmark {
         let expirySeconds = measure { expired = leased.expireLeases() }
         precondition(expired == 100_000 && leased.keyCount == 0)
         Report.figure("lease.expire_100k_seconds", expirySeconds, "s")
+    }
+}
+
+extension StoreBenchmark {
+    /// A snapshot source reading from memory in 1 MiB steps.
+    static func source(_ bytes: [UInt8]) -> (UnsafeMutableRawBufferPointer) throws -> Int {
+        var offset = 0
+        return { buffer in
+            let n = min(buffer.count, 1 << 20, bytes.count - offset)
+            guard n > 0 else { return 0 }
+            bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)])) }
+            offset += n
+            return n
+        }
     }
 }
 
