@@ -15,9 +15,10 @@ let package = Package(
         .executable(name: "kvbench", targets: ["kvbench"]),
     ],
     targets: [
-        .target(name: "KVStore"),
+        .target(name: "KVSync"),
+        .target(name: "KVStore", dependencies: ["KVSync"]),
         .target(name: "CEpoll"),
-        .target(name: "KVPosix", dependencies: ["CEpoll"]),
+        .target(name: "KVPosix", dependencies: ["CEpoll", "KVSync"]),
         .target(name: "KVProtocol", dependencies: ["KVStore"]),
         .target(name: "KVClient", dependencies: ["KVStore", "KVProtocol", "KVPosix"]),
         .executableTarget(name: "KVServer", dependencies: ["KVStore", "KVProtocol", "KVPosix"]),

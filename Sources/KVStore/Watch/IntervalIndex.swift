@@ -139,6 +139,11 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
     ///   path for `key`, it visits only ancestors of matches and their immediate children. It never scans
     ///   intervals that cannot contain `key`. Each visit costs a key comparison or two.
     public func forEachContaining(key: [UInt8], _ body: (Value) throws -> Void) rethrows {
+        try key.withUnsafeBytes { try visit(root, key: $0, body) }
+    }
+
+    /// As `forEachContaining(key:_:)`, for a key in borrowed memory (no array needed).
+    func forEachContaining(key: UnsafeRawBufferPointer, _ body: (Value) throws -> Void) rethrows {
         try visit(root, key: key, body)
     }
 
@@ -282,18 +287,21 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
         }
     }
 
-    private func visit(_ subtree: Int, key: [UInt8], _ body: (Value) throws -> Void) rethrows {
+    private func visit(_ subtree: Int, key: UnsafeRawBufferPointer, _ body: (Value) throws -> Void) rethrows {
+        @inline(__always) func precedes(_ bound: [UInt8]) -> Bool {
+            bound.withUnsafeBytes { KeyBytes.compare(key, $0) < 0 }
+        }
         var index = subtree
         while index != Self.none {
             // Nothing below reaches past `key`: no interval here contains it.
-            if let furthest = nodes[nodes[index].maxEndNode].end, !key.lexicographicallyPrecedes(furthest) {
+            if let furthest = nodes[nodes[index].maxEndNode].end, !precedes(furthest) {
                 return
             }
             try visit(nodes[index].left, key: key, body)
             // This start and every start to the right are past `key`.
-            if key.lexicographicallyPrecedes(nodes[index].start) { return }
+            if precedes(nodes[index].start) { return }
             if let end = nodes[index].end {
-                if key.lexicographicallyPrecedes(end) { try body(nodes[index].value!) }
+                if precedes(end) { try body(nodes[index].value!) }
             } else {
                 try body(nodes[index].value!)
             }
