@@ -20,12 +20,13 @@ let package = Package(
         .target(name: "CEpoll"),
         .target(name: "KVPosix", dependencies: ["CEpoll", "KVSync"]),
         .target(name: "KVProtocol", dependencies: ["KVStore"]),
-        .target(name: "KVClient", dependencies: ["KVProtocol", "KVPosix"]),
+        .target(name: "KVClient", dependencies: ["KVStore", "KVProtocol", "KVPosix"]),
         .executableTarget(name: "KVServer", dependencies: ["KVStore", "KVProtocol", "KVPosix"]),
         .executableTarget(name: "kvctl", dependencies: ["KVClient"]),
         .executableTarget(name: "kvbench", dependencies: ["KVStore", "KVClient"]),
         .testTarget(name: "KVStoreTests", dependencies: ["KVStore"]),
         .testTarget(name: "KVPosixTests", dependencies: ["KVPosix"]),
         .testTarget(name: "KVProtocolTests", dependencies: ["KVProtocol"]),
+        .testTarget(name: "KVServerTests", dependencies: ["KVServer", "KVClient", "KVProtocol", "KVStore", "KVPosix"]),
     ]
 )
