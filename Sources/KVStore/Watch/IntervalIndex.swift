@@ -22,32 +22,21 @@ public struct IntervalID: Hashable, Comparable, Sendable, CustomStringConvertibl
 /// right subtree whose starts are all past the key. Nodes live in one array addressed by index, so the
 /// whole index is a value: copies are independent and share storage until one is modified.
 ///
+/// The tree itself is not generic (values sit in a side table indexed by tree slot), so its code runs at
+/// full speed whether or not the compiler specializes it for `Value`.
+///
 /// Priorities derive deterministically from interval ids, so the tree shape, and therefore performance,
 /// is reproducible from the sequence of operations.
 public struct IntervalIndex<Value: Sendable>: Sendable {
-    private struct Node: Sendable {
-        var start: [UInt8]
-        var end: [UInt8]?
-        var value: Value?
-        var id: IntervalID
-        var priority: UInt64
-        var left = IntervalIndex.none
-        var right = IntervalIndex.none
-        /// The node in this subtree with the greatest end (`nil` counting as greatest).
-        var maxEndNode: Int
-    }
-
     /// A violated structural invariant, reported by `checkInvariants()`.
     struct InvariantViolation: Error, CustomStringConvertible {
         let description: String
     }
 
-    private static var none: Int { -1 }
-
-    private var nodes: [Node] = []
-    private var freeNodes: [Int] = []
-    private var root = IntervalIndex.none
-    private var nodeOfID: [IntervalID: Int] = [:]
+    private var tree = IntervalTree()
+    /// The value of the interval in each tree slot; `nil` for free slots.
+    private var values: [Value?] = []
+    private var slotOfID: [IntervalID: Int] = [:]
     private var nextID: UInt64 = 0
 
     /// An empty index.
@@ -56,42 +45,37 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
     /// The number of intervals stored, empty ones included.
     ///
     /// - Complexity: O(1).
-    public var count: Int { nodeOfID.count }
+    public var count: Int { slotOfID.count }
 
     /// Whether no interval is stored.
     ///
     /// - Complexity: O(1).
-    public var isEmpty: Bool { nodeOfID.isEmpty }
+    public var isEmpty: Bool { slotOfID.isEmpty }
 
     /// The value stored with `id`, or `nil` if there is no such interval (it was never inserted or has been
     /// removed).
     ///
     /// - Complexity: O(1) expected.
     public subscript(id: IntervalID) -> Value? {
-        nodeOfID[id].flatMap { nodes[$0].value }
+        slotOfID[id].flatMap { values[$0] }
     }
 
     /// Stores the interval `[start, end)` (`end == nil`: unbounded) with `value`.
     ///
     /// - Returns: a fresh id for removing or looking up the interval.
-    /// - Complexity: O(log W) expected for W stored intervals (amortized, as storage may grow), plus the
-    ///   key comparisons, each O(length of the shorter key).
+    /// - Complexity: O(log W) expected for W stored intervals (amortized, as storage may grow); each step
+    ///   compares keys, in O(length of the shorter key).
     @discardableResult
     public mutating func insert(start: [UInt8], end: [UInt8]?, value: Value) -> IntervalID {
         let id = IntervalID(rawValue: nextID)
         nextID &+= 1
-        let node = Node(start: start, end: end, value: value, id: id, priority: Self.priority(of: id), maxEndNode: 0)
-        let index: Int
-        if let reused = freeNodes.popLast() {
-            index = reused
-            nodes[index] = node
+        let slot = tree.insert(start: start, end: end, id: id)
+        if slot == values.count {
+            values.append(value)
         } else {
-            index = nodes.count
-            nodes.append(node)
+            values[slot] = value
         }
-        nodes[index].maxEndNode = index
-        nodeOfID[id] = index
-        root = insert(index, into: root)
+        slotOfID[id] = slot
         return id
     }
 
@@ -114,19 +98,14 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
     /// - Complexity: O(log W) expected.
     @discardableResult
     public mutating func remove(_ id: IntervalID) -> Value? {
-        guard let index = nodeOfID.removeValue(forKey: id) else { return nil }
-        root = remove(index, from: root)
-        let value = nodes[index].value
-        nodes[index].value = nil
-        nodes[index].start = []
-        nodes[index].end = nil
-        nodes[index].left = Self.none
-        nodes[index].right = Self.none
-        freeNodes.append(index)
-        if nodeOfID.isEmpty {
-            // Release the storage rather than keep a free list as large as the peak.
-            nodes.removeAll()
-            freeNodes.removeAll()
+        guard let slot = slotOfID.removeValue(forKey: id) else { return nil }
+        tree.remove(slot: slot)
+        let value = values[slot]
+        values[slot] = nil
+        if slotOfID.isEmpty {
+            // Release the storage rather than keep free slots as many as the peak.
+            tree = IntervalTree()
+            values = []
         }
         return value
     }
@@ -134,12 +113,13 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
     /// Calls `body` with the value of every interval that contains `key` (`start <= key < end`), each once,
     /// in ascending order of `(start, id)`.
     ///
-    /// - Complexity: O(log W) expected when nothing matches; with m matches, O(m + log W) nodes in the
-    ///   typical case and never more than O((m + 1) · log W) expected: besides the matches and the search
-    ///   path for `key`, it visits only ancestors of matches and their immediate children. It never scans
-    ///   intervals that cannot contain `key`. Each visit costs a key comparison or two.
+    /// - Complexity: O(log W) expected when nothing matches. With m matches it visits the m matching nodes,
+    ///   the search path for `key`, and otherwise only ancestors of matches and their children: O(m + log W)
+    ///   when the matches cluster (nested or overlapping watchers), at worst O((m + 1) · log W) expected when
+    ///   they are scattered through the tree. It never looks at a subtree that holds no match, so it never
+    ///   scans all watchers. Each visit costs one or two key comparisons.
     public func forEachContaining(key: [UInt8], _ body: (Value) throws -> Void) rethrows {
-        try visit(root, key: key, body)
+        try tree.forEachContaining(key: key) { slot in try body(values[slot]!) }
     }
 
     /// The values of every interval containing `key`, in ascending order of `(start, id)`.
@@ -152,10 +132,79 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
     }
 
     /// Checks the search-tree order, the heap order of priorities, every subtree's furthest-end record and
-    /// that the id table matches the tree exactly.
+    /// that the id and value tables match the tree exactly.
     ///
     /// - Complexity: O(W).
     func checkInvariants() throws(InvariantViolation) {
+        if let problem = tree.invariantViolation(expectedCount: slotOfID.count) {
+            throw InvariantViolation(description: problem)
+        }
+        for (id, slot) in slotOfID {
+            guard tree.id(atSlot: slot) == id, values[slot] != nil else {
+                throw InvariantViolation(description: "\(id) maps to slot \(slot), which holds another interval")
+            }
+        }
+        let occupied = values.lazy.filter { $0 != nil }.count
+        guard occupied == slotOfID.count else {
+            throw InvariantViolation(description: "\(occupied) values for \(slotOfID.count) intervals")
+        }
+    }
+}
+
+/// The tree behind `IntervalIndex`: a treap of intervals in one array, addressed by slot. Not generic.
+private struct IntervalTree: Sendable {
+    private struct Node: Sendable {
+        var start: [UInt8]
+        var end: [UInt8]?
+        var id: IntervalID
+        var priority: UInt64
+        var left = IntervalTree.none
+        var right = IntervalTree.none
+        /// The slot in this subtree with the greatest end (`nil` counting as greatest).
+        var maxEndNode: Int
+    }
+
+    private static var none: Int { -1 }
+
+    private var nodes: [Node] = []
+    private var freeNodes: [Int] = []
+    private var root = IntervalTree.none
+
+    /// Links a new node in and returns its slot (a reused free slot, or `nodes.count` before the call).
+    mutating func insert(start: [UInt8], end: [UInt8]?, id: IntervalID) -> Int {
+        let node = Node(start: start, end: end, id: id, priority: Self.priority(of: id), maxEndNode: 0)
+        let index: Int
+        if let reused = freeNodes.popLast() {
+            index = reused
+            nodes[index] = node
+        } else {
+            index = nodes.count
+            nodes.append(node)
+        }
+        nodes[index].maxEndNode = index
+        root = insert(index, into: root)
+        return index
+    }
+
+    /// Unlinks the node in `slot` and frees the slot.
+    mutating func remove(slot index: Int) {
+        root = remove(index, from: root)
+        nodes[index].start = []
+        nodes[index].end = nil
+        nodes[index].left = Self.none
+        nodes[index].right = Self.none
+        freeNodes.append(index)
+    }
+
+    func id(atSlot slot: Int) -> IntervalID { nodes[slot].id }
+
+    func forEachContaining(key: [UInt8], _ body: (Int) throws -> Void) rethrows {
+        try visit(root, key: key, body)
+    }
+
+    /// A description of the first broken invariant, or `nil` if the tree is sound and holds
+    /// `expectedCount` nodes.
+    func invariantViolation(expectedCount: Int) -> String? {
         var seen = 0
         var previous: Int? = nil
         var stack: [Int] = []
@@ -167,22 +216,16 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
                 current = nodes[current].left
             }
             let index = stack.removeLast()
-            if let previous, !keyPrecedes(previous, index) {
-                throw InvariantViolation(description: "\(nodes[index].id) is out of order")
-            }
+            if let previous, !keyPrecedes(previous, index) { return "\(nodes[index].id) is out of order" }
             previous = index
             seen += 1
             current = nodes[index].right
         }
-        guard seen == nodeOfID.count else {
-            throw InvariantViolation(description: "tree holds \(seen) nodes, id table \(nodeOfID.count)")
+        guard seen == expectedCount else { return "tree holds \(seen) nodes, expected \(expectedCount)" }
+        guard seen + freeNodes.count == nodes.count else {
+            return "\(seen) linked and \(freeNodes.count) free nodes in \(nodes.count) slots"
         }
-        for (id, index) in nodeOfID {
-            guard nodes[index].id == id, nodes[index].value != nil else {
-                throw InvariantViolation(description: "\(id) maps to a node holding \(nodes[index].id)")
-            }
-        }
-        try checkSubtree(root)
+        return subtreeViolation(root)
     }
 
     // MARK: - Tree mechanics
@@ -282,7 +325,7 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
         }
     }
 
-    private func visit(_ subtree: Int, key: [UInt8], _ body: (Value) throws -> Void) rethrows {
+    private func visit(_ subtree: Int, key: [UInt8], _ body: (Int) throws -> Void) rethrows {
         var index = subtree
         while index != Self.none {
             // Nothing below reaches past `key`: no interval here contains it.
@@ -293,26 +336,27 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
             // This start and every start to the right are past `key`.
             if key.lexicographicallyPrecedes(nodes[index].start) { return }
             if let end = nodes[index].end {
-                if key.lexicographicallyPrecedes(end) { try body(nodes[index].value!) }
+                if key.lexicographicallyPrecedes(end) { try body(index) }
             } else {
-                try body(nodes[index].value!)
+                try body(index)
             }
             index = nodes[index].right
         }
     }
 
-    private func checkSubtree(_ index: Int) throws(InvariantViolation) {
-        guard index != Self.none else { return }
+    private func subtreeViolation(_ index: Int) -> String? {
+        guard index != Self.none else { return nil }
         var best = index
         for child in [nodes[index].left, nodes[index].right] where child != Self.none {
             guard nodes[child].priority <= nodes[index].priority else {
-                throw InvariantViolation(description: "\(nodes[child].id) outranks its parent \(nodes[index].id)")
+                return "\(nodes[child].id) outranks its parent \(nodes[index].id)"
             }
-            try checkSubtree(child)
+            if let problem = subtreeViolation(child) { return problem }
             if endsAfter(nodes[child].maxEndNode, best) { best = nodes[child].maxEndNode }
         }
         guard !endsAfter(best, nodes[index].maxEndNode), !endsAfter(nodes[index].maxEndNode, best) else {
-            throw InvariantViolation(description: "furthest end of \(nodes[index].id)'s subtree is stale")
+            return "furthest end of \(nodes[index].id)'s subtree is stale"
         }
+        return nil
     }
 }
