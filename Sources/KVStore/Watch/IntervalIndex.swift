@@ -19,8 +19,10 @@ public struct IntervalID: Hashable, Comparable, Sendable, CustomStringConvertibl
 /// Implementation: a treap (a binary search tree on `(start, id)` kept balanced in expectation by
 /// pseudo-random heap priorities) in which every node also records which interval in its subtree reaches
 /// furthest right. A stabbing query skips every subtree whose furthest end is not past the key and every
-/// right subtree whose starts are all past the key. Nodes live in one array addressed by index, so the
-/// whole index is a value: copies are independent and share storage until one is modified.
+/// right subtree whose starts are all past the key. Unbounded intervals live in a second treap of their
+/// own, where the matches for a key are simply those starting at or before it. Nodes live in arrays
+/// addressed by index, so the whole index is a value: copies are independent and share storage until one
+/// is modified.
 ///
 /// The tree itself is not generic (values sit in a side table indexed by tree slot), so its code runs at
 /// full speed whether or not the compiler specializes it for `Value`.
@@ -33,10 +35,22 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
         let description: String
     }
 
-    private var tree = IntervalTree()
-    /// The value of the interval in each tree slot; `nil` for free slots.
-    private var values: [Value?] = []
-    private var slotOfID: [IntervalID: Int] = [:]
+    /// Where an interval lives: which tree, and its slot there.
+    private struct Location: Sendable {
+        var unbounded: Bool
+        var slot: Int
+    }
+
+    /// Intervals with an end. Their subtrees' furthest ends let queries skip what cannot match.
+    private var bounded = IntervalTree()
+    /// Intervals without an end, kept apart: those containing a key are exactly those starting at or
+    /// before it, a prefix of this tree's order, found in O(log U + matches). Mixed into `bounded` they
+    /// would defeat its pruning for every ancestor.
+    private var unbounded = IntervalTree()
+    /// The value of the interval in each slot of `bounded`/`unbounded`; `nil` for free slots.
+    private var boundedValues: [Value?] = []
+    private var unboundedValues: [Value?] = []
+    private var slotOfID: [IntervalID: Location] = [:]
     private var nextID: UInt64 = 0
 
     /// An empty index.
@@ -57,7 +71,7 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
     ///
     /// - Complexity: O(1) expected.
     public subscript(id: IntervalID) -> Value? {
-        slotOfID[id].flatMap { values[$0] }
+        slotOfID[id].flatMap { $0.unbounded ? unboundedValues[$0.slot] : boundedValues[$0.slot] }
     }
 
     /// Stores the interval `[start, end)` (`end == nil`: unbounded) with `value`.
@@ -69,13 +83,15 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
     public mutating func insert(start: [UInt8], end: [UInt8]?, value: Value) -> IntervalID {
         let id = IntervalID(rawValue: nextID)
         nextID &+= 1
-        let slot = tree.insert(start: start, end: end, id: id)
-        if slot == values.count {
-            values.append(value)
+        if end == nil {
+            let slot = unbounded.insert(start: start, end: nil, id: id)
+            Self.store(value, at: slot, in: &unboundedValues)
+            slotOfID[id] = Location(unbounded: true, slot: slot)
         } else {
-            values[slot] = value
+            let slot = bounded.insert(start: start, end: end, id: id)
+            Self.store(value, at: slot, in: &boundedValues)
+            slotOfID[id] = Location(unbounded: false, slot: slot)
         }
-        slotOfID[id] = slot
         return id
     }
 
@@ -98,31 +114,39 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
     /// - Complexity: O(log W) expected.
     @discardableResult
     public mutating func remove(_ id: IntervalID) -> Value? {
-        guard let slot = slotOfID.removeValue(forKey: id) else { return nil }
-        tree.remove(slot: slot)
-        let value = values[slot]
-        values[slot] = nil
+        guard let location = slotOfID.removeValue(forKey: id) else { return nil }
+        let value: Value?
+        if location.unbounded {
+            unbounded.remove(slot: location.slot)
+            value = unboundedValues[location.slot]
+            unboundedValues[location.slot] = nil
+        } else {
+            bounded.remove(slot: location.slot)
+            value = boundedValues[location.slot]
+            boundedValues[location.slot] = nil
+        }
         if slotOfID.isEmpty {
             // Release the storage rather than keep free slots as many as the peak.
-            tree = IntervalTree()
-            values = []
+            self = IntervalIndex(continuingFrom: nextID)
         }
         return value
     }
 
-    /// Calls `body` with the value of every interval that contains `key` (`start <= key < end`), each once,
-    /// in ascending order of `(start, id)`.
+    /// Calls `body` with the value of every interval that contains `key` (`start <= key < end`), each once:
+    /// first the bounded intervals, then the unbounded ones, each group in ascending order of `(start, id)`.
     ///
-    /// - Complexity: O(log W) expected when nothing matches. With m matches it visits the m matching nodes,
-    ///   the search path for `key`, and otherwise only ancestors of matches and their children: O(m + log W)
-    ///   when the matches cluster (nested or overlapping watchers), at worst O((m + 1) · log W) expected when
-    ///   they are scattered through the tree. It never looks at a subtree that holds no match, so it never
-    ///   scans all watchers. Each visit costs one or two key comparisons.
+    /// - Complexity: for U unbounded intervals, O(log U + their matches) expected. For W bounded intervals,
+    ///   O(log W) expected when none matches; with m matches it visits the matches, the search path for
+    ///   `key`, and otherwise only ancestors of matches and their children: O(m + log W) when the matches
+    ///   cluster (as nested prefix watchers do), at worst O((m + 1) · log W) expected when they are scattered
+    ///   through the tree. It never looks at a subtree that holds no match, so it never scans all watchers.
+    ///   Each visit costs one or two key comparisons.
     public func forEachContaining(key: [UInt8], _ body: (Value) throws -> Void) rethrows {
-        try tree.forEachContaining(key: key) { slot in try body(values[slot]!) }
+        try bounded.forEachContaining(key: key) { slot in try body(boundedValues[slot]!) }
+        try unbounded.forEachContaining(key: key) { slot in try body(unboundedValues[slot]!) }
     }
 
-    /// The values of every interval containing `key`, in ascending order of `(start, id)`.
+    /// The values of every interval containing `key`, in the order `forEachContaining(key:_:)` gives.
     ///
     /// - Complexity: as `forEachContaining(key:_:)`.
     public func values(containing key: [UInt8]) -> [Value] {
@@ -136,17 +160,38 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
     ///
     /// - Complexity: O(W).
     func checkInvariants() throws(InvariantViolation) {
-        if let problem = tree.invariantViolation(expectedCount: slotOfID.count) {
-            throw InvariantViolation(description: problem)
+        let unboundedCount = slotOfID.values.lazy.filter(\.unbounded).count
+        if let problem = bounded.invariantViolation(expectedCount: slotOfID.count - unboundedCount) {
+            throw InvariantViolation(description: "bounded: \(problem)")
         }
-        for (id, slot) in slotOfID {
-            guard tree.id(atSlot: slot) == id, values[slot] != nil else {
-                throw InvariantViolation(description: "\(id) maps to slot \(slot), which holds another interval")
+        if let problem = unbounded.invariantViolation(expectedCount: unboundedCount) {
+            throw InvariantViolation(description: "unbounded: \(problem)")
+        }
+        for (id, location) in slotOfID {
+            let tree = location.unbounded ? unbounded : bounded
+            let values = location.unbounded ? unboundedValues : boundedValues
+            guard tree.id(atSlot: location.slot) == id, values[location.slot] != nil,
+                  tree.isUnbounded(atSlot: location.slot) == location.unbounded
+            else {
+                throw InvariantViolation(description: "\(id) maps to a slot holding another interval")
             }
         }
-        let occupied = values.lazy.filter { $0 != nil }.count
+        let occupied = boundedValues.lazy.filter { $0 != nil }.count + unboundedValues.lazy.filter { $0 != nil }.count
         guard occupied == slotOfID.count else {
             throw InvariantViolation(description: "\(occupied) values for \(slotOfID.count) intervals")
+        }
+    }
+
+    /// An empty index whose next id is `nextID`, so ids stay unique after the storage is released.
+    private init(continuingFrom nextID: UInt64) {
+        self.nextID = nextID
+    }
+
+    private static func store(_ value: Value, at slot: Int, in values: inout [Value?]) {
+        if slot == values.count {
+            values.append(value)
+        } else {
+            values[slot] = value
         }
     }
 }
@@ -197,6 +242,8 @@ private struct IntervalTree: Sendable {
     }
 
     func id(atSlot slot: Int) -> IntervalID { nodes[slot].id }
+
+    func isUnbounded(atSlot slot: Int) -> Bool { nodes[slot].end == nil }
 
     func forEachContaining(key: [UInt8], _ body: (Int) throws -> Void) rethrows {
         try visit(root, key: key, body)
