@@ -205,8 +205,9 @@ private struct IntervalTree: Sendable {
         var priority: UInt64
         var left = IntervalTree.none
         var right = IntervalTree.none
-        /// The slot in this subtree with the greatest end (`nil` counting as greatest).
-        var maxEndNode: Int
+        /// The greatest end in this subtree (`nil`, unbounded, counting as greatest), kept inline so a query
+        /// decides whether to enter the subtree without touching another node.
+        var maxEnd: [UInt8]?
     }
 
     private static var none: Int { -1 }
@@ -217,7 +218,7 @@ private struct IntervalTree: Sendable {
 
     /// Links a new node in and returns its slot (a reused free slot, or `nodes.count` before the call).
     mutating func insert(start: [UInt8], end: [UInt8]?, id: IntervalID) -> Int {
-        let node = Node(start: start, end: end, id: id, priority: Self.priority(of: id), maxEndNode: 0)
+        let node = Node(start: start, end: end, id: id, priority: Self.priority(of: id), maxEnd: end)
         let index: Int
         if let reused = freeNodes.popLast() {
             index = reused
@@ -226,7 +227,6 @@ private struct IntervalTree: Sendable {
             index = nodes.count
             nodes.append(node)
         }
-        nodes[index].maxEndNode = index
         root = insert(index, into: root)
         return index
     }
@@ -236,6 +236,7 @@ private struct IntervalTree: Sendable {
         root = remove(index, from: root)
         nodes[index].start = []
         nodes[index].end = nil
+        nodes[index].maxEnd = nil
         nodes[index].left = Self.none
         nodes[index].right = Self.none
         freeNodes.append(index)
@@ -287,25 +288,45 @@ private struct IntervalTree: Sendable {
 
     /// Tree order: by start, then by id.
     private func keyPrecedes(_ a: Int, _ b: Int) -> Bool {
-        let startA = nodes[a].start, startB = nodes[b].start
-        if startA == startB { return nodes[a].id < nodes[b].id }
-        return startA.lexicographicallyPrecedes(startB)
+        let order = Self.compare(nodes[a].start, nodes[b].start)
+        return order != 0 ? order < 0 : nodes[a].id < nodes[b].id
     }
 
-    /// Whether node `a` ends strictly further right than node `b` (an unbounded end beats any bound).
-    private func endsAfter(_ a: Int, _ b: Int) -> Bool {
-        guard let endA = nodes[a].end else { return nodes[b].end != nil }
-        guard let endB = nodes[b].end else { return false }
-        return endB.lexicographicallyPrecedes(endA)
+    /// Lexicographic three-way comparison of byte strings: negative, zero or positive as `a` sorts before,
+    /// equal to or after `b` (a proper prefix sorts first).
+    @inline(__always)
+    private static func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in
+                let shared = min(x.count, y.count)
+                var index = 0
+                while index < shared {
+                    let p = x[index], q = y[index]
+                    if p != q { return p < q ? -1 : 1 }
+                    index &+= 1
+                }
+                return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
+            }
+        }
     }
 
-    /// Recomputes `maxEndNode` of `index` from its children.
+    /// Whether `a` sorts strictly before `b`.
+    @inline(__always)
+    private static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool { compare(a, b) < 0 }
+
+    /// The later of two ends (an unbounded end beats any bound).
+    private static func later(_ a: [UInt8]?, _ b: [UInt8]?) -> [UInt8]? {
+        guard let a, let b else { return nil }
+        return Self.precedes(a, b) ? b : a
+    }
+
+    /// Recomputes `maxEnd` of `index` from its own end and its children's.
     private mutating func refresh(_ index: Int) {
-        var best = index
+        var furthest = nodes[index].end
         let left = nodes[index].left, right = nodes[index].right
-        if left != Self.none, endsAfter(nodes[left].maxEndNode, best) { best = nodes[left].maxEndNode }
-        if right != Self.none, endsAfter(nodes[right].maxEndNode, best) { best = nodes[right].maxEndNode }
-        nodes[index].maxEndNode = best
+        if left != Self.none { furthest = Self.later(furthest, nodes[left].maxEnd) }
+        if right != Self.none { furthest = Self.later(furthest, nodes[right].maxEnd) }
+        nodes[index].maxEnd = furthest
     }
 
     private mutating func rotateRight(_ index: Int) -> Int {
@@ -376,14 +397,14 @@ private struct IntervalTree: Sendable {
         var index = subtree
         while index != Self.none {
             // Nothing below reaches past `key`: no interval here contains it.
-            if let furthest = nodes[nodes[index].maxEndNode].end, !key.lexicographicallyPrecedes(furthest) {
+            if let furthest = nodes[index].maxEnd, !Self.precedes(key, furthest) {
                 return
             }
             try visit(nodes[index].left, key: key, body)
             // This start and every start to the right are past `key`.
-            if key.lexicographicallyPrecedes(nodes[index].start) { return }
+            if Self.precedes(key, nodes[index].start) { return }
             if let end = nodes[index].end {
-                if key.lexicographicallyPrecedes(end) { try body(index) }
+                if Self.precedes(key, end) { try body(index) }
             } else {
                 try body(index)
             }
@@ -393,15 +414,15 @@ private struct IntervalTree: Sendable {
 
     private func subtreeViolation(_ index: Int) -> String? {
         guard index != Self.none else { return nil }
-        var best = index
+        var furthest = nodes[index].end
         for child in [nodes[index].left, nodes[index].right] where child != Self.none {
             guard nodes[child].priority <= nodes[index].priority else {
                 return "\(nodes[child].id) outranks its parent \(nodes[index].id)"
             }
             if let problem = subtreeViolation(child) { return problem }
-            if endsAfter(nodes[child].maxEndNode, best) { best = nodes[child].maxEndNode }
+            furthest = Self.later(furthest, nodes[child].maxEnd)
         }
-        guard !endsAfter(best, nodes[index].maxEndNode), !endsAfter(nodes[index].maxEndNode, best) else {
+        guard furthest == nodes[index].maxEnd else {
             return "furthest end of \(nodes[index].id)'s subtree is stale"
         }
         return nil
