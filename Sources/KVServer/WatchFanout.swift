@@ -41,11 +41,17 @@ final class WatchFanout {
     private let store: Store
     private let signal: ReadySignal
     private let outputLimit: Int
+    /// Encoded size of one event in the last poll, for sizing the next (nil: none seen yet, so the first
+    /// poll takes `minEventsPerPoll`).
+    private var bytesPerEvent: Int?
     /// Where events go: the owning connection's output; set by the connection.
     unowned(unsafe) var connection: Connection!
 
     /// Responses taken per `poll`.
     static let maxEventsPerPoll = 1000
+    /// Responses taken per `poll` at least: the overshoot past the output limit is at most this many
+    /// events (a smaller catch-up slice can come back empty while the watcher is still behind).
+    static let minEventsPerPoll = 64
 
     init(store: Store, loop: EventLoop, outputLimit: Int) {
         self.store = store
@@ -60,11 +66,6 @@ final class WatchFanout {
     /// `WATCH`: starts a watcher and writes the `created` reply (then anything already ready, as
     /// `EVENT` lines).
     func create(_ request: WatchRequest, tag: RequestTag?, into output: inout ByteBuffer) throws(StoreError) {
-        if request.watchID != 0 && entries[request.watchID] != nil {
-            ReplyEncoder.encode(WireError.invalidArguments("WATCH: watch id \(request.watchID) is already in use on this connection"),
-                                tag: tag, into: &output)
-            return
-        }
         let signal = self.signal
         let watcher = try store.watch(request) { signal.fire() }
         entries[watcher.id] = Entry(watcher: watcher, tag: tag)
@@ -109,9 +110,15 @@ final class WatchFanout {
         connection.withOutput { output in
             for id in order {
                 while output.readableBytes < outputLimit, let entry = entries[id] {
-                    let responses = entry.watcher.poll(maxEvents: WatchFanout.maxEventsPerPoll)
+                    // Take only about as many events as fit under the limit, judging by the size of
+                    // the events seen so far, so one poll cannot overshoot the limit by much.
+                    let room = bytesPerEvent.map { (outputLimit - output.readableBytes) / max(1, $0) } ?? 0
+                    let before = output.readableBytes
+                    let responses = entry.watcher.poll(maxEvents: min(WatchFanout.maxEventsPerPoll, max(WatchFanout.minEventsPerPoll, room)))
                     if responses.isEmpty { break }
                     write(responses, for: id, into: &output)
+                    let events = responses.reduce(0) { $0 + $1.events.count }
+                    if events > 0 { bytesPerEvent = max(16, (output.readableBytes - before) / events) }
                 }
                 if output.readableBytes >= outputLimit { break }
             }
