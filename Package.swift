@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "KVPosix", dependencies: ["CEpoll", "KVSync"]),
         .target(name: "KVProtocol", dependencies: ["KVStore"]),
         .target(name: "KVClient", dependencies: ["KVStore", "KVProtocol", "KVPosix"]),
-        .executableTarget(name: "KVServer", dependencies: ["KVStore", "KVProtocol", "KVPosix"]),
+        .executableTarget(name: "KVServer", dependencies: ["KVStore", "KVProtocol", "KVPosix", "KVSync"]),
         .executableTarget(name: "kvctl", dependencies: ["KVClient"]),
         .executableTarget(name: "kvbench", dependencies: ["KVStore", "KVClient"]),
         .testTarget(name: "KVStoreTests", dependencies: ["KVStore"]),

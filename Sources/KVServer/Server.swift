@@ -25,8 +25,9 @@ final class Server: @unchecked Sendable {
     /// How long `stop` waits for replies to be flushed before closing connections anyway.
     static let shutdownFlushTimeout: UInt64 = 2_000_000_000
 
-    init(config: ServerConfig, clock: any StoreClock = SystemClock(), logger: Logger) {
-        state = ServerState(config: config, clock: clock, logger: logger)
+    /// - Parameter store: a store loaded from the data dir; a fresh one when nil.
+    init(config: ServerConfig, clock: any StoreClock = SystemClock(), logger: Logger, store: Store? = nil) {
+        state = ServerState(config: config, clock: clock, logger: logger, store: store)
     }
 
     var store: Store { state.store }
@@ -39,8 +40,8 @@ final class Server: @unchecked Sendable {
         let config = state.config
         let logger = state.logger
         logger.info("starting kvserver \(Version.server) (etcd API \(Version.etcdCompatible)): name=\(config.name) member-id=\(String(state.identity.memberID, radix: 16)) cluster-id=\(String(state.identity.clusterID, radix: 16))")
-        if let dataDir = config.dataDir {
-            logger.warn("--data-dir=\(dataDir) is accepted but not used yet: the store is in memory only")
+        if config.dataDir == nil {
+            logger.info("no --data-dir: the store is in memory only and is lost when the server stops")
         }
 
         var listeners: [(Socket, SocketAddress)] = []

@@ -15,8 +15,13 @@ struct ServerConfig: Sendable, Equatable {
     var listenClientURLs = ["http://127.0.0.1:2379"]
     /// What this member tells clients to use (`--advertise-client-urls`); defaults to the listen URLs.
     var advertiseClientURLs: [String] = []
-    /// Accepted for compatibility; snapshots to disk are not implemented yet.
+    /// Where the store is saved as a snapshot (`--data-dir`): loaded at start when present, saved on
+    /// SIGINT/SIGTERM and on the snapshot schedule. Without it the server is purely in memory.
     var dataDir: String?
+    /// Save a snapshot to the data dir every this many nanoseconds (`--snapshot-interval`; 0 = never).
+    var snapshotInterval: UInt64 = 0
+    /// Save a snapshot after this many revisions since the last save (`--snapshot-count`; 0 = never).
+    var snapshotCount: Int64 = 0
     /// The largest request line accepted (`--max-request-bytes`, etcd's 1.5 MiB default).
     var maxRequestBytes = 1_572_864
     var maxTxnOps = 128
@@ -58,7 +63,10 @@ struct ServerConfig: Sendable, Equatable {
           --listen-client-urls URLS          comma-separated URLs to serve clients on
                                              (default "http://127.0.0.1:2379"; host:port accepted; no https)
           --advertise-client-urls URLS       client URLs to report in MEMBERS (default: the listen URLs)
-          --data-dir DIR                     accepted; snapshots to disk are not implemented yet
+          --data-dir DIR                     load DIR/kv.snap at start, save it on shutdown (default: none,
+                                             purely in memory: everything is lost when the server stops)
+          --snapshot-interval DURATION       also save every DURATION (30s, 5m, 1h; default 0 = off)
+          --snapshot-count N                 also save after N revisions since the last save (default 0 = off)
 
         Limits:
           --max-request-bytes N              largest request accepted (default 1572864)
@@ -82,7 +90,8 @@ struct ServerConfig: Sendable, Equatable {
 
     enum Flag: String, CaseIterable {
         case name, listenClientURLs = "listen-client-urls", advertiseClientURLs = "advertise-client-urls"
-        case dataDir = "data-dir", maxRequestBytes = "max-request-bytes", maxTxnOps = "max-txn-ops"
+        case dataDir = "data-dir", snapshotInterval = "snapshot-interval", snapshotCount = "snapshot-count"
+        case maxRequestBytes = "max-request-bytes", maxTxnOps = "max-txn-ops"
         case quotaBackendBytes = "quota-backend-bytes", maxConnections = "max-connections"
         case autoCompactionMode = "auto-compaction-mode", autoCompactionRetention = "auto-compaction-retention"
         case logLevel = "log-level", eventLoops = "event-loops", help, version
@@ -127,7 +136,15 @@ struct ServerConfig: Sendable, Equatable {
                 config.name = text
             case .listenClientURLs: config.listenClientURLs = try urls(text, flag: flag)
             case .advertiseClientURLs: config.advertiseClientURLs = try urls(text, flag: flag)
-            case .dataDir: config.dataDir = text
+            case .dataDir:
+                guard !text.isEmpty else { throw ConfigError("--data-dir must not be empty") }
+                config.dataDir = text
+            case .snapshotInterval:
+                guard let nanos = duration(text) ?? (Int64(text).map { $0 * 1_000_000_000 }), nanos >= 0 else {
+                    throw ConfigError("invalid duration \"\(text)\" for --snapshot-interval (expected e.g. 30s, 5m, 1h, or seconds)")
+                }
+                config.snapshotInterval = UInt64(nanos)
+            case .snapshotCount: config.snapshotCount = try integer(text, flag: flag, minimum: 0)
             case .maxRequestBytes: config.maxRequestBytes = Int(try integer(text, flag: flag, minimum: 1))
             case .maxTxnOps: config.maxTxnOps = Int(try integer(text, flag: flag, minimum: 1))
             case .quotaBackendBytes: config.quotaBackendBytes = try integer(text, flag: flag, minimum: 0)

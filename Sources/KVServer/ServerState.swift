@@ -21,13 +21,20 @@ final class ServerState: Sendable {
     let peakOutputBytes = Atomic<Int>(0)
     private let nextConnectionID = Atomic<UInt64>(1)
 
-    init(config: ServerConfig, clock: any StoreClock, logger: Logger) {
+    /// - Parameter store: a store loaded from the data dir (built with `storeConfiguration`); a fresh one when nil.
+    init(config: ServerConfig, clock: any StoreClock, logger: Logger, store: Store? = nil) {
         self.config = config
         self.identity = MemberIdentity(name: config.name, advertiseClientURLs: config.effectiveAdvertiseURLs)
         self.logger = logger
         self.quota = config.effectiveQuota
-        store = Store(configuration: StoreConfiguration(
-            clusterID: identity.clusterID, memberID: identity.memberID, maxTxnOps: config.maxTxnOps, clock: clock))
+        self.store = store ?? Store(configuration: ServerState.storeConfiguration(config: config, clock: clock))
+    }
+
+    /// The store configuration this server's flags describe (identity, limits, clock).
+    static func storeConfiguration(config: ServerConfig, clock: any StoreClock) -> StoreConfiguration {
+        let identity = MemberIdentity(name: config.name, advertiseClientURLs: config.effectiveAdvertiseURLs)
+        return StoreConfiguration(clusterID: identity.clusterID, memberID: identity.memberID,
+                                  maxTxnOps: config.maxTxnOps, clock: clock)
     }
 
     func makeConnectionID() -> UInt64 { nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue }

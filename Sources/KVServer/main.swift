@@ -1,5 +1,6 @@
 import Glibc
 import KVPosix
+import KVStore
 
 // kvserver: parse flags (exit 2 on a bad command line), start the server, serve until SIGINT or
 // SIGTERM, then shut down gracefully and exit 0.
@@ -45,11 +46,38 @@ do {
 }
 
 let logger = Logger(level: config.logLevel)
-let server = Server(config: config, logger: logger)
+let clock = SystemClock()
+var loaded: Store? = nil
+let dataDirectory = config.dataDir.map { DataDirectory(path: $0) }
+if let dataDirectory {
+    do {
+        try dataDirectory.prepare()
+        if let (store, bytes) = try dataDirectory.load(configuration: ServerState.storeConfiguration(config: config, clock: clock)) {
+            loaded = store
+            logger.info("loaded snapshot \(dataDirectory.snapshotPath): revision \(store.revision), compacted \(store.compactedRevision), \(store.keyCount) keys, \(bytes) bytes")
+        } else {
+            logger.info("no snapshot in \(dataDirectory.path) yet: starting empty; it is saved there on shutdown")
+        }
+    } catch {
+        logger.error("cannot load the data dir \(dataDirectory.path): \(error)")
+        exit(1)
+    }
+}
+let server = Server(config: config, clock: clock, logger: logger, store: loaded)
 do {
     _ = try server.start()
 } catch {
     logger.error("cannot start: \(error)")
+    exit(1)
+}
+let scheduler = dataDirectory.map {
+    SnapshotScheduler(directory: $0, store: server.store, logger: logger,
+                      interval: config.snapshotInterval, count: config.snapshotCount)
+}
+do {
+    try scheduler?.start()
+} catch {
+    logger.error("cannot start the snapshot thread: \(error)")
     exit(1)
 }
 
@@ -61,4 +89,8 @@ var received: Int32 = 0
 while sigwait(&waited, &received) != 0 {}
 logger.info("received \(received == SIGINT ? "SIGINT" : "SIGTERM")")
 server.stop()
+scheduler?.stop()
+if let scheduler, !scheduler.saveNow(reason: "shutdown") {
+    exit(1)
+}
 exit(0)
