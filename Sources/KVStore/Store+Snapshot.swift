@@ -13,76 +13,15 @@ extension Store {
     @discardableResult
     public func writeSnapshot(revision: Int64 = 0, createdAt: UInt64 = 0, chunkSize: Int = 1 << 16,
                               to sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws(SnapshotError) -> SnapshotInfo {
-        let now = configuration.clock.nowNanoseconds()
-        let captured = state.withLock { state in
-            UnsafeStep((state.view, state.leases.leases.values.map { ($0.id, $0.grantedTTL, $0.deadline) }))
-        }.value
-        let (view, leases) = captured
-        let at: Int64
-        do { at = try view.readRevision(revision) } catch { throw .store(error) }
-        let writer = SnapshotWriter(chunkSize: chunkSize, sink: sink)
-        var keys = 0
-        var versions = 0
-        do {
-            try writer.raw(SnapshotFormat.magic as [UInt8])
-            try writer.fixed32(SnapshotFormat.version)
-            try writer.fixed32(0)
-            try writer.fixed64(UInt64(bitPattern: at))
-            try writer.fixed64(UInt64(bitPattern: view.compactedRevision))
-            try writer.fixed64(createdAt)
-            try writer.fixed64(configuration.clusterID)
-            try writer.fixed64(configuration.memberID)
-            try writer.fixed64(0)
-            var failure: (any Error)? = nil
-            view.index.forEach(in: .fromKey([0])) { key, history in
-                do {
-                    var kept = 0
-                    for record in history where record.modMain <= at { kept += 1 }
-                    if key.latest.modMain <= at { kept += 1 }
-                    guard kept > 0 else { return true }
-                    try writer.byte(SnapshotFormat.keyRecord)
-                    try key.latest.withKeyBytes { try writer.bytes($0) }
-                    try writer.varint(UInt64(kept))
-                    func emit(_ record: KVRecord) throws {
-                        try writer.byte(record.isTombstone ? 1 : 0)
-                        try writer.varint(record.modMain)
-                        try writer.varint(record.modRevision.sub)
-                        try writer.varint(record.createRevision)
-                        try writer.varint(record.version)
-                        try writer.zigzag(record.lease)
-                        try record.withValueBytes { try writer.bytes($0) }
-                    }
-                    for record in history where record.modMain <= at { try emit(record) }
-                    if key.latest.modMain <= at { try emit(key.latest) }
-                    keys += 1
-                    versions += kept
-                    return true
-                } catch {
-                    failure = error
-                    return false
-                }
+        let cursor = try SnapshotCursor(store: self, revision: revision, createdAt: createdAt)
+        while let chunk = cursor.next(maxBytes: chunkSize) {
+            do {
+                try chunk.withUnsafeBytes { try sink($0) }
+            } catch {
+                throw .io("writing failed: \(error)")
             }
-            if let failure { throw failure }
-            for (id, granted, deadline) in leases.sorted(by: { $0.0 < $1.0 }) {
-                try writer.byte(SnapshotFormat.leaseRecord)
-                try writer.zigzag(id)
-                try writer.varint(granted)
-                try writer.varint(deadline > now ? (deadline - now) / 1_000_000 : 0)
-            }
-            try writer.byte(SnapshotFormat.endRecord)
-            try writer.varint(UInt64(keys))
-            try writer.varint(UInt64(versions))
-            try writer.varint(UInt64(leases.count))
-            let digest = try writer.finish()
-            return SnapshotInfo(formatVersion: SnapshotFormat.version, revision: at, compactedRevision: view.compactedRevision,
-                                createdAt: createdAt, clusterID: configuration.clusterID, memberID: configuration.memberID,
-                                keyCount: keys, versionCount: versions, leaseCount: leases.count,
-                                totalBytes: writer.written, sha256: digest)
-        } catch let error as SnapshotError {
-            throw error
-        } catch {
-            throw .io("writing failed: \(error)")
         }
+        return cursor.info!
     }
 
     /// Builds a new store from a snapshot read from `source` (which fills the buffer it is given and

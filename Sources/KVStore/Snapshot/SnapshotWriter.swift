@@ -9,6 +9,9 @@ final class SnapshotWriter {
     private var hasher = SHA256()
     private(set) var written = 0
 
+    /// Bytes encoded but not yet handed to the sink.
+    var buffered: Int { used }
+
     init(chunkSize: Int, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) {
         capacity = max(4096, chunkSize)
         storage = .allocate(byteCount: capacity, alignment: 16)
