@@ -112,6 +112,45 @@ public final class KVClient: @unchecked Sendable {
         LeaseKeepAlives(client: self, leaseID: leaseID, interval: every)
     }
 
+    /// Streams a point-in-time snapshot of the server's store (docs/SNAPSHOT.md) into `sink`, chunk by
+    /// chunk, keeping a few chunk requests in flight. The byte count is checked here; the file's own
+    /// SHA-256 trailer lets the receiver check the contents (`Store.inspectSnapshot`).
+    /// - Returns: the revision captured, the size in bytes and the SHA-256 of the file before its trailer.
+    /// - Throws: `.server` (e.g. a compacted revision), `.protocolError` when bytes went missing, and
+    ///   whatever `sink` throws, wrapped as `.closed`.
+    public func snapshot(revision: Int64 = 0, to sink: ([UInt8]) throws -> Void) throws(ClientError)
+        -> (revision: Int64, size: Int64, sha256: [UInt8]) {
+        guard case .snapshot(let started) = try call(.snapshot(SnapshotRequest(revision: revision))) else {
+            throw ClientError(kind: .protocolError, description: "unexpected reply to SNAPSHOT")
+        }
+        var received: Int64 = 0
+        let inFlight = 4
+        while true {
+            let results = try pipeline(Array(repeating: .snapshotNext, count: inFlight))
+            for result in results {
+                switch result {
+                case .success(.snapshotChunk(let chunk)):
+                    received += Int64(chunk.data.count)
+                    do {
+                        try sink(chunk.data)
+                    } catch {
+                        throw ClientError(kind: .closed, description: "snapshot: \(error)")
+                    }
+                    if chunk.done {
+                        guard received == chunk.size else {
+                            throw ClientError(kind: .protocolError, description: "snapshot: received \(received) bytes, the server sent \(chunk.size)")
+                        }
+                        return (started.snapshotRevision, chunk.size, chunk.sha256)
+                    }
+                case .success(let other):
+                    throw ClientError(kind: .protocolError, description: "unexpected reply to SNAPSHOT-NEXT: \(other.kind.verb)")
+                case .failure(let error):
+                    throw ClientError.server(error)
+                }
+            }
+        }
+    }
+
     /// Closes the connection; later calls fail with `.closed`. Idempotent.
     public func close() {
         connection.withLock { $0.close() }

@@ -9,11 +9,12 @@ public enum CommandTable {
         CompactCommand.spec, BareCommand.status, BareCommand.members, BareCommand.health, HashCommand.spec,
         LeaseGrantCommand.spec, LeaseIDCommand.revoke, LeaseIDCommand.keepAlive, LeaseTimeToLiveCommand.spec,
         BareCommand.leaseList, WatchCommand.spec, UnwatchCommand.spec, BareCommand.progress,
+        SnapshotCommand.spec, BareCommand.snapshotNext,
     ]
 
     /// Verbs reserved for a later protocol slice (snapshots, maintenance); they answer
     /// `NOT_IMPLEMENTED` rather than `UNKNOWN_COMMAND`.
-    public static let plannedVerbs: [String] = ["SNAPSHOT", "DEFRAG", "ALARM"]
+    public static let plannedVerbs: [String] = ["DEFRAG", "ALARM"]
 
     public static func spec(for kind: CommandKind) -> CommandSpec {
         specs.first { $0.kind == kind }!
@@ -56,6 +57,8 @@ public enum CommandTable {
         case .watch: return .watch(try WatchCommand.decode(arguments))
         case .unwatch: return .unwatch(try UnwatchCommand.decode(arguments))
         case .progress: _ = try Arguments(arguments, spec: BareCommand.progress); return .progress
+        case .snapshot: return .snapshot(try SnapshotCommand.decode(arguments))
+        case .snapshotNext: _ = try Arguments(arguments, spec: BareCommand.snapshotNext); return .snapshotNext
         }
     }
 
@@ -82,6 +85,8 @@ public enum CommandTable {
         case .watch(let value): WatchCommand.encode(value, into: &buffer, inTxn: false)
         case .unwatch(let id): UnwatchCommand.encode(id, into: &buffer, inTxn: false)
         case .progress: buffer.writeASCII("PROGRESS")
+        case .snapshot(let value): SnapshotCommand.encode(value, into: &buffer, inTxn: false)
+        case .snapshotNext: buffer.writeASCII("SNAPSHOT-NEXT")
         }
     }
 }

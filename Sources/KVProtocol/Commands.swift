@@ -70,6 +70,21 @@ enum BareCommand {
     static let health = CommandSpec(.health)
     static let leaseList = CommandSpec(.leaseList)
     static let progress = CommandSpec(.progress)
+    static let snapshotNext = CommandSpec(.snapshotNext)
+}
+
+/// `SNAPSHOT [--rev=N]`
+enum SnapshotCommand: CommandDefinition {
+    static let spec = CommandSpec(.snapshot, options: [OptionSpec("rev", .integer)])
+
+    static func encode(_ value: SnapshotRequest, into buffer: inout ByteBuffer, inTxn: Bool) {
+        buffer.writeASCII("SNAPSHOT")
+        if value.revision != 0 { buffer.writeOption("rev", value.revision) }
+    }
+
+    static func decode(_ arguments: Arguments) throws(WireError) -> SnapshotRequest {
+        SnapshotRequest(revision: try arguments.int64("rev") ?? 0)
+    }
 }
 
 /// `GET <key> [<range_end>] [options]`: a range read.

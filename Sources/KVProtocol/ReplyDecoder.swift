@@ -98,6 +98,20 @@ public enum ReplyDecoder {
             response = .unwatch(try watch(fields, &items))
         case .progress:
             response = .progress(try header(fields))
+        case .snapshot:
+            response = .snapshot(SnapshotStartResponse(header: try header(fields),
+                                                       snapshotRevision: try fields.int64("snapshot_rev") ?? 0))
+        case .snapshotNext:
+            guard let data = Self.hexBytes(fields["data"] ?? []) else { throw Fields.bad("data", fields["data"] ?? []) }
+            let done = try fields.bool("done") ?? false
+            var sha256: [UInt8] = []
+            if done {
+                guard let digest = Self.hexBytes(fields["sha256"] ?? []), digest.count == 32 else {
+                    throw Fields.bad("sha256", fields["sha256"] ?? [])
+                }
+                sha256 = digest
+            }
+            response = .snapshotChunk(SnapshotChunk(data: data, done: done, size: try fields.int64("size") ?? 0, sha256: sha256))
         }
         if let extra = items.peek {
             throw WireError.protocolViolation("malformed reply: unexpected \(extra.keyword) item in \(kind.verb) reply")
@@ -259,5 +273,16 @@ public enum ReplyDecoder {
                                   isLearner: try item.fields.bool("learner") ?? false))
         }
         return MemberListResponse(header: try header(fields), members: members)
+    }
+
+    /// Lower-case or upper-case hex digits to bytes; nil for an odd count or a bad digit.
+    static func hexBytes(_ text: [UInt8]) -> [UInt8]? {
+        guard text.count % 2 == 0 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: text.count / 2)
+        for i in 0..<bytes.count {
+            guard let high = Tokenizer.hexValue(text[2 * i]), let low = Tokenizer.hexValue(text[2 * i + 1]) else { return nil }
+            bytes[i] = high << 4 | low
+        }
+        return bytes
     }
 }

@@ -26,6 +26,8 @@ public enum ReplyEncoder {
         case .leaseList(let value): encode(value, tag: tag, into: &buffer)
         case .watch(let value), .unwatch(let value): encode(value, tag: tag, into: &buffer)
         case .progress(let header): encodeHeaderOnly(header, tag: tag, into: &buffer)
+        case .snapshot(let value): encode(value, tag: tag, into: &buffer)
+        case .snapshotChunk(let value): encode(value, tag: tag, into: &buffer)
         }
     }
 
@@ -157,6 +159,28 @@ public enum ReplyEncoder {
         buffer.writeField("hash", unsigned: UInt64(value.hash))
         buffer.writeField("compact_rev", value.compactRevision)
         buffer.writeField("hash_rev", value.hashRevision)
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    public static func encode(_ value: SnapshotStartResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        begin(tag, value.header, into: &buffer)
+        buffer.writeField("snapshot_rev", value.snapshotRevision)
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    /// `[@tag ]OK done=0|1 [size=N sha256=HEX] data=HEX` (the data as lower-case hex).
+    public static func encode(_ value: SnapshotChunk, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        buffer.writeTag(tag)
+        buffer.writeASCII("OK")
+        buffer.writeField("done", value.done)
+        if value.done {
+            buffer.writeField("size", value.size)
+            buffer.writeASCII(" sha256=")
+            for byte in value.sha256 { buffer.writeHexByte(byte) }
+        }
+        buffer.writeASCII(" data=")
+        buffer.reserveCapacity(writable: value.data.count * 2 + 1)
+        for byte in value.data { buffer.writeHexByte(byte) }
         buffer.writeByte(UInt8(ascii: "\n"))
     }
 

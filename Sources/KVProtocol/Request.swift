@@ -21,6 +21,8 @@ public enum CommandKind: String, Hashable, Sendable, CaseIterable {
     case watch = "WATCH"
     case unwatch = "UNWATCH"
     case progress = "PROGRESS"
+    case snapshot = "SNAPSHOT"
+    case snapshotNext = "SNAPSHOT-NEXT"
 
     /// The canonical (upper-case) verb.
     public var verb: String { rawValue }
@@ -86,6 +88,10 @@ public enum Request: Hashable, Sendable {
     case unwatch(Int64)
     /// Requests a progress notification on every watch of the connection.
     case progress
+    /// Starts streaming a snapshot of the store (one per connection; a new one replaces it).
+    case snapshot(SnapshotRequest)
+    /// Takes the next chunk of the connection's snapshot.
+    case snapshotNext
 
     public var kind: CommandKind {
         switch self {
@@ -109,7 +115,18 @@ public enum Request: Hashable, Sendable {
         case .watch: .watch
         case .unwatch: .unwatch
         case .progress: .progress
+        case .snapshot: .snapshot
+        case .snapshotNext: .snapshotNext
         }
+    }
+}
+
+/// `SNAPSHOT [--rev=N]`: a point-in-time snapshot of the store at revision N (0: now).
+public struct SnapshotRequest: Hashable, Sendable {
+    public var revision: Int64
+
+    public init(revision: Int64 = 0) {
+        self.revision = revision
     }
 }
 

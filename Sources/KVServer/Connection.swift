@@ -29,6 +29,8 @@ final class Connection: EventHandler {
     private var readPaused = false
     private var interest: EpollInterest = .readable
     let watches: WatchFanout
+    /// The snapshot being streamed to this client, chunk by chunk (`SNAPSHOT`, `SNAPSHOT-NEXT`).
+    var snapshot: SnapshotCursor?
     var isQueuedForFlush = false
 
     /// Bytes read per wake-up at most (level-triggered: the rest is read next tick).

@@ -8,6 +8,9 @@ import KVStore
 struct Dispatcher: Sendable {
     let state: ServerState
 
+    /// Snapshot bytes per SNAPSHOT-NEXT reply (sent as hex, so the line is twice that).
+    static let snapshotChunkBytes = 256 * 1024
+
     func dispatch(_ request: Request, tag: RequestTag?, watches: WatchFanout, into output: inout ByteBuffer) {
         do {
             try answer(request, tag: tag, watches: watches, into: &output)
@@ -77,6 +80,35 @@ struct Dispatcher: Sendable {
         case .progress:
             watches.requestProgress()
             ReplyEncoder.encodeHeaderOnly(state.header(), tag: tag, into: &output)
+        case .snapshot(let request):
+            // The cursor captures the store in O(1); each SNAPSHOT-NEXT then encodes one bounded chunk,
+            // so a large snapshot never stalls the loop or fills memory.
+            let cursor: SnapshotCursor
+            do {
+                cursor = try SnapshotCursor(store: store, revision: request.revision,
+                                            createdAt: DataDirectory.wallClockNanoseconds())
+            } catch {
+                if case .store(let storeError) = error { throw storeError }
+                ReplyEncoder.encode(WireError.internalError("\(error)"), tag: tag, into: &output)
+                return
+            }
+            watches.connection.snapshot = cursor
+            ReplyEncoder.encode(SnapshotStartResponse(header: state.header(), snapshotRevision: cursor.revision),
+                                tag: tag, into: &output)
+        case .snapshotNext:
+            guard let cursor = watches.connection.snapshot else {
+                ReplyEncoder.encode(WireError.invalidArguments("SNAPSHOT-NEXT: no snapshot in progress on this connection (send SNAPSHOT first)"),
+                                    tag: tag, into: &output)
+                return
+            }
+            let chunk = cursor.next(maxBytes: Dispatcher.snapshotChunkBytes) ?? []
+            if let info = cursor.info, cursor.isFinished {
+                watches.connection.snapshot = nil
+                ReplyEncoder.encode(SnapshotChunk(data: chunk, done: true, size: Int64(info.totalBytes), sha256: info.sha256),
+                                    tag: tag, into: &output)
+            } else {
+                ReplyEncoder.encode(SnapshotChunk(data: chunk), tag: tag, into: &output)
+            }
         }
     }
 

@@ -134,3 +134,39 @@ struct DataDirectoryTests {
         #expect(second.terminate() == 0)
     }
 }
+
+struct SnapshotStreamingTests {
+    @Test func clientStreamsAVerifiableSnapshot() throws {
+        let server = try TestServer()
+        let client = try server.client()
+        for i in 0..<3000 { _ = try client.call(.put(PutRequest(key: Array("k/\(i % 700)".utf8), value: [UInt8](repeating: UInt8(i % 251), count: 300)))) }
+        var bytes: [UInt8] = []
+        let result = try client.snapshot { bytes += $0 }
+        #expect(result.revision == 3001)
+        #expect(Int64(bytes.count) == result.size)
+        #expect(bytes.count > 3 * 256 * 1024, "several chunks were streamed")
+        let info = try Store.inspectSnapshot(from: source(bytes))
+        #expect(info.sha256 == result.sha256 && info.revision == 3001 && info.keyCount == 700)
+        let restored = try Store.restore(from: source(bytes))
+        #expect(try restored.range(RangeRequest(key: [0], rangeEnd: [0])).kvs == server.store.range(RangeRequest(key: [0], rangeEnd: [0])).kvs)
+        // A past revision, and a compacted one refused with etcd's message.
+        let past = try client.snapshot(revision: 100) { _ in }
+        #expect(past.revision == 100)
+        _ = try client.call(.compact(CompactionRequest(revision: 200)))
+        #expect(throws: ClientError.self) { try client.snapshot(revision: 100) { _ in } }
+        // SNAPSHOT-NEXT without SNAPSHOT is a clear error, and the connection goes on.
+        #expect(throws: ClientError.self) { try client.call(.snapshotNext) }
+        guard case .range = try client.call(.range(RangeRequest(key: Array("k/1".utf8)))) else { Issue.record("range"); return }
+        server.stop()
+    }
+
+    private func source(_ bytes: [UInt8]) -> (UnsafeMutableRawBufferPointer) throws -> Int {
+        var offset = 0
+        return { buffer in
+            let n = min(buffer.count, bytes.count - offset)
+            bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)])) }
+            offset += n
+            return n
+        }
+    }
+}

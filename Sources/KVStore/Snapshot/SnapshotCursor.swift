@@ -7,7 +7,8 @@ public final class SnapshotCursor {
 
     private let view: ReadView
     private let leases: [(id: Int64, granted: Int64, remainingMillis: UInt64)]
-    private let revision: Int64
+    /// The revision captured.
+    public let revision: Int64
     private let createdAt: UInt64
     private let clusterID: UInt64
     private let memberID: UInt64
@@ -18,6 +19,8 @@ public final class SnapshotCursor {
     private var versions = 0
     private var pending: [UInt8] = []
     private var writer: SnapshotWriter!
+    /// Whether every chunk has been produced (the last one may not have been taken yet).
+    public var isFinished: Bool { stage == .done }
     /// The summary, once the last chunk has been returned.
     public private(set) var info: SnapshotInfo?
 
