@@ -100,14 +100,22 @@ extension Store {
                 // the read and the registration; a long one first outside it.
                 let view = state.view
                 if attempts > 1 || core.nearlyCaughtUp || core.range.isSingleKey {
-                    let (changes, covered) = HistoryScan.changes(in: core.range, from: core.nextRevision, to: view.currentRevision,
-                                                                 limit: limit, view: view)
-                    if covered == view.currentRevision {
-                        state.watchers.register(watcher.id)
-                    } else {
-                        state.watchers[watcher.id]!.nextRevision = covered + 1
+                    // Read on until something passes the watcher's filters or it has caught up: returning
+                    // nothing while still behind would leave it waiting for a wake-up that never comes.
+                    var accepted: [Change] = []
+                    var from = core.nextRevision
+                    while true {
+                        let (changes, covered) = HistoryScan.changes(in: core.range, from: from, to: view.currentRevision,
+                                                                     limit: limit, view: view)
+                        accepted = changes.filter(core.accepts)
+                        if covered == view.currentRevision {
+                            state.watchers.register(watcher.id)
+                            break
+                        }
+                        from = covered + 1
+                        state.watchers[watcher.id]!.nextRevision = from
+                        if !accepted.isEmpty { break }
                     }
-                    let accepted = changes.filter(core.accepts)
                     if accepted.isEmpty {
                         state.watchers[watcher.id]!.signaled = false
                         return UnsafeStep(.nothing)

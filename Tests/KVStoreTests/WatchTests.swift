@@ -201,3 +201,24 @@ struct WatchTests {
         #expect(revisions.count == expectedCount, "run \(run): \(revisions.count) events, expected \(expectedCount)")
     }
 }
+
+struct WatchFilterCatchUpTests {
+    /// A watcher behind on history made only of changes its filters drop must still catch up (and not
+    /// report "nothing ready" while behind), whatever the poll size.
+    @Test(arguments: [1, 2, 7, 64])
+    func filteredHistoryNeverStallsCatchUp(maxEvents: Int) throws {
+        let store = Store()
+        for i in 0..<300 { try store.put("f/\(i % 5)", "\(i)") }
+        try store.delete(prefix: "f/")
+        let watcher = try store.watch(WatchRequest(key: Array("f/".utf8), rangeEnd: Array("f0".utf8), startRevision: 2,
+                                                   noPut: true), onReady: {})
+        var events: [Event] = []
+        for _ in 0..<10_000 {
+            let batch = watcher.poll(maxEvents: maxEvents)
+            if batch.isEmpty { break }
+            events += batch.flatMap(\.events)
+        }
+        #expect(events.count == 5 && events.allSatisfy { $0.type == .delete }, "poll size \(maxEvents)")
+        #expect(store.watcherCounts.synced == 1, "caught up and live again")
+    }
+}
