@@ -18,7 +18,8 @@ import Testing
             ("PING extra", #"ERR ARGS "wrong number of arguments for 'PING': expected 0, got 1""#),
             ("@t9 GET", #"@t9 ERR ARGS "wrong number of arguments for 'GET': expected 1 to 2, got 0""#),
             ("GET a --bogus", #"ERR ARGS "GET: unknown option '--bogus'""#),
-            ("SNAPSHOT", #"ERR NOT_IMPLEMENTED "command 'SNAPSHOT' is planned but not available in protocol 1""#),
+            ("SNAPSHOT-NEXT", #"ERR ARGS "SNAPSHOT-NEXT: no snapshot in progress on this connection (send SNAPSHOT first)""#),
+            ("DEFRAG", #"ERR NOT_IMPLEMENTED "command 'DEFRAG' is planned but not available in protocol 1""#),
             ("HELLO 2", #"ERR UNSUPPORTED_VERSION "unsupported protocol version 2: this server speaks protocol 1" requested=2 supported=1"#),
             ("LEASE-REVOKE zz", #"ERR ARGS "LEASE-REVOKE: invalid hexadecimal id zz for <id>""#),
         ]
