@@ -23,9 +23,11 @@ let package = Package(
         .target(name: "KVClient", dependencies: ["KVProtocol", "KVPosix"]),
         .executableTarget(name: "KVServer", dependencies: ["KVStore", "KVProtocol", "KVPosix"]),
         .executableTarget(name: "kvctl", dependencies: ["KVClient"]),
-        .executableTarget(name: "kvbench", dependencies: ["KVStore", "KVClient"]),
+        .target(name: "KVBenchCore", dependencies: ["KVStore", "KVProtocol", "KVPosix"], path: "Sources/kvbench/Core"),
+        .executableTarget(name: "kvbench", dependencies: ["KVStore", "KVClient", "KVBenchCore"], exclude: ["Core"]),
         .testTarget(name: "KVStoreTests", dependencies: ["KVStore"]),
         .testTarget(name: "KVPosixTests", dependencies: ["KVPosix"]),
         .testTarget(name: "KVProtocolTests", dependencies: ["KVProtocol"]),
+        .testTarget(name: "kvbenchTests", dependencies: ["KVBenchCore"]),
     ]
 )
