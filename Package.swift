@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "CEpoll"),
         .target(name: "KVPosix", dependencies: ["CEpoll", "KVSync"]),
         .target(name: "KVProtocol", dependencies: ["KVStore"]),
-        .target(name: "KVClient", dependencies: ["KVProtocol", "KVPosix"]),
+        .target(name: "KVClient", dependencies: ["KVStore", "KVProtocol", "KVPosix"]),
         .executableTarget(name: "KVServer", dependencies: ["KVStore", "KVProtocol", "KVPosix"]),
         .executableTarget(name: "kvctl", dependencies: ["KVClient"]),
         .target(name: "KVBenchCore", dependencies: ["KVStore", "KVProtocol", "KVPosix"], path: "Sources/kvbench/Core"),
@@ -28,6 +28,7 @@ let package = Package(
         .testTarget(name: "KVStoreTests", dependencies: ["KVStore"]),
         .testTarget(name: "KVPosixTests", dependencies: ["KVPosix"]),
         .testTarget(name: "KVProtocolTests", dependencies: ["KVProtocol"]),
+        .testTarget(name: "KVServerTests", dependencies: ["KVServer", "KVClient", "KVProtocol", "KVStore", "KVPosix"]),
         .testTarget(name: "kvbenchTests", dependencies: ["KVBenchCore"]),
     ]
 )

@@ -13,6 +13,14 @@ public enum CommandKind: String, Hashable, Sendable, CaseIterable {
     case members = "MEMBERS"
     case health = "HEALTH"
     case hash = "HASH"
+    case leaseGrant = "LEASE-GRANT"
+    case leaseRevoke = "LEASE-REVOKE"
+    case leaseKeepAlive = "LEASE-KEEPALIVE"
+    case leaseTTL = "LEASE-TTL"
+    case leaseList = "LEASE-LIST"
+    case watch = "WATCH"
+    case unwatch = "UNWATCH"
+    case progress = "PROGRESS"
 
     /// The canonical (upper-case) verb.
     public var verb: String { rawValue }
@@ -64,6 +72,20 @@ public enum Request: Hashable, Sendable {
     case memberList
     case health
     case hashKV(HashKVRequest)
+    /// `PUT … --ttl=N`.
+    case leasedPut(LeasedPutRequest)
+    case leaseGrant(LeaseGrantRequest)
+    /// The lease id.
+    case leaseRevoke(Int64)
+    /// The lease id; one renewal per request.
+    case leaseKeepAlive(Int64)
+    case leaseTimeToLive(LeaseTimeToLiveRequest)
+    case leaseList
+    case watch(WatchRequest)
+    /// The watch id.
+    case unwatch(Int64)
+    /// Requests a progress notification on every watch of the connection.
+    case progress
 
     public var kind: CommandKind {
         switch self {
@@ -78,6 +100,15 @@ public enum Request: Hashable, Sendable {
         case .memberList: .members
         case .health: .health
         case .hashKV: .hash
+        case .leasedPut: .put
+        case .leaseGrant: .leaseGrant
+        case .leaseRevoke: .leaseRevoke
+        case .leaseKeepAlive: .leaseKeepAlive
+        case .leaseTimeToLive: .leaseTTL
+        case .leaseList: .leaseList
+        case .watch: .watch
+        case .unwatch: .unwatch
+        case .progress: .progress
         }
     }
 }

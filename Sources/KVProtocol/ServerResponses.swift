@@ -122,6 +122,19 @@ public enum Response: Equatable, Sendable {
     case memberList(MemberListResponse)
     case health(HealthResponse)
     case hashKV(HashKVResponse)
+    /// The reply to `PUT … --ttl=N`.
+    case leasedPut(LeasedPutResponse)
+    case leaseGrant(LeaseGrantResponse)
+    case leaseRevoke(LeaseRevokeResponse)
+    case leaseKeepAlive(LeaseKeepAliveResponse)
+    case leaseTimeToLive(LeaseTimeToLiveResponse)
+    case leaseList(LeaseLeasesResponse)
+    /// The reply to `WATCH` (the `created` notice), and the payload of every `EVENT` line.
+    case watch(WatchResponse)
+    /// The reply to `UNWATCH`: `canceled` says whether the connection had such a watch.
+    case unwatch(WatchResponse)
+    /// The reply to `PROGRESS`.
+    case progress(ResponseHeader)
 
     /// The command this reply answers.
     public var kind: CommandKind {
@@ -137,6 +150,15 @@ public enum Response: Equatable, Sendable {
         case .memberList: .members
         case .health: .health
         case .hashKV: .hash
+        case .leasedPut: .put
+        case .leaseGrant: .leaseGrant
+        case .leaseRevoke: .leaseRevoke
+        case .leaseKeepAlive: .leaseKeepAlive
+        case .leaseTimeToLive: .leaseTTL
+        case .leaseList: .leaseList
+        case .watch: .watch
+        case .unwatch: .unwatch
+        case .progress: .progress
         }
     }
 }

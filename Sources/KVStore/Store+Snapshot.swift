@@ -20,11 +20,11 @@ extension Store {
         let (view, leases) = captured
         let at: Int64
         do { at = try view.readRevision(revision) } catch { throw .store(error) }
-        var writer = SnapshotWriter(chunkSize: chunkSize, sink: sink)
+        let writer = SnapshotWriter(chunkSize: chunkSize, sink: sink)
         var keys = 0
         var versions = 0
         do {
-            try writer.raw(SnapshotFormat.magic)
+            try writer.raw(SnapshotFormat.magic as [UInt8])
             try writer.fixed32(SnapshotFormat.version)
             try writer.fixed32(0)
             try writer.fixed64(UInt64(bitPattern: at))

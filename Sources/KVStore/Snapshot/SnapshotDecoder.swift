@@ -25,6 +25,8 @@ enum SnapshotDecoder {
         var leases: [Int64: (granted: Int64, remainingMillis: UInt64)] = [:]
         var previousKey: [UInt8]? = nil
         var leaseOfKey: [([UInt8], Int64)] = []
+        var indexKeys: [IndexKey] = []
+        var histories: [KeyHistory] = []
         while true {
             let recordOffset = reader.offset
             let tag = try reader.byte(expecting: "a record tag")
@@ -86,10 +88,8 @@ enum SnapshotDecoder {
                     let latest = records.removeLast()
                     state.pointee.footprint += latest.footprint + records.reduce(0) { $0 + $1.footprint }
                     if !latest.isTombstone, latest.lease != 0 { leaseOfKey.append((key, latest.lease)) }
-                    let history = records
-                    key.withUnsafeBytes { keyBytes in
-                        state.pointee.index.modify(keyBytes) { element in element = (IndexKey(latest), history) }
-                    }
+                    indexKeys.append(IndexKey(latest))
+                    histories.append(records)
                 }
             case SnapshotFormat.leaseRecord:
                 let id = try reader.zigzag(expecting: "a lease ID")
@@ -118,6 +118,8 @@ enum SnapshotDecoder {
                     guard try reader.isAtEnd() else { throw .corrupt(offset: reader.offset, reason: "unexpected bytes after the trailer") }
                 }
                 if let state {
+                    state.pointee.index = TreeIndex(sortedKeys: indexKeys, histories: histories,
+                                                    nodeCapacity: state.pointee.index.tree.nodeCapacity)
                     state.pointee.currentRevision = revision
                     state.pointee.compactedRevision = compacted
                     for (id, lease) in leases {

@@ -1,71 +1,101 @@
 /// Streams a snapshot into fixed-size chunks handed to a sink, hashing as it goes; never holds more
-/// than one chunk (plus one value) in memory.
-struct SnapshotWriter {
-    private var chunk: [UInt8] = []
-    private let chunkSize: Int
+/// than one chunk in memory (a value larger than half a chunk goes to the sink straight from the
+/// record, uncopied).
+final class SnapshotWriter {
+    private let storage: UnsafeMutableRawPointer
+    private let capacity: Int
+    private var used = 0
     private let sink: (UnsafeRawBufferPointer) throws -> Void
-    private(set) var hasher = SHA256()
+    private var hasher = SHA256()
     private(set) var written = 0
 
     init(chunkSize: Int, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) {
-        self.chunkSize = max(4096, chunkSize)
+        capacity = max(4096, chunkSize)
+        storage = .allocate(byteCount: capacity, alignment: 16)
         self.sink = sink
-        chunk.reserveCapacity(self.chunkSize + 64)
     }
 
-    mutating func byte(_ value: UInt8) throws {
-        chunk.append(value)
-        if chunk.count >= chunkSize { try flush() }
+    deinit { storage.deallocate() }
+
+    /// Makes room for `count` more bytes (count ≤ capacity).
+    @inline(__always)
+    private func reserve(_ count: Int) throws {
+        if used + count > capacity { try flush() }
     }
 
-    mutating func fixed64(_ value: UInt64) throws {
-        for shift in stride(from: 0, to: 64, by: 8) { chunk.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
-        if chunk.count >= chunkSize { try flush() }
+    func byte(_ value: UInt8) throws {
+        try reserve(1)
+        storage.storeBytes(of: value, toByteOffset: used, as: UInt8.self)
+        used += 1
     }
 
-    mutating func fixed32(_ value: UInt32) throws {
-        for shift in stride(from: 0, to: 32, by: 8) { chunk.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    func fixed64(_ value: UInt64) throws {
+        try reserve(8)
+        storage.storeBytes(of: value.littleEndian, toByteOffset: used, as: UInt64.self)
+        used += 8
     }
 
-    mutating func varint(_ value: UInt64) throws {
+    func fixed32(_ value: UInt32) throws {
+        try reserve(4)
+        storage.storeBytes(of: value.littleEndian, toByteOffset: used, as: UInt32.self)
+        used += 4
+    }
+
+    func varint(_ value: UInt64) throws {
+        try reserve(10)
         var v = value
         while v >= 0x80 {
-            chunk.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            storage.storeBytes(of: UInt8(truncatingIfNeeded: v) | 0x80, toByteOffset: used, as: UInt8.self)
+            used += 1
             v >>= 7
         }
-        chunk.append(UInt8(v))
-        if chunk.count >= chunkSize { try flush() }
+        storage.storeBytes(of: UInt8(v), toByteOffset: used, as: UInt8.self)
+        used += 1
     }
 
-    mutating func varint(_ value: Int64) throws { try varint(UInt64(bitPattern: value)) }
+    func varint(_ value: Int64) throws { try varint(UInt64(bitPattern: value)) }
 
-    mutating func zigzag(_ value: Int64) throws {
+    func zigzag(_ value: Int64) throws {
         try varint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
-    mutating func bytes(_ buffer: UnsafeRawBufferPointer) throws {
+    /// A length-prefixed byte string.
+    func bytes(_ buffer: UnsafeRawBufferPointer) throws {
         try varint(UInt64(buffer.count))
-        chunk.append(contentsOf: buffer.assumingMemoryBound(to: UInt8.self))
-        if chunk.count >= chunkSize { try flush() }
+        try raw(buffer)
     }
 
-    mutating func raw(_ bytes: [UInt8]) throws {
-        chunk.append(contentsOf: bytes)
-        if chunk.count >= chunkSize { try flush() }
-    }
-
-    mutating func flush() throws {
-        guard !chunk.isEmpty else { return }
-        try chunk.withUnsafeBytes { buffer in
-            hasher.update(buffer)
-            try sink(buffer)
+    func raw(_ buffer: UnsafeRawBufferPointer) throws {
+        guard buffer.count > 0 else { return }
+        if buffer.count > capacity / 2 {
+            try flush()
+            try emit(buffer)
+            return
         }
-        written += chunk.count
-        chunk.removeAll(keepingCapacity: true)
+        try reserve(buffer.count)
+        (storage + used).copyMemory(from: buffer.baseAddress!, byteCount: buffer.count)
+        used += buffer.count
+    }
+
+    func raw(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try raw($0) }
+    }
+
+    private func emit(_ buffer: UnsafeRawBufferPointer) throws {
+        hasher.update(buffer)
+        try sink(buffer)
+        written += buffer.count
+    }
+
+    func flush() throws {
+        guard used > 0 else { return }
+        let chunk = UnsafeRawBufferPointer(start: storage, count: used)
+        used = 0
+        try emit(chunk)
     }
 
     /// Flushes, then writes the trailer (hash of everything before it, and the end magic) unhashed.
-    mutating func finish() throws -> [UInt8] {
+    func finish() throws -> [UInt8] {
         try flush()
         let digest = hasher.finalize()
         let trailer = digest + SnapshotFormat.endMagic
