@@ -62,8 +62,10 @@ public enum LoadBenchmark {
         case .watch: fatalError("handled above")
         }
         let windows = o.windows
+        // Room for the longest line of any phase (the get preload writes PUT lines).
+        let lineLength = o.command == .get && o.preload ? max(source.lineLength, RequestSource.preload(o).lineLength) : source.lineLength
         for window in windows {
-            try engine.connect(load: true, window: window, lineLength: source.lineLength)
+            try engine.connect(load: true, window: window, lineLength: lineLength)
         }
         note("\(o.command.rawValue) → \(o.endpoint): \(windows.count) connections, \(o.clients) clients, pipeline \(o.pipeline), \(o.total) requests, key \(o.keySize) B, value \(o.valueSize) B, key space \(o.keySpaceSize)\(o.sequentialKeys ? " (sequential)" : "")")
 

@@ -143,9 +143,9 @@ public struct RequestSource {
                              keySpaceSize: o.watchedKeyTotal, sequential: true)
     }
 
-    /// The WATCH line of watcher `index` (it watches key `index % watchedKeyTotal`). Written out here
-    /// because protocol 1 on main does not have the WATCH request type yet; the layout is PROTOCOL.md's.
+    /// The WATCH line of watcher `index` (it watches key `index % watchedKeyTotal`), tagged `@w<index>`.
     public static func watchLine(_ o: LoadOptions, watcher index: Int) -> [UInt8] {
-        Array("@w\(index) WATCH ".utf8) + key(index % o.watchedKeyTotal, size: o.watchedKeySize) + [UInt8(ascii: "\n")]
+        let key = key(index % o.watchedKeyTotal, size: o.watchedKeySize)
+        return RequestEncoder.encode(.watch(WatchRequest(key: key)), tag: RequestTag("w\(index)"))
     }
 }
