@@ -23,10 +23,12 @@ let package = Package(
         .target(name: "KVClient", dependencies: ["KVStore", "KVProtocol", "KVPosix"]),
         .executableTarget(name: "KVServer", dependencies: ["KVStore", "KVProtocol", "KVPosix", "KVSync"]),
         .executableTarget(name: "kvctl", dependencies: ["KVClient"]),
-        .executableTarget(name: "kvbench", dependencies: ["KVStore", "KVClient"]),
+        .target(name: "KVBenchCore", dependencies: ["KVStore", "KVProtocol", "KVPosix"], path: "Sources/kvbench/Core"),
+        .executableTarget(name: "kvbench", dependencies: ["KVStore", "KVClient", "KVBenchCore"], exclude: ["Core"]),
         .testTarget(name: "KVStoreTests", dependencies: ["KVStore"]),
         .testTarget(name: "KVPosixTests", dependencies: ["KVPosix"]),
         .testTarget(name: "KVProtocolTests", dependencies: ["KVProtocol"]),
         .testTarget(name: "KVServerTests", dependencies: ["KVServer", "KVClient", "KVProtocol", "KVStore", "KVPosix"]),
+        .testTarget(name: "kvbenchTests", dependencies: ["KVBenchCore"]),
     ]
 )
