@@ -13,8 +13,8 @@ public final class SnapshotCursor {
     private let clusterID: UInt64
     private let memberID: UInt64
     private var stage = Stage.header
-    /// The last key written; the next chunk continues after it.
-    private var lastKey: [UInt8]? = nil
+    /// The record of the last key written; the next chunk continues after its key.
+    private var lastKey: KVRecord? = nil
     private var keys = 0
     private var versions = 0
     private var pending: [UInt8] = []
@@ -79,10 +79,10 @@ public final class SnapshotCursor {
         case .keys:
             var written = 0
             var finished = true
-            let range: KeyRange = .fromKey(lastKey ?? [0])
+            let range: KeyRange = .fromKey(lastKey?.key ?? [0])
             var failure: (any Error)? = nil
             view.index.forEach(in: range) { key, history in
-                if let lastKey, lastKey.withUnsafeBytes({ key.latest.compareKey(to: $0) }) == 0 { return true }
+                if let lastKey, lastKey.withKeyBytes({ key.latest.compareKey(to: $0) }) == 0 { return true }
                 if written >= budget {
                     finished = false
                     return false
@@ -93,7 +93,7 @@ public final class SnapshotCursor {
                     failure = error
                     return false
                 }
-                lastKey = key.latest.key
+                lastKey = key.latest
                 return true
             }
             if let failure { throw failure }

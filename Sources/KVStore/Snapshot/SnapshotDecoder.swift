@@ -3,6 +3,7 @@ enum SnapshotDecoder {
     static func decode(from source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int, skipHashCheck: Bool,
                        into state: UnsafeMutablePointer<StoreState>?, now: UInt64) throws(SnapshotError) -> SnapshotInfo {
         var reader = SnapshotReader(source: source)
+        defer { reader.release() }
         let magic = try reader.bytes(8, expecting: "the header")
         guard magic == SnapshotFormat.magic else { throw .notASnapshot }
         let version = try reader.fixed32(expecting: "the header")

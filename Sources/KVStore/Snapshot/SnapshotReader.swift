@@ -1,54 +1,67 @@
 /// Reads a snapshot from a source in chunks, tracking the byte offset for error messages and hashing
 /// everything it consumes before the trailer.
 struct SnapshotReader {
-    private var buffer: [UInt8] = []
+    /// Bytes read from the source and not yet dropped: `storage[0..<count]`; `position` is the next
+    /// unconsumed byte. One allocation, reused; it grows only for a record larger than it.
+    private var storage: UnsafeMutableRawBufferPointer
+    private var count = 0
     private var position = 0
-    /// Offset in the file of `buffer[0]`.
+    /// Offset in the file of `storage[0]`.
     private var base = 0
     private var atEnd = false
     private let source: (UnsafeMutableRawBufferPointer) throws -> Int
     private(set) var hasher = SHA256()
     private var hashedUpTo = 0
-    private let chunkSize = 1 << 16
+    private static let chunkSize = 1 << 16
 
     init(source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) {
         self.source = source
+        storage = .allocate(byteCount: 4 * SnapshotReader.chunkSize, alignment: 16)
     }
+
+    /// Frees the buffer; the reader is unusable afterwards.
+    func release() { storage.deallocate() }
 
     var offset: Int { base + position }
 
-    /// Makes at least `count` bytes available unless the source ends first.
+    /// Makes at least `needed` bytes available unless the source ends first.
     /// - Returns: whether they are available.
-    private mutating func fill(_ count: Int) throws(SnapshotError) -> Bool {
-        if buffer.count - position >= count { return true }
-        // Hash and drop what has been consumed.
+    private mutating func fill(_ needed: Int) throws(SnapshotError) -> Bool {
+        if count - position >= needed { return true }
+        // Hash and drop what has been consumed, keeping the unconsumed tail at the front.
         hashConsumed()
-        buffer.removeSubrange(0..<position)
-        base += position
-        hashedUpTo -= position
-        position = 0
-        while buffer.count < count, !atEnd {
-            let old = buffer.count
-            // Grow by a chunk at a time: a corrupted length must not make the reader allocate what the
-            // file cannot hold.
-            let want = chunkSize
-            buffer.append(contentsOf: repeatElement(0, count: want))
+        let tail = count - position
+        if position > 0 {
+            if tail > 0 { storage.baseAddress!.copyMemory(from: storage.baseAddress! + position, byteCount: tail) }
+            base += position
+            hashedUpTo -= position
+            position = 0
+            count = tail
+        }
+        while count < needed, !atEnd {
+            // Grow a chunk at a time: a corrupted length must not make the reader allocate what the file
+            // cannot hold.
+            if storage.count - count < SnapshotReader.chunkSize {
+                let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: storage.count * 2, alignment: 16)
+                grown.baseAddress!.copyMemory(from: storage.baseAddress!, byteCount: count)
+                storage.deallocate()
+                storage = grown
+            }
             let got: Int
             do {
-                got = try buffer.withUnsafeMutableBytes { try source(UnsafeMutableRawBufferPointer(rebasing: $0[old...])) }
+                got = try source(UnsafeMutableRawBufferPointer(rebasing: storage[count...]))
             } catch {
                 throw .io("reading failed: \(error)")
             }
-            buffer.removeSubrange((old + max(0, got))...)
-            if got <= 0 { atEnd = true }
+            if got <= 0 { atEnd = true } else { count += got }
         }
-        return buffer.count - position >= count
+        return count - position >= needed
     }
 
     /// Feeds the consumed bytes to the hash.
     private mutating func hashConsumed() {
         if position > hashedUpTo {
-            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[hashedUpTo..<position])) }
+            hasher.update(UnsafeRawBufferPointer(rebasing: storage[hashedUpTo..<position]))
             hashedUpTo = position
         }
     }
@@ -62,24 +75,23 @@ struct SnapshotReader {
     /// Whether the source has no more bytes.
     mutating func isAtEnd() throws(SnapshotError) -> Bool { try !fill(1) }
 
-    mutating func bytes(_ count: Int, expecting what: String) throws(SnapshotError) -> [UInt8] {
-        guard try fill(count) else { throw .truncated(offset: offset + (buffer.count - position), expecting: what) }
-        defer { position += count }
-        return Array(buffer[position..<(position + count)])
+    mutating func bytes(_ length: Int, expecting what: String) throws(SnapshotError) -> [UInt8] {
+        guard try fill(length) else { throw .truncated(offset: base + count, expecting: what) }
+        defer { position += length }
+        return Array(UnsafeRawBufferPointer(rebasing: storage[position..<(position + length)]))
     }
 
     /// Calls `body` with the next `count` bytes in place (valid only during the call).
-    mutating func withBytes<R>(_ count: Int, expecting what: String, _ body: (UnsafeRawBufferPointer) -> R) throws(SnapshotError) -> R {
-        guard try fill(count) else { throw .truncated(offset: offset + (buffer.count - position), expecting: what) }
-        defer { position += count }
-        let start = position
-        return buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<(start + count)])) }
+    mutating func withBytes<R>(_ length: Int, expecting what: String, _ body: (UnsafeRawBufferPointer) -> R) throws(SnapshotError) -> R {
+        guard try fill(length) else { throw .truncated(offset: base + count, expecting: what) }
+        defer { position += length }
+        return body(UnsafeRawBufferPointer(rebasing: storage[position..<(position + length)]))
     }
 
     mutating func byte(expecting what: String) throws(SnapshotError) -> UInt8 {
         guard try fill(1) else { throw .truncated(offset: offset, expecting: what) }
         defer { position += 1 }
-        return buffer[position]
+        return storage[position]
     }
 
     mutating func fixed64(expecting what: String) throws(SnapshotError) -> UInt64 {
