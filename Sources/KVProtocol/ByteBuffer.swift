@@ -230,3 +230,12 @@ public struct ByteBuffer: Sendable {
     /// Bytes held in storage, consumed or not (for tests of compaction).
     public var storedBytes: Int { storage.count }
 }
+
+extension ByteBuffer {
+    /// Two lower-case hex digits.
+    @inline(__always)
+    mutating func writeHexByte(_ byte: UInt8) {
+        writeByte(ByteBuffer.hexDigit(byte >> 4))
+        writeByte(ByteBuffer.hexDigit(byte & 0x0f))
+    }
+}

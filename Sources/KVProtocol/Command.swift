@@ -36,23 +36,30 @@ public struct CommandSpec: Sendable {
     public let arguments: [String]
     public let requiredArguments: Int
     public let options: [OptionSpec]
+    /// Whether the last positional argument may repeat (`LEASE-GRANT <ttl> [<key>…]`).
+    public let isVariadic: Bool
 
     public init(_ kind: CommandKind, aliases: [String] = [], arguments: [String] = [], required: Int? = nil,
-                options: [OptionSpec] = []) {
+                variadic: Bool = false, options: [OptionSpec] = []) {
         self.kind = kind
         self.aliases = aliases
         self.arguments = arguments
         self.requiredArguments = required ?? arguments.count
+        self.isVariadic = variadic
         self.options = options
     }
 
-    public var maximumArguments: Int { arguments.count }
+    public var maximumArguments: Int { isVariadic ? Int.max : arguments.count }
 
     /// E.g. `GET <key> [<range_end>] [--prefix] [--limit=N] …`.
     public var synopsis: String {
         var text = name
         for (index, argument) in arguments.enumerated() {
-            text += index < requiredArguments ? " <\(argument)>" : " [<\(argument)>]"
+            if isVariadic && index == arguments.count - 1 {
+                text += " [<\(argument)>…]"
+            } else {
+                text += index < requiredArguments ? " <\(argument)>" : " [<\(argument)>]"
+            }
         }
         for option in options {
             switch option.value {
@@ -67,6 +74,7 @@ public struct CommandSpec: Sendable {
 
     /// The expected argument count, as error messages word it.
     var arityText: String {
+        if isVariadic { return "at least \(requiredArguments)" }
         if requiredArguments == maximumArguments { return "\(requiredArguments)" }
         return "\(requiredArguments) to \(maximumArguments)"
     }
@@ -149,6 +157,15 @@ struct Arguments {
             throw WireError.args(context, "invalid value '\(String(decoding: value, as: UTF8.self))' for option '--\(name)'")
         }
         return index
+    }
+
+    /// The positional argument at `index` as a hexadecimal id.
+    func positionalHex(_ index: Int) throws(WireError) -> UInt64 {
+        let token = positional[index]
+        guard let number = Integers.hex(token.bytes) else {
+            throw WireError.args(context, "invalid hexadecimal id \(token.description) for <\(spec.arguments[index])>")
+        }
+        return number
     }
 
     /// The positional argument at `index` as a decimal integer.

@@ -5,17 +5,16 @@ import KVStore
 public enum CommandTable {
     /// The spec of each implemented command.
     public static let specs: [CommandSpec] = [
-        HelloCommand.spec, BareCommand.ping, GetCommand.spec, PutCommand.spec, DelCommand.spec, TxnCommand.spec,
+        HelloCommand.spec, BareCommand.ping, GetCommand.spec, PutCommand.topLevelSpec, DelCommand.spec, TxnCommand.spec,
         CompactCommand.spec, BareCommand.status, BareCommand.members, BareCommand.health, HashCommand.spec,
+        LeaseGrantCommand.spec, LeaseIDCommand.revoke, LeaseIDCommand.keepAlive, LeaseTimeToLiveCommand.spec,
+        BareCommand.leaseList, WatchCommand.spec, UnwatchCommand.spec, BareCommand.progress,
+        SnapshotCommand.spec, BareCommand.snapshotNext,
     ]
 
-    /// Verbs reserved for the next protocol slice (leases, watches, snapshots); they answer
+    /// Verbs reserved for a later protocol slice (snapshots, maintenance); they answer
     /// `NOT_IMPLEMENTED` rather than `UNKNOWN_COMMAND`.
-    public static let plannedVerbs: [String] = [
-        "WATCH", "UNWATCH", "PROGRESS",
-        "LEASE-GRANT", "LEASE-REVOKE", "LEASE-KEEPALIVE", "LEASE-TTL", "LEASE-LIST",
-        "SNAPSHOT", "DEFRAG", "ALARM",
-    ]
+    public static let plannedVerbs: [String] = ["DEFRAG", "ALARM"]
 
     public static func spec(for kind: CommandKind) -> CommandSpec {
         specs.first { $0.kind == kind }!
@@ -41,7 +40,7 @@ public enum CommandTable {
         case .hello: return .hello(try HelloCommand.decode(arguments))
         case .ping: _ = try Arguments(arguments, spec: BareCommand.ping); return .ping
         case .get: return .range(try GetCommand.decode(arguments))
-        case .put: return .put(try PutCommand.decode(arguments))
+        case .put: return try PutCommand.decodeTopLevel(arguments)
         case .del: return .deleteRange(try DelCommand.decode(arguments))
         case .txn: return .txn(try TxnSyntax.decode(arguments))
         case .compact: return .compact(try CompactCommand.decode(arguments))
@@ -49,6 +48,17 @@ public enum CommandTable {
         case .members: _ = try Arguments(arguments, spec: BareCommand.members); return .memberList
         case .health: _ = try Arguments(arguments, spec: BareCommand.health); return .health
         case .hash: return .hashKV(try HashCommand.decode(arguments))
+        case .leaseGrant: return .leaseGrant(try LeaseGrantCommand.decode(arguments))
+        case .leaseRevoke: return .leaseRevoke(try LeaseIDCommand.decode(Arguments(arguments, spec: LeaseIDCommand.revoke)))
+        case .leaseKeepAlive:
+            return .leaseKeepAlive(try LeaseIDCommand.decode(Arguments(arguments, spec: LeaseIDCommand.keepAlive)))
+        case .leaseTTL: return .leaseTimeToLive(try LeaseTimeToLiveCommand.decode(arguments))
+        case .leaseList: _ = try Arguments(arguments, spec: BareCommand.leaseList); return .leaseList
+        case .watch: return .watch(try WatchCommand.decode(arguments))
+        case .unwatch: return .unwatch(try UnwatchCommand.decode(arguments))
+        case .progress: _ = try Arguments(arguments, spec: BareCommand.progress); return .progress
+        case .snapshot: return .snapshot(try SnapshotCommand.decode(arguments))
+        case .snapshotNext: _ = try Arguments(arguments, spec: BareCommand.snapshotNext); return .snapshotNext
         }
     }
 
@@ -66,6 +76,17 @@ public enum CommandTable {
         case .memberList: buffer.writeASCII("MEMBERS")
         case .health: buffer.writeASCII("HEALTH")
         case .hashKV(let value): HashCommand.encode(value, into: &buffer, inTxn: false)
+        case .leasedPut(let value): PutCommand.encode(value, into: &buffer)
+        case .leaseGrant(let value): LeaseGrantCommand.encode(value, into: &buffer, inTxn: false)
+        case .leaseRevoke(let id): LeaseIDCommand.encode("LEASE-REVOKE", id, into: &buffer)
+        case .leaseKeepAlive(let id): LeaseIDCommand.encode("LEASE-KEEPALIVE", id, into: &buffer)
+        case .leaseTimeToLive(let value): LeaseTimeToLiveCommand.encode(value, into: &buffer, inTxn: false)
+        case .leaseList: buffer.writeASCII("LEASE-LIST")
+        case .watch(let value): WatchCommand.encode(value, into: &buffer, inTxn: false)
+        case .unwatch(let id): UnwatchCommand.encode(id, into: &buffer, inTxn: false)
+        case .progress: buffer.writeASCII("PROGRESS")
+        case .snapshot(let value): SnapshotCommand.encode(value, into: &buffer, inTxn: false)
+        case .snapshotNext: buffer.writeASCII("SNAPSHOT-NEXT")
         }
     }
 }

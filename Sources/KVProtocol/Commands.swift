@@ -68,6 +68,23 @@ enum BareCommand {
     static let status = CommandSpec(.status)
     static let members = CommandSpec(.members)
     static let health = CommandSpec(.health)
+    static let leaseList = CommandSpec(.leaseList)
+    static let progress = CommandSpec(.progress)
+    static let snapshotNext = CommandSpec(.snapshotNext)
+}
+
+/// `SNAPSHOT [--rev=N]`
+enum SnapshotCommand: CommandDefinition {
+    static let spec = CommandSpec(.snapshot, options: [OptionSpec("rev", .integer)])
+
+    static func encode(_ value: SnapshotRequest, into buffer: inout ByteBuffer, inTxn: Bool) {
+        buffer.writeASCII("SNAPSHOT")
+        if value.revision != 0 { buffer.writeOption("rev", value.revision) }
+    }
+
+    static func decode(_ arguments: Arguments) throws(WireError) -> SnapshotRequest {
+        SnapshotRequest(revision: try arguments.int64("rev") ?? 0)
+    }
 }
 
 /// `GET <key> [<range_end>] [options]`: a range read.
@@ -131,6 +148,26 @@ enum PutCommand: CommandDefinition {
     static let spec = CommandSpec(.put, arguments: ["key", "value"], required: 1, options: [
         OptionSpec("lease", .hex), OptionSpec("prev-kv"), OptionSpec("ignore-value"), OptionSpec("ignore-lease"),
     ])
+    /// A top-level PUT also takes `--ttl=N` (grant a lease and put under it); a PUT inside a TXN does not.
+    static let topLevelSpec = CommandSpec(.put, arguments: ["key", "value"], required: 1,
+                                          options: spec.options + [OptionSpec("ttl", .integer)])
+
+    /// `PUT … --ttl=N`
+    static func encode(_ value: LeasedPutRequest, into buffer: inout ByteBuffer) {
+        encode(value.put, into: &buffer, inTxn: false)
+        buffer.writeOption("ttl", value.ttl)
+    }
+
+    /// A top-level PUT: plain, or with `--ttl` a leased put.
+    static func decodeTopLevel(_ tokens: ArraySlice<Token>) throws(WireError) -> Request {
+        let arguments = try Arguments(tokens, spec: topLevelSpec)
+        let put = try decode(arguments)
+        guard let ttl = try arguments.int64("ttl") else { return .put(put) }
+        if put.lease != 0 || put.ignoreLease {
+            throw WireError.args("PUT", "--ttl cannot be combined with --lease or --ignore-lease")
+        }
+        return .leasedPut(LeasedPutRequest(put: put, ttl: ttl))
+    }
 
     static func encode(_ value: PutRequest, into buffer: inout ByteBuffer, inTxn: Bool) {
         buffer.writeASCII("PUT ")

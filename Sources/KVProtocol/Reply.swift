@@ -71,6 +71,7 @@ public struct ReplyItem: Equatable, Sendable {
     public static let arity: [String: Int] = [
         "KV": 6, "RANGE": 0, "PUT": 0, "DEL": 0, "TXN": 0,
         "MEMBER": 1, "PEER": 1, "CLIENT": 1, "ERROR": 1, "REASON": 1,
+        "KEY": 1, "LEASE": 1, "EV": 1,
     ]
 }
 
@@ -83,7 +84,8 @@ public struct ReplyItem: Equatable, Sendable {
 ///
 /// Typed decoding (`ReplyDecoder`) then reads a frame knowing which command it answers.
 public struct ReplyFrame: Equatable, Sendable {
-    public enum Status: String, Equatable, Sendable { case ok = "OK", err = "ERR" }
+    /// `EVENT` lines are unsolicited: they carry watch responses on a connection that sent `WATCH`.
+    public enum Status: String, Equatable, Sendable { case ok = "OK", err = "ERR", event = "EVENT" }
 
     public var tag: RequestTag?
     public var status: Status
@@ -114,6 +116,8 @@ public struct ReplyFrame: Equatable, Sendable {
         var frame: ReplyFrame
         if statusToken.isWord("OK") {
             frame = ReplyFrame(tag: tag, status: .ok, arguments: [], fields: Fields(), items: [])
+        } else if statusToken.isWord("EVENT") {
+            frame = ReplyFrame(tag: tag, status: .event, arguments: [], fields: Fields(), items: [])
         } else if statusToken.isWord("ERR") {
             guard index + 2 <= tokens.count else {
                 throw WireError.protocolViolation("malformed reply: ERR needs a code and a message")
@@ -154,9 +158,13 @@ public struct ReplyFrame: Equatable, Sendable {
 public struct Reply: Equatable, Sendable {
     public var tag: RequestTag?
     public var result: Result<Response, WireError>
+    /// True for an unsolicited `EVENT` line (its result is a `.watch` response), false for the reply
+    /// to a request.
+    public var isEvent: Bool
 
-    public init(tag: RequestTag?, result: Result<Response, WireError>) {
+    public init(tag: RequestTag?, result: Result<Response, WireError>, isEvent: Bool = false) {
         self.tag = tag
         self.result = result
+        self.isEvent = isEvent
     }
 }

@@ -22,6 +22,13 @@ public enum ReplyDecoder {
         }
         var items = ItemCursor(items: frame.items)
         let fields = frame.fields
+        if frame.status == .event {
+            let event = try watch(fields, &items)
+            if let extra = items.peek {
+                throw WireError.protocolViolation("malformed reply: unexpected \(extra.keyword) item in EVENT line")
+            }
+            return Reply(tag: frame.tag, result: .success(.watch(event)), isEvent: true)
+        }
         let response: Response
         switch kind {
         case .hello:
@@ -32,7 +39,14 @@ public enum ReplyDecoder {
         case .get:
             response = .range(try range(fields, &items))
         case .put:
-            response = .put(try put(fields, &items))
+            if let lease = try fields.hex(name: "lease") {
+                let put = try put(fields, &items)
+                let grant = LeaseGrantResponse(header: put.header, id: Int64(bitPattern: lease),
+                                               ttl: try fields.int64("ttl") ?? 0)
+                response = .leasedPut(LeasedPutResponse(lease: grant, put: put))
+            } else {
+                response = .put(try put(fields, &items))
+            }
         case .del:
             response = .deleteRange(try delete(fields, &items))
         case .txn:
@@ -56,6 +70,48 @@ public enum ReplyDecoder {
             response = .hashKV(HashKVResponse(header: try header(fields), hash: UInt32(hash),
                                               compactRevision: try fields.int64("compact_rev") ?? 0,
                                               hashRevision: try fields.int64("hash_rev") ?? 0))
+        case .leaseGrant:
+            response = .leaseGrant(LeaseGrantResponse(header: try header(fields), id: try leaseID(fields),
+                                                      ttl: try fields.int64("ttl") ?? 0))
+        case .leaseRevoke:
+            response = .leaseRevoke(LeaseRevokeResponse(header: try header(fields)))
+        case .leaseKeepAlive:
+            response = .leaseKeepAlive(LeaseKeepAliveResponse(header: try header(fields), id: try leaseID(fields),
+                                                              ttl: try fields.int64("ttl") ?? 0))
+        case .leaseTTL:
+            let keys = try items.next("KEY", count: try fields.int64("keys") ?? 0).map { $0.arguments[0] }
+            response = .leaseTimeToLive(LeaseTimeToLiveResponse(
+                header: try header(fields), id: try leaseID(fields), ttl: try fields.int64("ttl") ?? 0,
+                grantedTTL: try fields.int64("granted_ttl") ?? 0, keys: keys))
+        case .leaseList:
+            var leases: [Int64] = []
+            for item in try items.next("LEASE", count: try fields.int64("leases") ?? 0) {
+                guard let id = Integers.hex(item.arguments[0]) else {
+                    throw WireError.protocolViolation("malformed reply: bad LEASE item")
+                }
+                leases.append(Int64(bitPattern: id))
+            }
+            response = .leaseList(LeaseLeasesResponse(header: try header(fields), leases: leases))
+        case .watch:
+            response = .watch(try watch(fields, &items))
+        case .unwatch:
+            response = .unwatch(try watch(fields, &items))
+        case .progress:
+            response = .progress(try header(fields))
+        case .snapshot:
+            response = .snapshot(SnapshotStartResponse(header: try header(fields),
+                                                       snapshotRevision: try fields.int64("snapshot_rev") ?? 0))
+        case .snapshotNext:
+            guard let data = Self.hexBytes(fields["data"] ?? []) else { throw Fields.bad("data", fields["data"] ?? []) }
+            let done = try fields.bool("done") ?? false
+            var sha256: [UInt8] = []
+            if done {
+                guard let digest = Self.hexBytes(fields["sha256"] ?? []), digest.count == 32 else {
+                    throw Fields.bad("sha256", fields["sha256"] ?? [])
+                }
+                sha256 = digest
+            }
+            response = .snapshotChunk(SnapshotChunk(data: data, done: done, size: try fields.int64("size") ?? 0, sha256: sha256))
         }
         if let extra = items.peek {
             throw WireError.protocolViolation("malformed reply: unexpected \(extra.keyword) item in \(kind.verb) reply")
@@ -91,6 +147,40 @@ public enum ReplyDecoder {
             for _ in 0..<count { result.append(try next(keyword)) }
             return result
         }
+    }
+
+    static func leaseID(_ fields: Fields) throws(WireError) -> Int64 {
+        Int64(bitPattern: try fields.hex(name: "id") ?? 0)
+    }
+
+    /// The body shared by `WATCH`/`UNWATCH` replies and `EVENT` lines.
+    static func watch(_ fields: Fields, _ items: inout ItemCursor) throws(WireError) -> WatchResponse {
+        var response = WatchResponse(header: try header(fields), watchID: try fields.int64("watch_id") ?? 0,
+                                     created: try fields.bool("created") ?? false,
+                                     canceled: try fields.bool("canceled") ?? false,
+                                     compactRevision: try fields.int64("compact_rev") ?? 0)
+        let count = try fields.int64("events") ?? 0
+        guard count >= 0, count <= Int64(items.items.count) else {
+            throw WireError.protocolViolation("malformed reply: bad EV item count")
+        }
+        for _ in 0..<count {
+            let item = try items.next("EV")
+            let type: Event.EventType
+            switch item.arguments[0] {
+            case Array("PUT".utf8): type = .put
+            case Array("DELETE".utf8): type = .delete
+            default: throw WireError.protocolViolation("malformed reply: bad EV item type")
+            }
+            let kv = try keyValue(try items.next("KV"))
+            let hasPrev = try item.fields.bool("prev") ?? false
+            let prev = hasPrev ? try keyValue(try items.next("KV")) : nil
+            response.events.append(Event(type: type, kv: kv, prevKV: prev))
+        }
+        if let item = items.peek, item.keyword == "REASON" {
+            response.cancelReason = String(decoding: item.arguments[0], as: UTF8.self)
+            items.index += 1
+        }
+        return response
     }
 
     static func header(_ fields: Fields) throws(WireError) -> ResponseHeader {
@@ -183,5 +273,16 @@ public enum ReplyDecoder {
                                   isLearner: try item.fields.bool("learner") ?? false))
         }
         return MemberListResponse(header: try header(fields), members: members)
+    }
+
+    /// Lower-case or upper-case hex digits to bytes; nil for an odd count or a bad digit.
+    static func hexBytes(_ text: [UInt8]) -> [UInt8]? {
+        guard text.count % 2 == 0 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: text.count / 2)
+        for i in 0..<bytes.count {
+            guard let high = Tokenizer.hexValue(text[2 * i]), let low = Tokenizer.hexValue(text[2 * i + 1]) else { return nil }
+            bytes[i] = high << 4 | low
+        }
+        return bytes
     }
 }

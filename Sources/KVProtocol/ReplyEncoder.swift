@@ -18,6 +18,16 @@ public enum ReplyEncoder {
         case .memberList(let value): encode(value, tag: tag, into: &buffer)
         case .health(let value): encode(value, tag: tag, into: &buffer)
         case .hashKV(let value): encode(value, tag: tag, into: &buffer)
+        case .leasedPut(let value): encode(value, tag: tag, into: &buffer)
+        case .leaseGrant(let value): encode(value, tag: tag, into: &buffer)
+        case .leaseRevoke(let value): encodeHeaderOnly(value.header, tag: tag, into: &buffer)
+        case .leaseKeepAlive(let value): encode(value, tag: tag, into: &buffer)
+        case .leaseTimeToLive(let value): encode(value, tag: tag, into: &buffer)
+        case .leaseList(let value): encode(value, tag: tag, into: &buffer)
+        case .watch(let value), .unwatch(let value): encode(value, tag: tag, into: &buffer)
+        case .progress(let header): encodeHeaderOnly(header, tag: tag, into: &buffer)
+        case .snapshot(let value): encode(value, tag: tag, into: &buffer)
+        case .snapshotChunk(let value): encode(value, tag: tag, into: &buffer)
         }
     }
 
@@ -150,6 +160,119 @@ public enum ReplyEncoder {
         buffer.writeField("compact_rev", value.compactRevision)
         buffer.writeField("hash_rev", value.hashRevision)
         buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    public static func encode(_ value: SnapshotStartResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        begin(tag, value.header, into: &buffer)
+        buffer.writeField("snapshot_rev", value.snapshotRevision)
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    /// `[@tag ]OK done=0|1 [size=N sha256=HEX] data=HEX` (the data as lower-case hex).
+    public static func encode(_ value: SnapshotChunk, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        buffer.writeTag(tag)
+        buffer.writeASCII("OK")
+        buffer.writeField("done", value.done)
+        if value.done {
+            buffer.writeField("size", value.size)
+            buffer.writeASCII(" sha256=")
+            for byte in value.sha256 { buffer.writeHexByte(byte) }
+        }
+        buffer.writeASCII(" data=")
+        buffer.reserveCapacity(writable: value.data.count * 2 + 1)
+        for byte in value.data { buffer.writeHexByte(byte) }
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    /// `[@tag ]OK <header>`
+    public static func encodeHeaderOnly(_ header: ResponseHeader, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        begin(tag, header, into: &buffer)
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    /// `OK <header> prev=N lease=<hex> ttl=<s> [KV …]`
+    public static func encode(_ value: LeasedPutResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        begin(tag, value.put.header, into: &buffer)
+        buffer.writeField("prev", Int64(value.put.prevKV == nil ? 0 : 1))
+        buffer.writeHexField("lease", UInt64(bitPattern: value.lease.id))
+        buffer.writeField("ttl", value.lease.ttl)
+        if let prev = value.put.prevKV { writeKV(prev, into: &buffer) }
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    public static func encode(_ value: LeaseGrantResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        begin(tag, value.header, into: &buffer)
+        buffer.writeHexField("id", UInt64(bitPattern: value.id))
+        buffer.writeField("ttl", value.ttl)
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    public static func encode(_ value: LeaseKeepAliveResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        begin(tag, value.header, into: &buffer)
+        buffer.writeHexField("id", UInt64(bitPattern: value.id))
+        buffer.writeField("ttl", value.ttl)
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    /// `OK <header> id= ttl= granted_ttl= keys=N` + N `KEY <key>` items.
+    public static func encode(_ value: LeaseTimeToLiveResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        begin(tag, value.header, into: &buffer)
+        buffer.writeHexField("id", UInt64(bitPattern: value.id))
+        buffer.writeField("ttl", value.ttl)
+        buffer.writeField("granted_ttl", value.grantedTTL)
+        buffer.writeField("keys", Int64(value.keys.count))
+        for key in value.keys {
+            buffer.writeASCII(" KEY ")
+            buffer.writeToken(key)
+        }
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    /// `OK <header> leases=N` + N `LEASE <hex id>` items.
+    public static func encode(_ value: LeaseLeasesResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        begin(tag, value.header, into: &buffer)
+        buffer.writeField("leases", Int64(value.leases.count))
+        for id in value.leases {
+            buffer.writeASCII(" LEASE ")
+            buffer.writeHex(UInt64(bitPattern: id))
+        }
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    /// `OK <watch body>`: the reply to `WATCH` or `UNWATCH`.
+    public static func encode(_ value: WatchResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        begin(tag, value.header, into: &buffer)
+        writeBody(value, into: &buffer)
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    /// `[@tag ]EVENT <watch body>`: an unsolicited watch response, tagged like the `WATCH` request.
+    public static func encodeEvent(_ value: WatchResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        buffer.writeTag(tag)
+        buffer.writeASCII("EVENT")
+        writeHeader(value.header, into: &buffer)
+        writeBody(value, into: &buffer)
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    /// ` watch_id=N [created=1] [canceled=1] [compact_rev=N] events=N` then per event
+    /// ` EV PUT|DELETE prev=0|1 KV … [KV …]`, then ` REASON <text>` when a cancel reason is given.
+    static func writeBody(_ value: WatchResponse, into buffer: inout ByteBuffer) {
+        buffer.writeField("watch_id", value.watchID)
+        if value.created { buffer.writeField("created", true) }
+        if value.canceled { buffer.writeField("canceled", true) }
+        if value.compactRevision != 0 { buffer.writeField("compact_rev", value.compactRevision) }
+        buffer.writeField("events", Int64(value.events.count))
+        for event in value.events {
+            buffer.writeASCII(event.type == .put ? " EV PUT" : " EV DELETE")
+            buffer.writeField("prev", event.prevKV != nil)
+            writeKV(event.kv, into: &buffer)
+            if let prev = event.prevKV { writeKV(prev, into: &buffer) }
+        }
+        if !value.cancelReason.isEmpty {
+            buffer.writeASCII(" REASON ")
+            buffer.writeToken(value.cancelReason)
+        }
     }
 
     // MARK: - Pieces

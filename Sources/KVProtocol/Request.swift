@@ -13,6 +13,16 @@ public enum CommandKind: String, Hashable, Sendable, CaseIterable {
     case members = "MEMBERS"
     case health = "HEALTH"
     case hash = "HASH"
+    case leaseGrant = "LEASE-GRANT"
+    case leaseRevoke = "LEASE-REVOKE"
+    case leaseKeepAlive = "LEASE-KEEPALIVE"
+    case leaseTTL = "LEASE-TTL"
+    case leaseList = "LEASE-LIST"
+    case watch = "WATCH"
+    case unwatch = "UNWATCH"
+    case progress = "PROGRESS"
+    case snapshot = "SNAPSHOT"
+    case snapshotNext = "SNAPSHOT-NEXT"
 
     /// The canonical (upper-case) verb.
     public var verb: String { rawValue }
@@ -64,6 +74,24 @@ public enum Request: Hashable, Sendable {
     case memberList
     case health
     case hashKV(HashKVRequest)
+    /// `PUT … --ttl=N`.
+    case leasedPut(LeasedPutRequest)
+    case leaseGrant(LeaseGrantRequest)
+    /// The lease id.
+    case leaseRevoke(Int64)
+    /// The lease id; one renewal per request.
+    case leaseKeepAlive(Int64)
+    case leaseTimeToLive(LeaseTimeToLiveRequest)
+    case leaseList
+    case watch(WatchRequest)
+    /// The watch id.
+    case unwatch(Int64)
+    /// Requests a progress notification on every watch of the connection.
+    case progress
+    /// Starts streaming a snapshot of the store (one per connection; a new one replaces it).
+    case snapshot(SnapshotRequest)
+    /// Takes the next chunk of the connection's snapshot.
+    case snapshotNext
 
     public var kind: CommandKind {
         switch self {
@@ -78,7 +106,27 @@ public enum Request: Hashable, Sendable {
         case .memberList: .members
         case .health: .health
         case .hashKV: .hash
+        case .leasedPut: .put
+        case .leaseGrant: .leaseGrant
+        case .leaseRevoke: .leaseRevoke
+        case .leaseKeepAlive: .leaseKeepAlive
+        case .leaseTimeToLive: .leaseTTL
+        case .leaseList: .leaseList
+        case .watch: .watch
+        case .unwatch: .unwatch
+        case .progress: .progress
+        case .snapshot: .snapshot
+        case .snapshotNext: .snapshotNext
         }
+    }
+}
+
+/// `SNAPSHOT [--rev=N]`: a point-in-time snapshot of the store at revision N (0: now).
+public struct SnapshotRequest: Hashable, Sendable {
+    public var revision: Int64
+
+    public init(revision: Int64 = 0) {
+        self.revision = revision
     }
 }
 

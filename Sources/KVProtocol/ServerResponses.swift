@@ -122,6 +122,23 @@ public enum Response: Equatable, Sendable {
     case memberList(MemberListResponse)
     case health(HealthResponse)
     case hashKV(HashKVResponse)
+    /// The reply to `PUT … --ttl=N`.
+    case leasedPut(LeasedPutResponse)
+    case leaseGrant(LeaseGrantResponse)
+    case leaseRevoke(LeaseRevokeResponse)
+    case leaseKeepAlive(LeaseKeepAliveResponse)
+    case leaseTimeToLive(LeaseTimeToLiveResponse)
+    case leaseList(LeaseLeasesResponse)
+    /// The reply to `WATCH` (the `created` notice), and the payload of every `EVENT` line.
+    case watch(WatchResponse)
+    /// The reply to `UNWATCH`: `canceled` says whether the connection had such a watch.
+    case unwatch(WatchResponse)
+    /// The reply to `PROGRESS`.
+    case progress(ResponseHeader)
+    /// The reply to `SNAPSHOT`: the snapshot is captured; its chunks follow on `SNAPSHOT-NEXT`.
+    case snapshot(SnapshotStartResponse)
+    /// The reply to `SNAPSHOT-NEXT`.
+    case snapshotChunk(SnapshotChunk)
 
     /// The command this reply answers.
     public var kind: CommandKind {
@@ -137,6 +154,44 @@ public enum Response: Equatable, Sendable {
         case .memberList: .members
         case .health: .health
         case .hashKV: .hash
+        case .leasedPut: .put
+        case .leaseGrant: .leaseGrant
+        case .leaseRevoke: .leaseRevoke
+        case .leaseKeepAlive: .leaseKeepAlive
+        case .leaseTimeToLive: .leaseTTL
+        case .leaseList: .leaseList
+        case .watch: .watch
+        case .unwatch: .unwatch
+        case .progress: .progress
+        case .snapshot: .snapshot
+        case .snapshotChunk: .snapshotNext
         }
+    }
+}
+
+/// The reply to `SNAPSHOT`: the revision captured.
+public struct SnapshotStartResponse: Hashable, Sendable {
+    public var header: ResponseHeader
+    public var snapshotRevision: Int64
+
+    public init(header: ResponseHeader, snapshotRevision: Int64) {
+        self.header = header
+        self.snapshotRevision = snapshotRevision
+    }
+}
+
+/// One piece of a streamed snapshot file (format: docs/SNAPSHOT.md). The last one has `done` set and
+/// carries the file's size and SHA-256 (the same hash as its trailer).
+public struct SnapshotChunk: Hashable, Sendable {
+    public var data: [UInt8]
+    public var done: Bool
+    public var size: Int64
+    public var sha256: [UInt8]
+
+    public init(data: [UInt8], done: Bool = false, size: Int64 = 0, sha256: [UInt8] = []) {
+        self.data = data
+        self.done = done
+        self.size = size
+        self.sha256 = sha256
     }
 }

@@ -56,6 +56,7 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
             case .leaseTTLTooLarge: "LEASE_TTL_TOO_LARGE"
             case .spaceExceeded: "NO_SPACE"
             case .requestTooLarge: "TOO_LARGE"
+            case .watchIDInUse: "WATCH_ID_IN_USE"
             }
         case .protocolViolation: "PROTOCOL"
         case .unknownCommand: "UNKNOWN_COMMAND"
@@ -97,6 +98,8 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
                 buffer.writeField("limit", Int64(limit))
             case .leaseNotFound(let id), .leaseExists(let id):
                 buffer.writeHexField("lease", UInt64(bitPattern: id))
+            case .watchIDInUse(let id):
+                buffer.writeField("watch", id)
             case .leaseTTLTooLarge(let ttl):
                 buffer.writeField("ttl", ttl)
             case .requestTooLarge(let size, let limit):
@@ -130,6 +133,7 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case "LEASE_EXISTS": self = .store(.leaseExists(id: try lease()))
         case "LEASE_TTL_TOO_LARGE": self = .store(.leaseTTLTooLarge(ttl: try int("ttl")))
         case "NO_SPACE": self = .store(.spaceExceeded)
+        case "WATCH_ID_IN_USE": self = .store(.watchIDInUse(id: try int("watch")))
         case "TOO_LARGE": self = .store(.requestTooLarge(size: Int(try int("size")), limit: Int(try int("limit"))))
         case "PROTOCOL": self = .protocolViolation(message)
         case "UNKNOWN_COMMAND": self = .unknownCommand(message)
@@ -145,7 +149,7 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
     public static let allCodes: [String] = [
         "PROTOCOL", "UNKNOWN_COMMAND", "ARGS", "UNSUPPORTED_VERSION", "NOT_IMPLEMENTED", "INTERNAL",
         "EMPTY_KEY", "COMPACTED", "FUTURE_REV", "KEY_NOT_FOUND", "VALUE_PROVIDED", "LEASE_PROVIDED",
-        "DUPLICATE_KEY", "TOO_MANY_OPS", "LEASE_NOT_FOUND", "LEASE_EXISTS", "LEASE_TTL_TOO_LARGE",
+        "DUPLICATE_KEY", "TOO_MANY_OPS", "LEASE_NOT_FOUND", "LEASE_EXISTS", "LEASE_TTL_TOO_LARGE", "WATCH_ID_IN_USE",
         "NO_SPACE", "TOO_LARGE",
     ]
 }

@@ -3,19 +3,191 @@ extension Store {
     /// Starts a watcher. `onReady` is called (from a writer's thread, while the store is locked: it
     /// must be quick and must not call into the store) whenever the watcher goes from having nothing
     /// ready to having something ready; the consumer then calls `Watcher.poll()` until it returns
-    /// nothing. The first response is the `created` notice.
-    /// - Throws: `.emptyKey`.
+    /// nothing. The first response is the `created` notice; a `startRevision` below the compacted
+    /// revision is followed at once by a canceled response carrying `compactRevision`.
+    /// - Throws: `.emptyKey`; `.watchIDInUse` when `watchID` names a live watcher.
     public func watch(_ request: WatchRequest, onReady: @escaping @Sendable () -> Void) throws(StoreError) -> Watcher {
-        fatalError("watch: not implemented yet")
+        if request.key.isEmpty { throw .emptyKey }
+        let range = KeyRange(key: request.key, rangeEnd: request.rangeEnd)
+        let result: Result<Int64, StoreError> = state.withLock { state in
+            guard let id = state.watchers.allocateID(request.watchID) else { return .failure(.watchIDInUse(id: request.watchID)) }
+            let current = state.currentRevision
+            let replays = request.startRevision > 0 && request.startRevision <= current
+            var core = WatcherCore(id: id, range: range, prevKV: request.prevKV, noPut: request.noPut,
+                                   noDelete: request.noDelete, progressNotify: request.progressNotify,
+                                   minimumRevision: max(request.startRevision, 0), onReady: onReady,
+                                   synced: !replays, nextRevision: replays ? request.startRevision : current + 1)
+            core.enqueue(.created(revision: current))
+            if replays, request.startRevision < state.compactedRevision {
+                core.enqueue(.canceled(revision: current, compactRevision: state.compactedRevision,
+                                       reason: StoreError.compacted(requested: request.startRevision,
+                                                                    compactedRevision: state.compactedRevision).description))
+                core.finishing = true
+                core.synced = false
+            }
+            state.watchers.add(core)
+            return .success(id)
+        }
+        return Watcher(id: try result.get(), store: self)
     }
 
-    func poll(_ watcher: Watcher, maxEvents: Int) -> [WatchResponse] { [] }
-
     /// Cancels the watcher with this ID; unknown IDs are ignored.
-    public func cancelWatch(_ id: Int64) {}
+    public func cancelWatch(_ id: Int64) {
+        _ = state.withLock { UnsafeDiscard($0.watchers.remove(id)) }
+    }
 
-    func requestProgress(_ watcher: Watcher) {}
+    /// Sends a progress notification to every caught-up, idle watcher that asked for them (the
+    /// server calls this periodically).
+    public func progressNotify() {
+        state.withLock { state in state.watchers.progressNotify(revision: state.currentRevision) }
+    }
 
-    /// Sends a progress notification to every caught-up watcher that asked for them.
-    public func progressNotify() {}
+    /// How many watchers exist, and how many are receiving live changes (the rest are catching up).
+    public var watcherCounts: (total: Int, synced: Int) {
+        state.withLock { ($0.watchers.watchers.count, $0.watchers.syncedCount) }
+    }
+
+    func requestProgress(_ watcher: Watcher) {
+        state.withLock { state in
+            guard let core = state.watchers[watcher.id], core.synced, core.buffer.isEmpty else { return }
+            state.watchers[watcher.id]!.enqueue(.progress(revision: state.currentRevision))
+        }
+    }
+
+    func isFinished(_ watcher: Watcher) -> Bool {
+        state.withLock { $0.watchers[watcher.id] == nil }
+    }
+
+    /// Takes a watcher's ready responses; when its buffer is empty and it had fallen behind, reads the
+    /// missed changes from history (outside the lock while they are many), and registers it for live
+    /// changes again once it has caught up — with no gap, because the last stretch is read under the lock.
+    func poll(_ watcher: Watcher, maxEvents: Int) -> [WatchResponse] {
+        let limit = max(1, maxEvents)
+        var attempts = 0
+        while true {
+            attempts += 1
+            enum Step { case taken([PendingResponse], Bool), nothing, scan(ReadView, Int64, KeyRange) }
+            let step: UnsafeStep<Step> = state.withLock { state in
+                guard var core = state.watchers[watcher.id] else { return UnsafeStep(.nothing) }
+                if !core.buffer.isEmpty {
+                    var taken: [PendingResponse] = []
+                    var events = 0
+                    while let first = core.buffer.first, taken.isEmpty || events + first.eventCount <= limit {
+                        taken.append(first)
+                        events += first.eventCount
+                        core.buffer.removeFirst()
+                    }
+                    core.bufferedEvents -= events
+                    let finished = core.finishing && core.buffer.isEmpty
+                    if finished {
+                        state.watchers.remove(watcher.id)
+                    } else {
+                        state.watchers[watcher.id] = core
+                    }
+                    return UnsafeStep(.taken(taken, core.prevKV))
+                }
+                if core.synced {
+                    state.watchers[watcher.id]!.signaled = false
+                    return UnsafeStep(.nothing)
+                }
+                if core.nextRevision < state.compactedRevision {
+                    let reason = StoreError.compacted(requested: core.nextRevision, compactedRevision: state.compactedRevision).description
+                    state.watchers.remove(watcher.id)
+                    return UnsafeStep(.taken([.canceled(revision: state.currentRevision, compactRevision: state.compactedRevision,
+                                                        reason: reason)], core.prevKV))
+                }
+                // Behind. A small or final stretch is read here, under the lock, so no write slips between
+                // the read and the registration; a long one first outside it.
+                let view = state.view
+                if attempts > 1 || core.nearlyCaughtUp || core.range.isSingleKey {
+                    // Read on until something passes the watcher's filters or it has caught up: returning
+                    // nothing while still behind would leave it waiting for a wake-up that never comes.
+                    var accepted: [Change] = []
+                    var from = core.nextRevision
+                    while true {
+                        let (changes, covered) = HistoryScan.changes(in: core.range, from: from, to: view.currentRevision,
+                                                                     limit: limit, view: view)
+                        accepted = changes.filter(core.accepts)
+                        if covered == view.currentRevision {
+                            state.watchers.register(watcher.id)
+                            break
+                        }
+                        from = covered + 1
+                        state.watchers[watcher.id]!.nextRevision = from
+                        if !accepted.isEmpty { break }
+                    }
+                    if accepted.isEmpty {
+                        state.watchers[watcher.id]!.signaled = false
+                        return UnsafeStep(.nothing)
+                    }
+                    state.watchers[watcher.id]!.signaled = true
+                    return UnsafeStep(.taken([.events(revision: view.currentRevision, changes: accepted)], core.prevKV))
+                }
+                return UnsafeStep(.scan(view, core.nextRevision, core.range))
+            }
+            switch step.value {
+            case .nothing:
+                return []
+            case .taken(let pending, let prevKV):
+                return pending.map { makeResponse($0, watchID: watcher.id, prevKV: prevKV) }
+            case .scan(let view, let from, let range):
+                let (changes, covered) = HistoryScan.changes(in: range, from: from, to: view.currentRevision, limit: limit, view: view)
+                let scanned = UnsafeStep(changes)
+                let outcome: (advanced: Bool, prevKV: Bool, accepted: UnsafeStep<[Change]>) = state.withLock { state in
+                    guard let core = state.watchers[watcher.id], !core.synced, core.nextRevision == from else {
+                        return (false, false, UnsafeStep([]))
+                    }
+                    state.watchers[watcher.id]!.nextRevision = covered + 1
+                    state.watchers[watcher.id]!.nearlyCaughtUp = covered == view.currentRevision
+                    let accepted = scanned.value.filter(core.accepts)
+                    if !accepted.isEmpty { state.watchers[watcher.id]!.signaled = true }
+                    return (true, core.prevKV, UnsafeStep(accepted))
+                }
+                if outcome.advanced, !outcome.accepted.value.isEmpty {
+                    return [makeResponse(.events(revision: view.currentRevision, changes: outcome.accepted.value),
+                                         watchID: watcher.id, prevKV: outcome.prevKV)]
+                }
+                // Nothing in that stretch: finish under the lock on the next turn.
+            }
+        }
+    }
+
+    private func makeResponse(_ pending: PendingResponse, watchID: Int64, prevKV: Bool) -> WatchResponse {
+        switch pending {
+        case .created(let revision):
+            return WatchResponse(header: header(revision), watchID: watchID, created: true)
+        case .progress(let revision):
+            return WatchResponse(header: header(revision), watchID: watchID)
+        case .canceled(let revision, let compactRevision, let reason):
+            return WatchResponse(header: header(revision), watchID: watchID, canceled: true,
+                                 compactRevision: compactRevision, cancelReason: reason)
+        case .events(let revision, let changes):
+            let events = changes.map { change -> Event in
+                let record = change.record
+                let kv = record.isTombstone
+                    ? KeyValue(key: record.key, value: [], createRevision: 0, modRevision: record.modMain, version: 0)
+                    : record.keyValue()
+                return Event(type: record.isTombstone ? .delete : .put, kv: kv,
+                             prevKV: prevKV ? change.previous?.keyValue() : nil)
+            }
+            return WatchResponse(header: header(revision), watchID: watchID, events: events)
+        }
+    }
+}
+
+/// Carries a value out of a lock closure. Safe where used: what it carries is either plain data or a
+/// read view, whose shared nodes and records are never mutated (copy-on-write).
+struct UnsafeStep<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// Lets a removed value be dropped outside the lock closure's return type rules.
+struct UnsafeDiscard<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+extension KeyRange {
+    var isSingleKey: Bool { if case .single = self { return true } else { return false } }
 }

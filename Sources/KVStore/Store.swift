@@ -1,4 +1,4 @@
-import Synchronization
+import KVSync
 
 /// A revisioned, in-memory key-value store with etcd v3 semantics.
 ///
@@ -14,16 +14,16 @@ import Synchronization
 ///     let old = try store.range(RangeRequest(key: Array("greeting".utf8), revision: 2))
 public final class Store: Sendable {
     public let configuration: StoreConfiguration
-    let state: Mutex<StoreState>
+    let state: Locked<StoreState>
     /// Serializes compactions, which run in slices between writes.
-    private let compactionLock = Mutex(())
+    private let compactionLock = Locked(())
 
     /// Index entries compacted per lock hold.
     static let compactionSlice = 10_000
 
     public init(configuration: StoreConfiguration = StoreConfiguration()) {
         self.configuration = configuration
-        state = Mutex(StoreState(nodeCapacity: configuration.treeNodeCapacity))
+        state = Locked(StoreState(nodeCapacity: configuration.treeNodeCapacity))
     }
 
     // MARK: Introspection
@@ -141,6 +141,7 @@ public final class Store: Sendable {
     func commit(_ state: inout StoreState, _ batch: WriteBatch) {
         guard batch.hasChanges else { return }
         state.currentRevision = batch.main
+        state.watchers.notify(batch.changes, revision: batch.main)
     }
 
     private func apply(_ txn: TxnRequest, path: TxnPath, to state: inout StoreState, batch: inout WriteBatch) -> TxnResponse {

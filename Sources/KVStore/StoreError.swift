@@ -25,6 +25,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case leaseTTLTooLarge(ttl: Int64)
     /// The memory quota is exhausted; writes are refused until space is freed.
     case spaceExceeded
+    /// A watch asked for an ID a live watcher already has.
+    case watchIDInUse(id: Int64)
     /// A request exceeds the configured request size limit.
     case requestTooLarge(size: Int, limit: Int)
 
@@ -43,6 +45,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .leaseTTLTooLarge: "etcdserver: too large lease TTL"
         case .spaceExceeded: "etcdserver: mvcc: database space exceeded"
         case .requestTooLarge: "etcdserver: request is too large"
+        case .watchIDInUse: "mvcc: watcher ID already in use"
         }
     }
 }

@@ -78,6 +78,21 @@ struct StoreBenchmark {
             }
         }
 
+        // Snapshots of the whole store: save into memory, inspect (status) and restore from it.
+        var snapshot: [UInt8] = []
+        snapshot.reserveCapacity(store.sizeInBytes + (1 << 20))
+        let saveSeconds = measure {
+            _ = try? store.writeSnapshot(createdAt: 0, chunkSize: 1 << 20) { snapshot.append(contentsOf: $0) }
+        }
+        var inspected: SnapshotInfo? = nil
+        let statusSeconds = measure { inspected = try? Store.inspectSnapshot(from: Self.source(snapshot)) }
+        var restored: Store? = nil
+        let restoreSeconds = measure { restored = try? Store.restore(from: Self.source(snapshot)) }
+        precondition(inspected?.totalBytes == snapshot.count && restored?.revision == store.revision, "snapshot round trip")
+        let megabytes = Double(snapshot.count) / 1_000_000
+        restored = nil
+        snapshot = []
+
         // Baseline: a Dictionary doing the same point operations.
         var dictionary: [[UInt8]: [UInt8]] = [:]
         let dictPutSeconds = measure {
@@ -102,9 +117,89 @@ struct StoreBenchmark {
         Report.ratio("ratio.get_vs_dict", getRate / dictGetRate)
         Report.ratio("ratio.put_vs_dict", putRate / dictPutRate)
         Report.figure("memory.rss_bytes_per_key", Double(rssAfter - rssBefore) / Double(keys), "B")
+        Report.figure("snapshot.size_mb", megabytes, "MB")
+        Report.figure("snapshot.save_mb_per_s", megabytes / saveSeconds, "MB/s")
+        Report.figure("snapshot.restore_mb_per_s", megabytes / restoreSeconds, "MB/s")
+        Report.figure("snapshot.status_mb_per_s", megabytes / statusSeconds, "MB/s")
         Report.figure("memory.store_size_bytes_per_key", Double(store.sizeInBytes) / Double(keys), "B")
         withExtendedLifetime(store) {}
         withExtendedLifetime(dictionary) {}
+        dictionary = [:]
+        runWatchAndLease(value: value)
+    }
+
+    /// Writes with 10,000 idle watchers against writes with none; fan-out to 1,000 watchers of one
+    /// key; and 100,000 leases (one key each) expiring at once.
+    func runWatchAndLease(value: [UInt8]) {
+        // Both stores are built first, then written in alternating slices, so heap growth and
+        // machine noise fall on both alike.
+        let plain = Store()
+        let watched = Store()
+        var idle: [Watcher] = []
+        for i in 0..<10_000 {
+            let request = i % 2 == 0
+                ? WatchRequest(key: Array("idle/key/\(i)".utf8))
+                : WatchRequest(.prefix(Array("idle/prefix/\(i)/".utf8)))
+            if let watcher = try? watched.watch(request, onReady: {}) { idle.append(watcher) }
+        }
+        var plainSeconds = 0.0
+        var watchedSeconds = 0.0
+        let slice = 10_000
+        let slices = 20
+        for round in 0..<slices {
+            let base = (round * slice) % 50_000
+            plainSeconds += measure { for i in 0..<slice { _ = try? plain.put(key(base + i), value) } }
+            watchedSeconds += measure { for i in 0..<slice { _ = try? watched.put(key(base + i), value) } }
+        }
+        let withoutWatchers = Double(slice * slices) / plainSeconds
+        let withWatchers = Double(slice * slices) / watchedSeconds
+        Report.figure("watch.put_without_watchers", withoutWatchers, "ops/s")
+        Report.figure("watch.put_with_10k_idle_watchers", withWatchers, "ops/s")
+        Report.ratio("ratio.put_watchers_vs_none", withWatchers / withoutWatchers)
+        idle = []
+
+        // Fan-out: 1,000 watchers on one key, each drained after every write.
+        let fanout = Store()
+        let hot = Array("hot".utf8)
+        let watchers = (0..<1000).compactMap { _ in try? fanout.watch(WatchRequest(key: hot), onReady: {}) }
+        for w in watchers { _ = w.poll() }
+        let rounds = 500
+        var delivered = 0
+        let fanoutSeconds = measure {
+            for _ in 0..<rounds {
+                _ = try? fanout.put(hot, value)
+                for w in watchers { for r in w.poll() { delivered += r.events.count } }
+            }
+        }
+        precondition(delivered == rounds * watchers.count, "every watcher gets every event")
+        Report.figure("watch.events_delivered", Double(delivered) / fanoutSeconds, "events/s")
+
+        // Lease expiry: 100,000 leases with one key each, all due at once.
+        let clock = ManualClock()
+        let leased = Store(configuration: StoreConfiguration(clock: clock))
+        for i in 0..<100_000 {
+            guard let lease = try? leased.grantLease(ttl: 10) else { continue }
+            _ = try? leased.put(PutRequest(key: key(i), value: value, lease: lease.id))
+        }
+        clock.advance(seconds: 11)
+        var expired = 0
+        let expirySeconds = measure { expired = leased.expireLeases() }
+        precondition(expired == 100_000 && leased.keyCount == 0)
+        Report.figure("lease.expire_100k_seconds", expirySeconds, "s")
+    }
+}
+
+extension StoreBenchmark {
+    /// A snapshot source reading from memory in 1 MiB steps.
+    static func source(_ bytes: [UInt8]) -> (UnsafeMutableRawBufferPointer) throws -> Int {
+        var offset = 0
+        return { buffer in
+            let n = min(buffer.count, 1 << 20, bytes.count - offset)
+            guard n > 0 else { return 0 }
+            bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)])) }
+            offset += n
+            return n
+        }
     }
 }
 

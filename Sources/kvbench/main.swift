@@ -1,6 +1,7 @@
 import Glibc
+import KVBenchCore
 
-/// kvbench: benchmarks for the store (in process) and, later, the server (over the wire).
+/// kvbench: benchmarks for the store (in process) and the server (over the wire; see KVBenchCore).
 /// Every figure is printed as `name: value unit`, one per line.
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first, !["-h", "--help", "help"].contains(command) else {
@@ -9,8 +10,12 @@ guard let command = arguments.first, !["-h", "--help", "help"].contains(command)
 
     store   in-process benchmarks of the KVStore library: put, get, range, txn, and memory per key,
             with a Swift Dictionary doing the same point operations as a baseline in the same run
-    """)
+
+    """ + LoadBenchmark.usage)
     exit(arguments.isEmpty ? 2 : 0)
+}
+if let load = LoadCommand(rawValue: command) {
+    exit(LoadBenchmark.main(load, Array(arguments.dropFirst())))
 }
 do {
     var options = try BenchmarkOptions(Array(arguments.dropFirst()))
@@ -20,7 +25,7 @@ do {
         try options.finish()
         benchmark.run()
     default:
-        throw BenchmarkOptions.Failure("unknown benchmark '\(command)' (try: store)")
+        throw BenchmarkOptions.Failure("unknown benchmark '\(command)' (try: store, put, get, range, txn, watch)")
     }
 } catch {
     let message = "kvbench: \(error)\n"

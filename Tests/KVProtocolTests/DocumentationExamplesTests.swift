@@ -22,6 +22,21 @@ import Testing
         ("@p PING", "@p OK", .ping),
         ("HEALTH", "OK health=1", .health),
         ("HASH --rev=9", "OK rev=9 term=0 cluster=0 member=0 hash=4294967295 compact_rev=3 hash_rev=9", .hash),
+        ("PUT session alive --ttl=10", "OK rev=10 term=2 cluster=0 member=0 prev=0 lease=694d5765fc71500b ttl=10", .put),
+        ("LEASE-GRANT 60 --id=694d", "OK rev=10 term=2 cluster=0 member=0 id=694d ttl=60", .leaseGrant),
+        ("LEASE-GRANT 5 foo bar", "OK rev=11 term=2 cluster=0 member=0 id=3f35a1c2 ttl=5", .leaseGrant),
+        ("LEASE-KEEPALIVE 694d", "OK rev=11 term=2 cluster=0 member=0 id=694d ttl=60", .leaseKeepAlive),
+        ("LEASE-TTL 3f35a1c2 --keys", "OK rev=11 term=2 cluster=0 member=0 id=3f35a1c2 ttl=4 granted_ttl=5 keys=2 KEY bar KEY foo", .leaseTTL),
+        ("LEASE-TTL 1234", "OK rev=11 term=2 cluster=0 member=0 id=1234 ttl=-1 granted_ttl=0 keys=0", .leaseTTL),
+        ("LEASE-LIST", "OK rev=11 term=2 cluster=0 member=0 leases=2 LEASE 3f35a1c2 LEASE 694d", .leaseList),
+        ("LEASE-REVOKE 694d", "OK rev=11 term=2 cluster=0 member=0", .leaseRevoke),
+        ("@w WATCH foo --prefix --prev-kv", "@w OK rev=11 term=2 cluster=0 member=0 watch_id=1 created=1 events=0", .watch),
+        ("@w WATCH foo --prefix --prev-kv", "@w EVENT rev=12 term=2 cluster=0 member=0 watch_id=1 events=1 EV PUT prev=1 KV foo baz 2 12 3 0 KV foo bar 2 9 2 0", .watch),
+        ("@w WATCH foo --prefix --prev-kv", #"@w EVENT rev=13 term=2 cluster=0 member=0 watch_id=1 events=1 EV DELETE prev=0 KV foo "" 0 13 0 0"#, .watch),
+        ("@w WATCH foo --prefix --prev-kv", "@w EVENT rev=13 term=2 cluster=0 member=0 watch_id=1 events=0", .watch),
+        ("@old WATCH a --rev=2", "@old EVENT rev=13 term=2 cluster=0 member=0 watch_id=2 canceled=1 compact_rev=5 events=0", .watch),
+        ("UNWATCH 1", "OK rev=13 term=2 cluster=0 member=0 watch_id=1 canceled=1 events=0", .unwatch),
+        ("PROGRESS", "OK rev=13 term=2 cluster=0 member=0", .progress),
         ("GET foo --rev=2", #"ERR COMPACTED "etcdserver: mvcc: required revision has been compacted" requested=2 compact_rev=5"#, .get),
     ]
 
@@ -32,6 +47,12 @@ import Testing
         #expect(decoded.request.kind == kind)
         let typed = try ReplyDecoder.decode(reply, for: kind)
         #expect(typed.tag == decoded.tag)
-        #expect(String(decoding: ReplyEncoder.line(typed.result, tag: typed.tag), as: UTF8.self) == reply + "\n")
+        var buffer = ByteBuffer()
+        if typed.isEvent, case .success(.watch(let event)) = typed.result {
+            ReplyEncoder.encodeEvent(event, tag: typed.tag, into: &buffer)
+        } else {
+            ReplyEncoder.encode(typed.result, tag: typed.tag, into: &buffer)
+        }
+        #expect(String(decoding: buffer.readAll(), as: UTF8.self) == reply + "\n")
     }
 }

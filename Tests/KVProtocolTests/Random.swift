@@ -109,7 +109,7 @@ struct Fuzz {
     }
 
     mutating func request() -> Request {
-        switch int(0...10) {
+        switch int(0...19) {
         case 0: .hello(HelloRequest(protocolVersion: int64()))
         case 1: .ping
         case 2: .range(range())
@@ -120,7 +120,17 @@ struct Fuzz {
         case 7: .status
         case 8: .memberList
         case 9: .health
-        default: .hashKV(HashKVRequest(revision: int64()))
+        case 10: .hashKV(HashKVRequest(revision: int64()))
+        case 11: .leasedPut(LeasedPutRequest(put: PutRequest(key: bytes(), value: bytes(), prevKV: bool()), ttl: int64()))
+        case 12: .leaseGrant(LeaseGrantRequest(ttl: int64(), id: int64(), keys: (0..<int(0...3)).map { _ in bytes() }))
+        case 13: .leaseRevoke(int64())
+        case 14: .leaseKeepAlive(int64())
+        case 15: .leaseTimeToLive(LeaseTimeToLiveRequest(id: int64(), keys: bool()))
+        case 16: .leaseList
+        case 17: .watch(WatchRequest(key: bytes(), rangeEnd: bool() ? [] : bytes(), startRevision: int64(), prevKV: bool(),
+                                     noPut: bool(), noDelete: bool(), progressNotify: bool(), watchID: int64()))
+        case 18: .unwatch(int64())
+        default: .progress
         }
     }
 
@@ -161,8 +171,20 @@ struct Fuzz {
         })
     }
 
+    mutating func watchResponse() -> WatchResponse {
+        WatchResponse(header: header(), watchID: int64(), created: bool(), canceled: bool(), compactRevision: int64(),
+                      cancelReason: bool() ? "" : text(), events: (0..<int(0...3)).map { _ in
+            Event(type: bool() ? .put : .delete, kv: keyValue(), prevKV: bool() ? keyValue() : nil)
+        })
+    }
+
+    mutating func leasedPut() -> Response {
+        let put = putResponse()
+        return .leasedPut(LeasedPutResponse(lease: LeaseGrantResponse(header: put.header, id: int64(), ttl: int64()), put: put))
+    }
+
     mutating func response() -> Response {
-        switch int(0...10) {
+        switch int(0...20) {
         case 0: .hello(HelloResponse(protocolVersion: int64(), server: word(), version: word()))
         case 1: .pong
         case 2: .range(rangeResponse())
@@ -178,8 +200,18 @@ struct Fuzz {
                    clientURLs: (0..<int(0...2)).map { _ in text() }, isLearner: bool())
         }))
         case 9: .health(HealthResponse(health: bool(), reason: text()))
-        default: .hashKV(HashKVResponse(header: header(), hash: UInt32.random(in: 0...UInt32.max, using: &rng),
+        case 10: .hashKV(HashKVResponse(header: header(), hash: UInt32.random(in: 0...UInt32.max, using: &rng),
                                         compactRevision: int64(), hashRevision: int64()))
+        case 11: leasedPut()
+        case 12: .leaseGrant(LeaseGrantResponse(header: header(), id: int64(), ttl: int64()))
+        case 13: .leaseRevoke(LeaseRevokeResponse(header: header()))
+        case 14: .leaseKeepAlive(LeaseKeepAliveResponse(header: header(), id: int64(), ttl: int64()))
+        case 15: .leaseTimeToLive(LeaseTimeToLiveResponse(header: header(), id: int64(), ttl: int64(), grantedTTL: int64(),
+                                                          keys: (0..<int(0...3)).map { _ in bytes() }))
+        case 16: .leaseList(LeaseLeasesResponse(header: header(), leases: (0..<int(0...4)).map { _ in int64() }))
+        case 17: .watch(watchResponse())
+        case 18: .unwatch(watchResponse())
+        default: .progress(header())
         }
     }
 

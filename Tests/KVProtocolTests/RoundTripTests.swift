@@ -75,3 +75,21 @@ import Testing
         }
     }
 }
+
+@Suite struct WatchEventRoundTripTests {
+    @Test func randomEventLinesSurviveEncodeAndDecode() throws {
+        var fuzz = Fuzz(seed: 0x5eed_0003)
+        for _ in 0..<1000 {
+            let event = fuzz.watchResponse()
+            let tag = fuzz.tag()
+            var buffer = ByteBuffer()
+            ReplyEncoder.encodeEvent(event, tag: tag, into: &buffer)
+            let line = buffer.readAll()
+            #expect(line.dropLast().allSatisfy { $0 >= 0x20 && $0 <= 0x7e }, "wire must stay printable ASCII")
+            // An EVENT line decodes the same whichever command the client thinks it answers.
+            let reply = try ReplyDecoder.decode(Array(line.dropLast()), for: .get)
+            #expect(reply == Reply(tag: tag, result: .success(.watch(event)), isEvent: true),
+                    "line: \(String(decoding: line, as: UTF8.self))")
+        }
+    }
+}

@@ -104,3 +104,25 @@ struct BTreeTests {
         #expect(tree.invariantViolations(<).isEmpty)
     }
 }
+
+struct BTreeBulkLoadTests {
+    @Test(arguments: [3, 4, 5, 6, 7, 64])
+    func bulkLoadedTreesAreSoundAndMutable(capacity: Int) {
+        var rng = SeededGenerator(seed: UInt64(capacity))
+        for n in Array(0...40) + [63, 64, 65, 129, 500, 4097] {
+            let keys = Array(0..<n).map { $0 * 2 }
+            var tree = BTree<Int, Int>(sortedKeys: keys, values: keys.map { -$0 }, nodeCapacity: capacity)
+            let problems = tree.invariantViolations(<)
+            #expect(problems.isEmpty, "capacity \(capacity) n \(n): \(problems)")
+            var seen: [Int] = []
+            tree.forEach(from: nil) { k, v in seen.append(k); return v == -k }
+            #expect(seen == keys, "capacity \(capacity) n \(n)")
+            // Still a normal tree afterwards.
+            for _ in 0..<50 {
+                let k = Int.random(in: -5...(2 * n + 5), using: &rng)
+                if Bool.random(using: &rng) { tree.updateValue(k, forKey: k) } else { tree.removeValue(forKey: k) }
+            }
+            #expect(tree.invariantViolations(<).isEmpty, "capacity \(capacity) n \(n) after edits")
+        }
+    }
+}

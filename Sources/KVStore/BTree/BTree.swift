@@ -161,6 +161,12 @@ struct BTree<Key, Value> {
         }
     }
 
+    /// Installs a root built elsewhere (bulk loading).
+    mutating func replaceRoot(_ node: Node, count: Int) {
+        root = node
+        self.count = count
+    }
+
     /// Removes every element.
     mutating func removeAll() {
         root = Node(reserving: nodeCapacity + 1, isLeaf: true)

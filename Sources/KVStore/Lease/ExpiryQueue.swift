@@ -34,21 +34,31 @@ public struct ExpiryQueue<ID: Hashable & Sendable>: Sendable {
     /// An empty queue.
     public init() {}
 
-    /// The number of ids scheduled. - Complexity: O(1).
+    /// The number of ids scheduled.
+    ///
+    /// - Complexity: O(1).
     public var count: Int { heap.count }
 
-    /// Whether no id is scheduled. - Complexity: O(1).
+    /// Whether no id is scheduled.
+    ///
+    /// - Complexity: O(1).
     public var isEmpty: Bool { heap.isEmpty }
 
-    /// Whether `id` is scheduled. - Complexity: O(1) expected.
+    /// Whether `id` is scheduled.
+    ///
+    /// - Complexity: O(1) expected.
     public func contains(_ id: ID) -> Bool { positions[id] != nil }
 
-    /// The deadline of `id`, or `nil` if it is not scheduled. - Complexity: O(1) expected.
+    /// The deadline of `id`, or `nil` if it is not scheduled.
+    ///
+    /// - Complexity: O(1) expected.
     public func deadline(of id: ID) -> UInt64? {
         positions[id].map { heap[$0].deadline }
     }
 
-    /// The entry with the earliest deadline, without removing it; `nil` when empty. - Complexity: O(1).
+    /// The entry with the earliest deadline, without removing it; `nil` when empty.
+    ///
+    /// - Complexity: O(1).
     public func peek() -> (id: ID, deadline: UInt64)? {
         heap.first.map { ($0.id, $0.deadline) }
     }
@@ -94,7 +104,9 @@ public struct ExpiryQueue<ID: Hashable & Sendable>: Sendable {
         return removeEntry(at: position).deadline
     }
 
-    /// Removes and returns the earliest entry, or `nil` when empty. - Complexity: O(log n).
+    /// Removes and returns the earliest entry, or `nil` when empty.
+    ///
+    /// - Complexity: O(log n).
     public mutating func popFirst() -> (id: ID, deadline: UInt64)? {
         guard !heap.isEmpty else { return nil }
         let entry = removeEntry(at: 0)
@@ -123,7 +135,9 @@ public struct ExpiryQueue<ID: Hashable & Sendable>: Sendable {
         heap.sorted { $0.precedes($1) }.map { ($0.id, $0.deadline) }
     }
 
-    /// Unschedules everything. - Complexity: O(n).
+    /// Unschedules everything.
+    ///
+    /// - Complexity: O(n).
     public mutating func removeAll() {
         heap.removeAll()
         positions.removeAll()

@@ -79,8 +79,18 @@ final class KVRecord: ManagedBuffer<KVRecord.Header, UInt8> {
         }
     }
 
-    var key: [UInt8] { withKeyBytes { Array($0) } }
-    var value: [UInt8] { withValueBytes { Array($0) } }
+    var key: [UInt8] { withKeyBytes(Self.copy) }
+    var value: [UInt8] { withValueBytes(Self.copy) }
+
+    /// One allocation and one memcpy (the generic `Array(sequence)` copies byte by byte).
+    @inline(__always)
+    static func copy(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        guard bytes.count > 0 else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, count in
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes)
+            count = bytes.count
+        }
+    }
 
     /// The public view of this version (`keysOnly` leaves the value empty).
     func keyValue(keysOnly: Bool = false) -> KeyValue {

@@ -48,6 +48,7 @@ struct ReadView {
         // Without sorting or filtering, keep one more than the limit to learn `more`.
         let keep: Int = (request.limit > 0 && !filtered && !sorts) ? Int(clamping: request.limit) + 1 : Int.max
         var records: [KVRecord] = []
+        if keep != Int.max { records.reserveCapacity(keep) }
         var count: Int64 = 0
         forEachVisible(in: range, at: revision) { record in
             count += 1

@@ -5,6 +5,7 @@ struct StoreState {
     var currentRevision: Int64 = 1
     var compactedRevision: Int64 = 0
     var leases = LeaseTable()
+    var watchers = WatcherHub()
     /// Bytes held by retained records (headers, keys and values).
     var footprint: Int = 0
 

@@ -9,6 +9,11 @@ struct TreeIndex {
         tree = Tree(nodeCapacity: nodeCapacity)
     }
 
+    /// An index built in O(n) from entries in strictly ascending key order (snapshot restore).
+    init(sortedKeys keys: [IndexKey], histories: [KeyHistory], nodeCapacity: Int) {
+        tree = Tree(sortedKeys: keys, values: histories, nodeCapacity: nodeCapacity)
+    }
+
     /// How many keys the index holds (including keys whose latest record is a tombstone).
     var count: Int { tree.count }
 

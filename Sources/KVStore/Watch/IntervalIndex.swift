@@ -19,35 +19,38 @@ public struct IntervalID: Hashable, Comparable, Sendable, CustomStringConvertibl
 /// Implementation: a treap (a binary search tree on `(start, id)` kept balanced in expectation by
 /// pseudo-random heap priorities) in which every node also records which interval in its subtree reaches
 /// furthest right. A stabbing query skips every subtree whose furthest end is not past the key and every
-/// right subtree whose starts are all past the key. Nodes live in one array addressed by index, so the
-/// whole index is a value: copies are independent and share storage until one is modified.
+/// right subtree whose starts are all past the key. Unbounded intervals live in a second treap of their
+/// own, where the matches for a key are simply those starting at or before it. Nodes live in arrays
+/// addressed by index, so the whole index is a value: copies are independent and share storage until one
+/// is modified.
+///
+/// The tree itself is not generic (values sit in a side table indexed by tree slot), so its code runs at
+/// full speed whether or not the compiler specializes it for `Value`.
 ///
 /// Priorities derive deterministically from interval ids, so the tree shape, and therefore performance,
 /// is reproducible from the sequence of operations.
 public struct IntervalIndex<Value: Sendable>: Sendable {
-    private struct Node: Sendable {
-        var start: [UInt8]
-        var end: [UInt8]?
-        var value: Value?
-        var id: IntervalID
-        var priority: UInt64
-        var left = IntervalIndex.none
-        var right = IntervalIndex.none
-        /// The node in this subtree with the greatest end (`nil` counting as greatest).
-        var maxEndNode: Int
-    }
-
     /// A violated structural invariant, reported by `checkInvariants()`.
     struct InvariantViolation: Error, CustomStringConvertible {
         let description: String
     }
 
-    private static var none: Int { -1 }
+    /// Where an interval lives: which tree, and its slot there.
+    private struct Location: Sendable {
+        var unbounded: Bool
+        var slot: Int
+    }
 
-    private var nodes: [Node] = []
-    private var freeNodes: [Int] = []
-    private var root = IntervalIndex.none
-    private var nodeOfID: [IntervalID: Int] = [:]
+    /// Intervals with an end. Their subtrees' furthest ends let queries skip what cannot match.
+    private var bounded = IntervalTree()
+    /// Intervals without an end, kept apart: those containing a key are exactly those starting at or
+    /// before it, a prefix of this tree's order, found in O(log U + matches). Mixed into `bounded` they
+    /// would defeat its pruning for every ancestor.
+    private var unbounded = IntervalTree()
+    /// The value of the interval in each slot of `bounded`/`unbounded`; `nil` for free slots.
+    private var boundedValues: [Value?] = []
+    private var unboundedValues: [Value?] = []
+    private var slotOfID: [IntervalID: Location] = [:]
     private var nextID: UInt64 = 0
 
     /// An empty index.
@@ -56,42 +59,39 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
     /// The number of intervals stored, empty ones included.
     ///
     /// - Complexity: O(1).
-    public var count: Int { nodeOfID.count }
+    public var count: Int { slotOfID.count }
 
     /// Whether no interval is stored.
     ///
     /// - Complexity: O(1).
-    public var isEmpty: Bool { nodeOfID.isEmpty }
+    public var isEmpty: Bool { slotOfID.isEmpty }
 
     /// The value stored with `id`, or `nil` if there is no such interval (it was never inserted or has been
     /// removed).
     ///
     /// - Complexity: O(1) expected.
     public subscript(id: IntervalID) -> Value? {
-        nodeOfID[id].flatMap { nodes[$0].value }
+        slotOfID[id].flatMap { $0.unbounded ? unboundedValues[$0.slot] : boundedValues[$0.slot] }
     }
 
     /// Stores the interval `[start, end)` (`end == nil`: unbounded) with `value`.
     ///
     /// - Returns: a fresh id for removing or looking up the interval.
-    /// - Complexity: O(log W) expected for W stored intervals (amortized, as storage may grow), plus the
-    ///   key comparisons, each O(length of the shorter key).
+    /// - Complexity: O(log W) expected for W stored intervals (amortized, as storage may grow); each step
+    ///   compares keys, in O(length of the shorter key).
     @discardableResult
     public mutating func insert(start: [UInt8], end: [UInt8]?, value: Value) -> IntervalID {
         let id = IntervalID(rawValue: nextID)
         nextID &+= 1
-        let node = Node(start: start, end: end, value: value, id: id, priority: Self.priority(of: id), maxEndNode: 0)
-        let index: Int
-        if let reused = freeNodes.popLast() {
-            index = reused
-            nodes[index] = node
+        if end == nil {
+            let slot = unbounded.insert(start: start, end: nil, id: id)
+            Self.store(value, at: slot, in: &unboundedValues)
+            slotOfID[id] = Location(unbounded: true, slot: slot)
         } else {
-            index = nodes.count
-            nodes.append(node)
+            let slot = bounded.insert(start: start, end: end, id: id)
+            Self.store(value, at: slot, in: &boundedValues)
+            slotOfID[id] = Location(unbounded: false, slot: slot)
         }
-        nodes[index].maxEndNode = index
-        nodeOfID[id] = index
-        root = insert(index, into: root)
         return id
     }
 
@@ -114,35 +114,44 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
     /// - Complexity: O(log W) expected.
     @discardableResult
     public mutating func remove(_ id: IntervalID) -> Value? {
-        guard let index = nodeOfID.removeValue(forKey: id) else { return nil }
-        root = remove(index, from: root)
-        let value = nodes[index].value
-        nodes[index].value = nil
-        nodes[index].start = []
-        nodes[index].end = nil
-        nodes[index].left = Self.none
-        nodes[index].right = Self.none
-        freeNodes.append(index)
-        if nodeOfID.isEmpty {
-            // Release the storage rather than keep a free list as large as the peak.
-            nodes.removeAll()
-            freeNodes.removeAll()
+        guard let location = slotOfID.removeValue(forKey: id) else { return nil }
+        let value: Value?
+        if location.unbounded {
+            unbounded.remove(slot: location.slot)
+            value = unboundedValues[location.slot]
+            unboundedValues[location.slot] = nil
+        } else {
+            bounded.remove(slot: location.slot)
+            value = boundedValues[location.slot]
+            boundedValues[location.slot] = nil
+        }
+        if slotOfID.isEmpty {
+            // Release the storage rather than keep free slots as many as the peak.
+            self = IntervalIndex(continuingFrom: nextID)
         }
         return value
     }
 
-    /// Calls `body` with the value of every interval that contains `key` (`start <= key < end`), each once,
-    /// in ascending order of `(start, id)`.
+    /// Calls `body` with the value of every interval that contains `key` (`start <= key < end`), each once:
+    /// first the bounded intervals, then the unbounded ones, each group in ascending order of `(start, id)`.
     ///
-    /// - Complexity: O(log W) expected when nothing matches; with m matches, O(m + log W) nodes in the
-    ///   typical case and never more than O((m + 1) · log W) expected: besides the matches and the search
-    ///   path for `key`, it visits only ancestors of matches and their immediate children. It never scans
-    ///   intervals that cannot contain `key`. Each visit costs a key comparison or two.
+    /// - Complexity: for U unbounded intervals, O(log U + their matches) expected. For W bounded intervals,
+    ///   O(log W) expected when none matches; with m matches it visits the matches, the search path for
+    ///   `key`, and otherwise only ancestors of matches and their children: O(m + log W) when the matches
+    ///   cluster (as nested prefix watchers do), at worst O((m + 1) · log W) expected when they are scattered
+    ///   through the tree. It never looks at a subtree that holds no match, so it never scans all watchers.
+    ///   Each visit costs one or two key comparisons.
     public func forEachContaining(key: [UInt8], _ body: (Value) throws -> Void) rethrows {
-        try visit(root, key: key, body)
+        try key.withUnsafeBytes { try forEachContaining(key: $0, body) }
     }
 
-    /// The values of every interval containing `key`, in ascending order of `(start, id)`.
+    /// As `forEachContaining(key:_:)`, for a key in borrowed memory (no array needed on the write path).
+    func forEachContaining(key: UnsafeRawBufferPointer, _ body: (Value) throws -> Void) rethrows {
+        try bounded.forEachContaining(key: key) { slot in try body(boundedValues[slot]!) }
+        try unbounded.forEachContaining(key: key) { slot in try body(unboundedValues[slot]!) }
+    }
+
+    /// The values of every interval containing `key`, in the order `forEachContaining(key:_:)` gives.
     ///
     /// - Complexity: as `forEachContaining(key:_:)`.
     public func values(containing key: [UInt8]) -> [Value] {
@@ -152,10 +161,103 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
     }
 
     /// Checks the search-tree order, the heap order of priorities, every subtree's furthest-end record and
-    /// that the id table matches the tree exactly.
+    /// that the id and value tables match the tree exactly.
     ///
     /// - Complexity: O(W).
     func checkInvariants() throws(InvariantViolation) {
+        let unboundedCount = slotOfID.values.lazy.filter(\.unbounded).count
+        if let problem = bounded.invariantViolation(expectedCount: slotOfID.count - unboundedCount) {
+            throw InvariantViolation(description: "bounded: \(problem)")
+        }
+        if let problem = unbounded.invariantViolation(expectedCount: unboundedCount) {
+            throw InvariantViolation(description: "unbounded: \(problem)")
+        }
+        for (id, location) in slotOfID {
+            let tree = location.unbounded ? unbounded : bounded
+            let values = location.unbounded ? unboundedValues : boundedValues
+            guard tree.id(atSlot: location.slot) == id, values[location.slot] != nil,
+                  tree.isUnbounded(atSlot: location.slot) == location.unbounded
+            else {
+                throw InvariantViolation(description: "\(id) maps to a slot holding another interval")
+            }
+        }
+        let occupied = boundedValues.lazy.filter { $0 != nil }.count + unboundedValues.lazy.filter { $0 != nil }.count
+        guard occupied == slotOfID.count else {
+            throw InvariantViolation(description: "\(occupied) values for \(slotOfID.count) intervals")
+        }
+    }
+
+    /// An empty index whose next id is `nextID`, so ids stay unique after the storage is released.
+    private init(continuingFrom nextID: UInt64) {
+        self.nextID = nextID
+    }
+
+    private static func store(_ value: Value, at slot: Int, in values: inout [Value?]) {
+        if slot == values.count {
+            values.append(value)
+        } else {
+            values[slot] = value
+        }
+    }
+}
+
+/// The tree behind `IntervalIndex`: a treap of intervals in one array, addressed by slot. Not generic.
+private struct IntervalTree: Sendable {
+    private struct Node: Sendable {
+        var start: [UInt8]
+        var end: [UInt8]?
+        var id: IntervalID
+        var priority: UInt64
+        var left = IntervalTree.none
+        var right = IntervalTree.none
+        /// The greatest end in this subtree (`nil`, unbounded, counting as greatest), kept inline so a query
+        /// decides whether to enter the subtree without touching another node.
+        var maxEnd: [UInt8]?
+    }
+
+    private static var none: Int { -1 }
+
+    private var nodes: [Node] = []
+    private var freeNodes: [Int] = []
+    private var root = IntervalTree.none
+
+    /// Links a new node in and returns its slot (a reused free slot, or `nodes.count` before the call).
+    mutating func insert(start: [UInt8], end: [UInt8]?, id: IntervalID) -> Int {
+        let node = Node(start: start, end: end, id: id, priority: Self.priority(of: id), maxEnd: end)
+        let index: Int
+        if let reused = freeNodes.popLast() {
+            index = reused
+            nodes[index] = node
+        } else {
+            index = nodes.count
+            nodes.append(node)
+        }
+        root = insert(index, into: root)
+        return index
+    }
+
+    /// Unlinks the node in `slot` and frees the slot.
+    mutating func remove(slot index: Int) {
+        root = remove(index, from: root)
+        nodes[index].start = []
+        nodes[index].end = nil
+        nodes[index].maxEnd = nil
+        nodes[index].left = Self.none
+        nodes[index].right = Self.none
+        freeNodes.append(index)
+    }
+
+    func id(atSlot slot: Int) -> IntervalID { nodes[slot].id }
+
+    func isUnbounded(atSlot slot: Int) -> Bool { nodes[slot].end == nil }
+
+    func forEachContaining(key: UnsafeRawBufferPointer, _ body: (Int) throws -> Void) rethrows {
+        try visit(root, key: key, body)
+    }
+
+    /// A description of the first broken invariant, or `nil` if the tree is sound and holds
+    /// `expectedCount` nodes.
+    func invariantViolation(expectedCount: Int) -> String? {
         var seen = 0
         var previous: Int? = nil
         var stack: [Int] = []
@@ -167,22 +269,16 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
                 current = nodes[current].left
             }
             let index = stack.removeLast()
-            if let previous, !keyPrecedes(previous, index) {
-                throw InvariantViolation(description: "\(nodes[index].id) is out of order")
-            }
+            if let previous, !keyPrecedes(previous, index) { return "\(nodes[index].id) is out of order" }
             previous = index
             seen += 1
             current = nodes[index].right
         }
-        guard seen == nodeOfID.count else {
-            throw InvariantViolation(description: "tree holds \(seen) nodes, id table \(nodeOfID.count)")
+        guard seen == expectedCount else { return "tree holds \(seen) nodes, expected \(expectedCount)" }
+        guard seen + freeNodes.count == nodes.count else {
+            return "\(seen) linked and \(freeNodes.count) free nodes in \(nodes.count) slots"
         }
-        for (id, index) in nodeOfID {
-            guard nodes[index].id == id, nodes[index].value != nil else {
-                throw InvariantViolation(description: "\(id) maps to a node holding \(nodes[index].id)")
-            }
-        }
-        try checkSubtree(root)
+        return subtreeViolation(root)
     }
 
     // MARK: - Tree mechanics
@@ -197,25 +293,51 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
 
     /// Tree order: by start, then by id.
     private func keyPrecedes(_ a: Int, _ b: Int) -> Bool {
-        let startA = nodes[a].start, startB = nodes[b].start
-        if startA == startB { return nodes[a].id < nodes[b].id }
-        return startA.lexicographicallyPrecedes(startB)
+        let order = Self.compare(nodes[a].start, nodes[b].start)
+        return order != 0 ? order < 0 : nodes[a].id < nodes[b].id
     }
 
-    /// Whether node `a` ends strictly further right than node `b` (an unbounded end beats any bound).
-    private func endsAfter(_ a: Int, _ b: Int) -> Bool {
-        guard let endA = nodes[a].end else { return nodes[b].end != nil }
-        guard let endB = nodes[b].end else { return false }
-        return endB.lexicographicallyPrecedes(endA)
+    /// Lexicographic three-way comparison of byte strings: negative, zero or positive as `a` sorts before,
+    /// equal to or after `b` (a proper prefix sorts first).
+    @inline(__always)
+    private static func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in
+                let shared = min(x.count, y.count)
+                var index = 0
+                while index < shared {
+                    let p = x[index], q = y[index]
+                    if p != q { return p < q ? -1 : 1 }
+                    index &+= 1
+                }
+                return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
+            }
+        }
     }
 
-    /// Recomputes `maxEndNode` of `index` from its children.
+    /// Whether `a` sorts strictly before `b`.
+    @inline(__always)
+    private static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool { compare(a, b) < 0 }
+
+    /// Whether the borrowed key `a` sorts strictly before `b`.
+    @inline(__always)
+    private static func precedes(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Bool {
+        b.withUnsafeBytes { KeyBytes.compare(a, $0) < 0 }
+    }
+
+    /// The later of two ends (an unbounded end beats any bound).
+    private static func later(_ a: [UInt8]?, _ b: [UInt8]?) -> [UInt8]? {
+        guard let a, let b else { return nil }
+        return Self.precedes(a, b) ? b : a
+    }
+
+    /// Recomputes `maxEnd` of `index` from its own end and its children's.
     private mutating func refresh(_ index: Int) {
-        var best = index
+        var furthest = nodes[index].end
         let left = nodes[index].left, right = nodes[index].right
-        if left != Self.none, endsAfter(nodes[left].maxEndNode, best) { best = nodes[left].maxEndNode }
-        if right != Self.none, endsAfter(nodes[right].maxEndNode, best) { best = nodes[right].maxEndNode }
-        nodes[index].maxEndNode = best
+        if left != Self.none { furthest = Self.later(furthest, nodes[left].maxEnd) }
+        if right != Self.none { furthest = Self.later(furthest, nodes[right].maxEnd) }
+        nodes[index].maxEnd = furthest
     }
 
     private mutating func rotateRight(_ index: Int) -> Int {
@@ -282,37 +404,38 @@ public struct IntervalIndex<Value: Sendable>: Sendable {
         }
     }
 
-    private func visit(_ subtree: Int, key: [UInt8], _ body: (Value) throws -> Void) rethrows {
+    private func visit(_ subtree: Int, key: UnsafeRawBufferPointer, _ body: (Int) throws -> Void) rethrows {
         var index = subtree
         while index != Self.none {
             // Nothing below reaches past `key`: no interval here contains it.
-            if let furthest = nodes[nodes[index].maxEndNode].end, !key.lexicographicallyPrecedes(furthest) {
+            if let furthest = nodes[index].maxEnd, !Self.precedes(key, furthest) {
                 return
             }
             try visit(nodes[index].left, key: key, body)
             // This start and every start to the right are past `key`.
-            if key.lexicographicallyPrecedes(nodes[index].start) { return }
+            if Self.precedes(key, nodes[index].start) { return }
             if let end = nodes[index].end {
-                if key.lexicographicallyPrecedes(end) { try body(nodes[index].value!) }
+                if Self.precedes(key, end) { try body(index) }
             } else {
-                try body(nodes[index].value!)
+                try body(index)
             }
             index = nodes[index].right
         }
     }
 
-    private func checkSubtree(_ index: Int) throws(InvariantViolation) {
-        guard index != Self.none else { return }
-        var best = index
+    private func subtreeViolation(_ index: Int) -> String? {
+        guard index != Self.none else { return nil }
+        var furthest = nodes[index].end
         for child in [nodes[index].left, nodes[index].right] where child != Self.none {
             guard nodes[child].priority <= nodes[index].priority else {
-                throw InvariantViolation(description: "\(nodes[child].id) outranks its parent \(nodes[index].id)")
+                return "\(nodes[child].id) outranks its parent \(nodes[index].id)"
             }
-            try checkSubtree(child)
-            if endsAfter(nodes[child].maxEndNode, best) { best = nodes[child].maxEndNode }
+            if let problem = subtreeViolation(child) { return problem }
+            furthest = Self.later(furthest, nodes[child].maxEnd)
         }
-        guard !endsAfter(best, nodes[index].maxEndNode), !endsAfter(nodes[index].maxEndNode, best) else {
-            throw InvariantViolation(description: "furthest end of \(nodes[index].id)'s subtree is stale")
+        guard furthest == nodes[index].maxEnd else {
+            return "furthest end of \(nodes[index].id)'s subtree is stale"
         }
+        return nil
     }
 }

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A live watch: the handle through which its responses are taken.
 ///
 /// Responses are *pulled*: the store calls the `onReady` handler given to `Store.watch` when the
@@ -10,12 +8,10 @@ import Synchronization
 /// `compactRevision` set, as etcd does).
 public final class Watcher: Sendable {
     public let id: Int64
-    let core: Mutex<WatcherCore>
-    unowned(unsafe) let store: Store
+    let store: Store
 
-    init(id: Int64, core: WatcherCore, store: Store) {
+    init(id: Int64, store: Store) {
         self.id = id
-        self.core = Mutex(core)
         self.store = store
     }
 
@@ -27,7 +23,7 @@ public final class Watcher: Sendable {
     }
 
     /// Whether the watcher has delivered its last (canceled) response or was canceled.
-    public var isFinished: Bool { core.withLock { $0.finished } }
+    public var isFinished: Bool { store.isFinished(self) }
 
     /// Stops the watcher and releases everything it holds. No further responses are produced.
     public func cancel() { store.cancelWatch(id) }

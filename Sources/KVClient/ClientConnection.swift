@@ -1,0 +1,226 @@
+import Glibc
+import KVPosix
+import KVProtocol
+import KVStore
+
+/// The socket side of a client: a non-blocking TCP connection, an input line decoder, and the
+/// bookkeeping that matches reply lines to requests.
+///
+/// The server answers requests in order, so outstanding requests form a FIFO; each request is tagged
+/// with its sequence number and the reply's tag is checked against the head. `EVENT` lines are not
+/// replies: they go to the queue of the watch whose tag they carry. Not thread-safe: `KVClient`
+/// guards it with a mutex.
+final class ClientConnection {
+    struct WatchQueue {
+        var responses: [WatchResponse] = []
+        var head = 0
+        var finished = false
+    }
+
+    let socket: Socket
+    let endpoint: String
+    private var input = ByteBuffer(capacity: 64 * 1024)
+    private var decoder = LineDecoder(maximumLineLength: Int(Int32.max))
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+    private var nextSequence: UInt64 = 1
+    private var outstanding: [(sequence: UInt64, kind: CommandKind)] = []
+    private var outstandingHead = 0
+    private(set) var results: [UInt64: Result<Response, WireError>] = [:]
+    /// Requests whose caller gave up (timeout); their replies are dropped on arrival.
+    private var abandoned: Set<UInt64> = []
+    var watches: [UInt64: WatchQueue] = [:]
+    /// Set once the connection is unusable; every later operation fails with it.
+    private(set) var failure: ClientError?
+
+    init(socket: Socket, endpoint: String) {
+        self.socket = socket
+        self.endpoint = endpoint
+    }
+
+    deinit {
+        scratch.deallocate()
+        try? socket.close()
+    }
+
+    func close() {
+        guard failure == nil else { return }
+        failure = ClientError(kind: .closed, description: "client connection to \(endpoint) is closed")
+        try? socket.shutdown(.both)
+    }
+
+    // MARK: Sending
+
+    /// Encodes `requests` with sequence-number tags, appends them to one buffer and writes it, reading
+    /// replies while the socket is full so a long pipeline cannot deadlock. Returns the sequence numbers.
+    func send(_ requests: [Request], deadline: UInt64, watch: Bool = false) throws(ClientError) -> [UInt64] {
+        if let failure { throw failure }
+        var buffer = ByteBuffer(capacity: requests.count * 32)
+        var sequences: [UInt64] = []
+        sequences.reserveCapacity(requests.count)
+        for request in requests {
+            let sequence = nextSequence
+            nextSequence += 1
+            RequestEncoder.encode(request, tag: ClientConnection.tag(sequence), into: &buffer)
+            outstanding.append((sequence, request.kind))
+            if watch { watches[sequence] = WatchQueue() }
+            sequences.append(sequence)
+        }
+        while !buffer.isEmpty {
+            let result: IOResult<Int>
+            do {
+                result = try buffer.withUnsafeReadableBytes { (bytes) throws(PosixError) -> IOResult<Int> in
+                    try socket.send(UnsafeRawBufferPointer(bytes))
+                }
+            } catch {
+                throw fail(ClientError(kind: .closed, description: "write to \(endpoint): \(error)"))
+            }
+            switch result {
+            case .processed(let count):
+                buffer.moveReaderIndex(forwardBy: count)
+            case .wouldBlock:
+                let now = Posix.monotonicNanoseconds()
+                guard now < deadline else {
+                    throw fail(ClientError(kind: .timeout, description: "timed out writing requests to \(endpoint)"))
+                }
+                let ready = try wait(writable: true, until: deadline)
+                if ready.readable { try readAvailable() }
+            }
+        }
+        return sequences
+    }
+
+    static func tag(_ sequence: UInt64) -> RequestTag {
+        RequestTag(String(sequence, radix: 36))!
+    }
+
+    // MARK: Receiving
+
+    /// Takes the result of request `sequence` if it has arrived.
+    func takeResult(_ sequence: UInt64) -> Result<Response, WireError>? {
+        results.removeValue(forKey: sequence)
+    }
+
+    func abandon(_ sequence: UInt64) {
+        if results.removeValue(forKey: sequence) == nil { abandoned.insert(sequence) }
+    }
+
+    /// Waits at most until `deadline` (and at most `slice` nanoseconds) for input, and processes what
+    /// arrived.
+    func pump(until deadline: UInt64, slice: UInt64 = 20_000_000) throws(ClientError) {
+        if let failure { throw failure }
+        let now = Posix.monotonicNanoseconds()
+        let until = min(deadline, now &+ slice)
+        let ready = try wait(writable: false, until: until)
+        if ready.readable { try readAvailable() }
+    }
+
+    private func wait(writable: Bool, until deadline: UInt64) throws(ClientError) -> (readable: Bool, writable: Bool) {
+        let now = Posix.monotonicNanoseconds()
+        let milliseconds = deadline > now ? Int32(clamping: (deadline - now + 999_999) / 1_000_000) : 0
+        var request = pollfd(fd: socket.fd.rawValue, events: Int16(POLLIN) | (writable ? Int16(POLLOUT) : 0), revents: 0)
+        let count = Glibc.poll(&request, 1, milliseconds)
+        if count < 0 {
+            if errno == EINTR { return (false, false) }
+            throw fail(ClientError(kind: .closed, description: "poll on connection to \(endpoint): errno \(errno)"))
+        }
+        if count == 0 { return (false, false) }
+        let events = request.revents
+        let readable = events & Int16(POLLIN | POLLHUP | POLLERR) != 0
+        return (readable, events & Int16(POLLOUT) != 0)
+    }
+
+    /// Reads everything available and processes every complete line.
+    private func readAvailable() throws(ClientError) {
+        while true {
+            let result: IOResult<Int>
+            do {
+                result = try socket.receive(into: scratch)
+            } catch {
+                throw fail(ClientError(kind: .closed, description: "read from \(endpoint): \(error)"))
+            }
+            guard case .processed(let count) = result else { break }
+            if count == 0 {
+                try processLines()
+                throw fail(ClientError(kind: .closed, description: "connection to \(endpoint) closed by the server"))
+            }
+            input.writeBytes(UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
+            if count < scratch.count { break }
+        }
+        try processLines()
+    }
+
+    private func processLines() throws(ClientError) {
+        while let framed = decoder.next(from: &input) {
+            guard case .line(let line) = framed else { continue }
+            if line.isEmpty { continue }
+            try process(line)
+        }
+    }
+
+    private func process(_ line: [UInt8]) throws(ClientError) {
+        let frame: ReplyFrame
+        do {
+            frame = try ReplyFrame.parse(line)
+        } catch {
+            throw fail(protocolError(error, line))
+        }
+        if frame.status == .event {
+            guard let tag = frame.tag, let sequence = UInt64(String(decoding: tag.bytes, as: UTF8.self), radix: 36),
+                  watches[sequence] != nil else { return }  // an event for a watch we no longer follow
+            do {
+                let reply = try ReplyDecoder.decode(frame, for: .watch)
+                if case .success(.watch(let response)) = reply.result {
+                    watches[sequence]!.responses.append(response)
+                    if response.canceled { watches[sequence]!.finished = true }
+                }
+            } catch {
+                throw fail(protocolError(error, line))
+            }
+            return
+        }
+        guard outstandingHead < outstanding.count else {
+            if frame.status == .err, frame.tag == nil {
+                // An unsolicited error, e.g. the server refusing the connection.
+                let message = String(decoding: frame.arguments.count > 1 ? frame.arguments[1] : [], as: UTF8.self)
+                throw fail(ClientError(kind: .closed, description: message))
+            }
+            throw fail(ClientError(kind: .protocolError, description: "unexpected reply from \(endpoint): \(String(decoding: line.prefix(200), as: UTF8.self))"))
+        }
+        let (sequence, kind) = outstanding[outstandingHead]
+        if let tag = frame.tag, tag != ClientConnection.tag(sequence) {
+            throw fail(ClientError(kind: .protocolError, description: "reply out of order from \(endpoint): expected @\(String(sequence, radix: 36)), got \(tag)"))
+        }
+        outstandingHead += 1
+        if outstandingHead == outstanding.count {
+            outstanding.removeAll(keepingCapacity: true)
+            outstandingHead = 0
+        } else if outstandingHead >= 4096 && outstandingHead * 2 >= outstanding.count {
+            outstanding.removeFirst(outstandingHead)
+            outstandingHead = 0
+        }
+        let reply: Reply
+        do {
+            reply = try ReplyDecoder.decode(frame, for: kind)
+        } catch {
+            throw fail(protocolError(error, line))
+        }
+        if abandoned.remove(sequence) != nil { return }
+        results[sequence] = reply.result
+        if case .failure = reply.result, watches[sequence] != nil { watches[sequence] = nil }
+    }
+
+    private func protocolError(_ error: WireError, _ line: [UInt8]) -> ClientError {
+        ClientError(kind: .protocolError,
+                    description: "unparseable reply from \(endpoint): \(error.message): \(String(decoding: line.prefix(200), as: UTF8.self))")
+    }
+
+    /// Marks the connection unusable and returns the error to throw.
+    @discardableResult
+    func fail(_ error: ClientError) -> ClientError {
+        if failure == nil {
+            failure = error
+            try? socket.shutdown(.both)
+        }
+        return error
+    }
+}

@@ -1,0 +1,69 @@
+import KVPosix
+import KVProtocol
+import KVStore
+
+/// Why a client operation failed. `description` is the text to show a person, e.g.
+/// `dial tcp 127.0.0.1:2379: connect: connection refused`, or for `.server` the server's etcd message.
+public struct ClientError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable {
+        /// No endpoint could be reached (refused, unreachable, dial timeout, bad address).
+        case connectionFailed
+        /// A command got no reply within the command timeout.
+        case timeout
+        /// The server sent something that is not a valid reply.
+        case protocolError
+        /// The server answered with an `ERR` reply; `wire` holds it.
+        case server
+        /// The connection is closed (by `close()`, by the server, or after an earlier fatal error),
+        /// or the watch has ended.
+        case closed
+    }
+
+    public let kind: Kind
+    /// For `.server`: the server's error (code and etcd message).
+    public let wire: WireError?
+    public let description: String
+
+    public init(kind: Kind, wire: WireError? = nil, description: String) {
+        self.kind = kind
+        self.wire = wire
+        self.description = description
+    }
+
+    static func server(_ error: WireError) -> ClientError {
+        ClientError(kind: .server, wire: error, description: error.message)
+    }
+
+    /// etcd's wording for dial failures: `dial tcp <endpoint>: connect: connection refused`.
+    static func dial(_ endpoint: String, _ error: PosixError) -> ClientError {
+        if error.code == 110 /* ETIMEDOUT */ {
+            return ClientError(kind: .connectionFailed, description: "dial tcp \(endpoint): i/o timeout")
+        }
+        return ClientError(kind: .connectionFailed,
+                           description: "dial tcp \(endpoint): \(error.call): \(error.message.lowercasedFirst)")
+    }
+}
+
+extension String {
+    /// "Connection refused" → "connection refused", as Go's error texts read.
+    var lowercasedFirst: String {
+        guard let first = first else { return self }
+        return first.lowercased() + dropFirst()
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds, clamped at 0.
+    var nanoseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        if seconds < 0 { return 0 }
+        return UInt64(seconds) &* 1_000_000_000 &+ UInt64(max(0, attoseconds) / 1_000_000_000)
+    }
+
+    /// `5s`, `1.5s`, `200ms` for messages.
+    var shortText: String {
+        let nanos = nanoseconds
+        if nanos % 1_000_000_000 == 0 { return "\(nanos / 1_000_000_000)s" }
+        return "\(nanos / 1_000_000)ms"
+    }
+}

@@ -1,0 +1,68 @@
+import Glibc
+import KVPosix
+import KVStore
+
+/// The server's data dir: the store saved as one snapshot file, `kv.snap` (format: docs/SNAPSHOT.md).
+/// Saves are atomic (temporary file, fsync, rename, fsync of the directory), so a crash during a save
+/// leaves the previous snapshot intact.
+struct DataDirectory: Sendable {
+    let path: String
+
+    static let snapshotName = "kv.snap"
+
+    var snapshotPath: String { path + "/" + DataDirectory.snapshotName }
+
+    /// Creates the directory (mode 0700) when it does not exist.
+    func prepare() throws {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw DataDirectoryError("\(path) exists and is not a directory") }
+            return
+        }
+        _ = try Posix.call("mkdir") { mkdir(path, 0o700) }
+    }
+
+    /// The store saved here, or nil when there is no snapshot yet. A snapshot that fails its checks is an
+    /// error: the server refuses to start rather than start empty and later overwrite it.
+    func load(configuration: StoreConfiguration) throws -> (store: Store, bytes: Int)? {
+        let reader: FileReader
+        do {
+            reader = try FileReader(path: snapshotPath)
+        } catch let error where error.code == ENOENT {
+            return nil
+        }
+        let bytes = try reader.size()
+        let store = try Store.restore(configuration: configuration) { buffer in try reader.read(into: buffer) }
+        return (store, bytes)
+    }
+
+    /// The checked summary of the saved snapshot.
+    func inspect() throws -> SnapshotInfo {
+        let reader = try FileReader(path: snapshotPath)
+        return try Store.inspectSnapshot { buffer in try reader.read(into: buffer) }
+    }
+
+    /// Saves the store's current state, replacing the previous snapshot atomically.
+    @discardableResult
+    func save(_ store: Store) throws -> SnapshotInfo {
+        var info: SnapshotInfo?
+        try AtomicFile.write(snapshotPath) { sink in
+            try withoutActuallyEscaping(sink) { sink in
+                info = try store.writeSnapshot(createdAt: DataDirectory.wallClockNanoseconds(), chunkSize: 1 << 20, to: sink)
+            }
+        }
+        return info!
+    }
+
+    /// Unix time in nanoseconds, recorded in the snapshot header.
+    static func wallClockNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
+    }
+}
+
+struct DataDirectoryError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

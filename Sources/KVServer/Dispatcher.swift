@@ -1,0 +1,139 @@
+import KVProtocol
+import KVStore
+
+/// Turns one decoded request into one store call and encodes the reply straight into the connection's
+/// output buffer. Watch commands are handed to the connection's `WatchFanout`.
+///
+/// Store errors become `ERR` replies with etcd's messages; nothing a client sends can trap here.
+struct Dispatcher: Sendable {
+    let state: ServerState
+
+    /// Snapshot bytes per SNAPSHOT-NEXT reply (sent as hex, so the line is twice that).
+    static let snapshotChunkBytes = 256 * 1024
+
+    func dispatch(_ request: Request, tag: RequestTag?, watches: WatchFanout, into output: inout ByteBuffer) {
+        do {
+            try answer(request, tag: tag, watches: watches, into: &output)
+        } catch {
+            ReplyEncoder.encode(WireError.store(error), tag: tag, into: &output)
+        }
+    }
+
+    private func answer(_ request: Request, tag: RequestTag?, watches: WatchFanout,
+                        into output: inout ByteBuffer) throws(StoreError) {
+        let store = state.store
+        switch request {
+        case .hello(let hello):
+            ReplyEncoder.encode(ProtocolVersion.negotiate(hello, server: "kvserver", version: Version.server),
+                                tag: tag, into: &output)
+        case .ping:
+            ReplyEncoder.encodePong(tag: tag, into: &output)
+        case .range(let range):
+            ReplyEncoder.encode(try store.range(range), tag: tag, into: &output)
+        case .put(let put):
+            try state.admitWrite(cost: put.key.count + put.value.count)
+            ReplyEncoder.encode(try store.put(put), tag: tag, into: &output)
+        case .leasedPut(let leased):
+            try state.admitWrite(cost: leased.put.key.count + leased.put.value.count)
+            let (lease, put) = try store.put(leased.put, ttl: leased.ttl)
+            ReplyEncoder.encode(LeasedPutResponse(lease: lease, put: put), tag: tag, into: &output)
+        case .deleteRange(let delete):
+            ReplyEncoder.encode(try store.deleteRange(delete), tag: tag, into: &output)
+        case .txn(let txn):
+            let cost = Dispatcher.writeCost(txn)
+            if cost > 0 { try state.admitWrite(cost: cost) }
+            ReplyEncoder.encode(try store.txn(txn), tag: tag, into: &output)
+        case .compact(let compaction):
+            ReplyEncoder.encode(try store.compact(compaction), tag: tag, into: &output)
+        case .status:
+            ReplyEncoder.encode(status(), tag: tag, into: &output)
+        case .memberList:
+            ReplyEncoder.encode(MemberListResponse(header: state.header(), members: [state.identity.member]),
+                                tag: tag, into: &output)
+        case .health:
+            let health = state.isNoSpaceAlarmed ? HealthResponse(health: false, reason: "ALARM NOSPACE")
+                                                : HealthResponse(health: true)
+            ReplyEncoder.encode(health, tag: tag, into: &output)
+        case .hashKV(let hashRequest):
+            let compacted = store.compactedRevision
+            let (hash, revision) = try KVHash.compute(store: store, revision: hashRequest.revision)
+            var header = state.header()
+            header.revision = max(header.revision, revision)
+            ReplyEncoder.encode(HashKVResponse(header: header, hash: hash, compactRevision: compacted,
+                                               hashRevision: revision), tag: tag, into: &output)
+        case .leaseGrant(let grant):
+            if !grant.keys.isEmpty { try state.admitWrite(cost: grant.keys.reduce(0) { $0 + $1.count }) }
+            ReplyEncoder.encode(try store.grantLease(ttl: grant.ttl, id: grant.id, attaching: grant.keys),
+                                tag: tag, into: &output)
+        case .leaseRevoke(let id):
+            ReplyEncoder.encode(.leaseRevoke(try store.revokeLease(id)), tag: tag, into: &output)
+        case .leaseKeepAlive(let id):
+            ReplyEncoder.encode(try store.keepAliveLease(id), tag: tag, into: &output)
+        case .leaseTimeToLive(let request):
+            ReplyEncoder.encode(store.leaseTimeToLive(request.id, keys: request.keys), tag: tag, into: &output)
+        case .leaseList:
+            ReplyEncoder.encode(store.leases(), tag: tag, into: &output)
+        case .watch(let watch):
+            try watches.create(watch, tag: tag, into: &output)
+        case .unwatch(let id):
+            watches.cancel(id, tag: tag, into: &output)
+        case .progress:
+            watches.requestProgress()
+            ReplyEncoder.encodeHeaderOnly(state.header(), tag: tag, into: &output)
+        case .snapshot(let request):
+            // The cursor captures the store in O(1); each SNAPSHOT-NEXT then encodes one bounded chunk,
+            // so a large snapshot never stalls the loop or fills memory.
+            let cursor: SnapshotCursor
+            do {
+                cursor = try SnapshotCursor(store: store, revision: request.revision,
+                                            createdAt: DataDirectory.wallClockNanoseconds())
+            } catch {
+                if case .store(let storeError) = error { throw storeError }
+                ReplyEncoder.encode(WireError.internalError("\(error)"), tag: tag, into: &output)
+                return
+            }
+            watches.connection.snapshot = cursor
+            ReplyEncoder.encode(SnapshotStartResponse(header: state.header(), snapshotRevision: cursor.revision),
+                                tag: tag, into: &output)
+        case .snapshotNext:
+            guard let cursor = watches.connection.snapshot else {
+                ReplyEncoder.encode(WireError.invalidArguments("SNAPSHOT-NEXT: no snapshot in progress on this connection (send SNAPSHOT first)"),
+                                    tag: tag, into: &output)
+                return
+            }
+            let chunk = cursor.next(maxBytes: Dispatcher.snapshotChunkBytes) ?? []
+            if let info = cursor.info, cursor.isFinished {
+                watches.connection.snapshot = nil
+                ReplyEncoder.encode(SnapshotChunk(data: chunk, done: true, size: Int64(info.totalBytes), sha256: info.sha256),
+                                    tag: tag, into: &output)
+            } else {
+                ReplyEncoder.encode(SnapshotChunk(data: chunk), tag: tag, into: &output)
+            }
+        }
+    }
+
+    private func status() -> StatusResponse {
+        let store = state.store
+        let header = state.header()
+        let size = Int64(store.sizeInBytes)
+        let index = UInt64(max(0, header.revision))
+        return StatusResponse(header: header, version: Version.etcdCompatible, dbSize: size, dbSizeInUse: size,
+                              leader: state.identity.memberID, raftIndex: index, raftTerm: header.raftTerm,
+                              raftAppliedIndex: index, compactRevision: store.compactedRevision,
+                              errors: state.alarms)
+    }
+
+    /// Bytes a transaction may write (keys and values of every put, on either branch); 0 when it only
+    /// reads or deletes, so such transactions pass even under the NOSPACE alarm, as in etcd.
+    static func writeCost(_ txn: TxnRequest) -> Int {
+        var cost = 0
+        for op in txn.success + txn.failure {
+            switch op {
+            case .put(let put): cost += put.key.count + put.value.count + 1
+            case .txn(let inner): cost += writeCost(inner)
+            case .range, .deleteRange: break
+            }
+        }
+        return cost
+    }
+}

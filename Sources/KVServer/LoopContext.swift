@@ -1,0 +1,100 @@
+import KVPosix
+import KVProtocol
+
+/// Per-event-loop server state: the connections the loop owns, the scratch buffer reads land in,
+/// and the list of connections with output to flush before the loop sleeps (Redis's `beforeSleep`).
+///
+/// Loop thread only. `@unchecked Sendable` so that tasks for the loop can carry it; they only touch it
+/// on the loop thread.
+final class LoopContext: @unchecked Sendable {
+    let loop: EventLoop
+    let state: ServerState
+    let dispatcher: Dispatcher
+    /// Where `recv` writes; copied into the connection's input buffer.
+    let scratch: UnsafeMutableRawBufferPointer
+    private var connections: [ObjectIdentifier: Connection] = [:]
+    private var dirty: [Connection] = []
+    /// The listening sockets this loop accepts on (the first loop only).
+    var acceptors: [Acceptor] = []
+    private(set) var isShuttingDown = false
+
+    static let scratchSize = 64 * 1024
+
+    init(loop: EventLoop, state: ServerState) {
+        self.loop = loop
+        self.state = state
+        self.dispatcher = Dispatcher(state: state)
+        scratch = .allocate(byteCount: LoopContext.scratchSize, alignment: 16)
+    }
+
+    deinit { scratch.deallocate() }
+
+    /// Installs the hooks; call before the loop starts.
+    func install() {
+        loop.beforeSleep = { [unowned self] in flushDirty() }
+        loop.onStop = { [unowned self] in closeAll() }
+    }
+
+    /// Takes ownership of an accepted socket. Loop thread only.
+    func adopt(_ socket: Socket, peer: String) {
+        let connection = Connection(socket: socket, context: self, peer: peer)
+        do {
+            try loop.register(socket.fd, interest: .readable, handler: connection)
+        } catch {
+            state.logger.warn("cannot register client connection from \(peer): \(error)")
+            try? socket.close()
+            state.connectionCount.subtract(1, ordering: .relaxed)
+            return
+        }
+        connections[ObjectIdentifier(connection)] = connection
+        state.logger.debug("client connected: id=\(connection.id) peer=\(peer)")
+        if isShuttingDown { connection.beginDrain() }
+    }
+
+    func forget(_ connection: Connection) {
+        connections.removeValue(forKey: ObjectIdentifier(connection))
+    }
+
+    /// Queues `connection` for a flush before the loop next sleeps.
+    func markDirty(_ connection: Connection) {
+        guard !connection.isQueuedForFlush else { return }
+        connection.isQueuedForFlush = true
+        dirty.append(connection)
+    }
+
+    /// Flushes every queued connection; a flush may queue more work (a paused connection resumes and
+    /// answers buffered requests), so this repeats a bounded number of times.
+    func flushDirty() {
+        var rounds = 0
+        while !dirty.isEmpty && rounds < 4 {
+            let batch = dirty
+            dirty.removeAll(keepingCapacity: true)
+            for connection in batch {
+                connection.isQueuedForFlush = false
+                connection.flush()
+            }
+            rounds += 1
+        }
+    }
+
+    /// Stops reading from every connection; each closes once its replies are flushed.
+    func beginShutdown() {
+        isShuttingDown = true
+        for acceptor in acceptors {
+            loop.deregister(acceptor.listener.fd)
+            try? acceptor.listener.close()
+        }
+        acceptors.removeAll()
+        for connection in Array(connections.values) { connection.beginDrain() }
+    }
+
+    private func closeAll() {
+        for acceptor in acceptors { try? acceptor.listener.close() }
+        acceptors.removeAll()
+        for connection in Array(connections.values) { connection.close(reason: "server stopped") }
+        connections.removeAll()
+        dirty.removeAll()
+    }
+
+    var connectionCount: Int { connections.count }
+}

@@ -1,0 +1,247 @@
+import Glibc
+import KVPosix
+
+/// Everything `kvserver` can be told on its command line, with etcd's flag names and defaults.
+///
+/// Flags are written `--name=value` or `--name value` (etcd accepts both). Parsing never exits the
+/// process: it returns a `ServerConfig`, or throws a `ConfigError` whose description is the one-line
+/// message `main` prints before exiting with status 2.
+struct ServerConfig: Sendable, Equatable {
+    enum CompactionMode: String, Sendable, Equatable { case periodic, revision }
+
+    /// Human-readable member name (`--name`).
+    var name = "default"
+    /// Where clients connect (`--listen-client-urls`, comma separated).
+    var listenClientURLs = ["http://127.0.0.1:2379"]
+    /// What this member tells clients to use (`--advertise-client-urls`); defaults to the listen URLs.
+    var advertiseClientURLs: [String] = []
+    /// Where the store is saved as a snapshot (`--data-dir`): loaded at start when present, saved on
+    /// SIGINT/SIGTERM and on the snapshot schedule. Without it the server is purely in memory.
+    var dataDir: String?
+    /// Save a snapshot to the data dir every this many nanoseconds (`--snapshot-interval`; 0 = never).
+    var snapshotInterval: UInt64 = 0
+    /// Save a snapshot after this many revisions since the last save (`--snapshot-count`; 0 = never).
+    var snapshotCount: Int64 = 0
+    /// The largest request line accepted (`--max-request-bytes`, etcd's 1.5 MiB default).
+    var maxRequestBytes = 1_572_864
+    var maxTxnOps = 128
+    /// Memory quota on the store's size (`--quota-backend-bytes`); 0 means etcd's default of 2 GiB.
+    var quotaBackendBytes: Int64 = 0
+    var maxConnections = 0
+    var autoCompactionMode: CompactionMode = .periodic
+    /// Periodic: nanoseconds of history kept; revision: revisions kept. 0 disables auto-compaction.
+    var autoCompactionRetention: Int64 = 0
+    var logLevel: LogLevel = .info
+    var eventLoops = 0
+    /// Unsent reply bytes per connection above which the server stops reading from it.
+    var maxOutputBytes = 4 << 20
+    /// How often watches that asked for it get a progress notification (etcd: 10 minutes).
+    var progressNotifyInterval: UInt64 = 600 * 1_000_000_000
+
+    var showHelp = false
+    var showVersion = false
+
+    /// etcd's default backend quota.
+    static let defaultQuota: Int64 = 2 << 30
+
+    var effectiveQuota: Int64 { quotaBackendBytes <= 0 ? ServerConfig.defaultQuota : quotaBackendBytes }
+    var effectiveAdvertiseURLs: [String] { advertiseClientURLs.isEmpty ? listenClientURLs : advertiseClientURLs }
+    /// One loop for up to two cores (the store serializes writes anyway), else half the cores.
+    var effectiveEventLoops: Int {
+        if eventLoops > 0 { return eventLoops }
+        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        return cores <= 2 ? 1 : min(cores / 2, 8)
+    }
+
+    static let usage = """
+        Usage: kvserver [flags]
+
+        An in-memory, etcd-compatible key-value server (protocol: docs/PROTOCOL.md).
+
+        Member:
+          --name NAME                        human-readable member name (default "default")
+          --listen-client-urls URLS          comma-separated URLs to serve clients on
+                                             (default "http://127.0.0.1:2379"; host:port accepted; no https)
+          --advertise-client-urls URLS       client URLs to report in MEMBERS (default: the listen URLs)
+          --data-dir DIR                     load DIR/kv.snap at start, save it on shutdown (default: none,
+                                             purely in memory: everything is lost when the server stops)
+          --snapshot-interval DURATION       also save every DURATION (30s, 5m, 1h; default 0 = off)
+          --snapshot-count N                 also save after N revisions since the last save (default 0 = off)
+
+        Limits:
+          --max-request-bytes N              largest request accepted (default 1572864)
+          --max-txn-ops N                    most operations in one transaction (default 128)
+          --quota-backend-bytes N            memory quota; writes fail with NOSPACE above it
+                                             (default 0 = 2 GiB)
+          --max-connections N                most concurrent client connections (default 0 = unlimited)
+
+        Compaction:
+          --auto-compaction-mode MODE        periodic or revision (default periodic)
+          --auto-compaction-retention VALUE  periodic: a duration (1h, 30m, 90s) or plain hours;
+                                             revision: revisions to keep (default 0 = off)
+
+        Server:
+          --log-level LEVEL                  debug, info, warn or error (default info)
+          --event-loops N                    event loop threads (default: 1 on up to 2 cores)
+          --help                             print this help and exit
+          --version                          print the version and exit
+
+        """
+
+    enum Flag: String, CaseIterable {
+        case name, listenClientURLs = "listen-client-urls", advertiseClientURLs = "advertise-client-urls"
+        case dataDir = "data-dir", snapshotInterval = "snapshot-interval", snapshotCount = "snapshot-count"
+        case maxRequestBytes = "max-request-bytes", maxTxnOps = "max-txn-ops"
+        case quotaBackendBytes = "quota-backend-bytes", maxConnections = "max-connections"
+        case autoCompactionMode = "auto-compaction-mode", autoCompactionRetention = "auto-compaction-retention"
+        case logLevel = "log-level", eventLoops = "event-loops", help, version
+        // Hidden: for tests and experiments.
+        case maxOutputBytes = "max-output-bytes", progressNotifyInterval = "progress-notify-interval"
+    }
+
+    /// Parses the arguments after the program name.
+    static func parse(_ arguments: [String]) throws(ConfigError) -> ServerConfig {
+        var config = ServerConfig()
+        var retentionText: String?
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            guard argument.hasPrefix("-"), argument != "-", argument != "--" else {
+                throw ConfigError("unexpected argument \"\(argument)\" (flags start with --)")
+            }
+            var body = argument.dropFirst(argument.hasPrefix("--") ? 2 : 1)
+            var value: String?
+            if let equals = body.firstIndex(of: "=") {
+                value = String(body[body.index(after: equals)...])
+                body = body[..<equals]
+            }
+            guard let flag = Flag(rawValue: String(body)) else {
+                throw ConfigError("unknown flag --\(body)")
+            }
+            if flag == .help || flag == .version {
+                if value != nil { throw ConfigError("flag --\(flag.rawValue) takes no value") }
+                if flag == .help { config.showHelp = true } else { config.showVersion = true }
+                continue
+            }
+            if value == nil {
+                guard index < arguments.count else { throw ConfigError("flag --\(flag.rawValue) needs a value") }
+                value = arguments[index]
+                index += 1
+            }
+            let text = value!
+            switch flag {
+            case .name:
+                guard !text.isEmpty else { throw ConfigError("--name must not be empty") }
+                config.name = text
+            case .listenClientURLs: config.listenClientURLs = try urls(text, flag: flag)
+            case .advertiseClientURLs: config.advertiseClientURLs = try urls(text, flag: flag)
+            case .dataDir:
+                guard !text.isEmpty else { throw ConfigError("--data-dir must not be empty") }
+                config.dataDir = text
+            case .snapshotInterval:
+                guard let nanos = duration(text) ?? (Int64(text).map { $0 * 1_000_000_000 }), nanos >= 0 else {
+                    throw ConfigError("invalid duration \"\(text)\" for --snapshot-interval (expected e.g. 30s, 5m, 1h, or seconds)")
+                }
+                config.snapshotInterval = UInt64(nanos)
+            case .snapshotCount: config.snapshotCount = try integer(text, flag: flag, minimum: 0)
+            case .maxRequestBytes: config.maxRequestBytes = Int(try integer(text, flag: flag, minimum: 1))
+            case .maxTxnOps: config.maxTxnOps = Int(try integer(text, flag: flag, minimum: 1))
+            case .quotaBackendBytes: config.quotaBackendBytes = try integer(text, flag: flag, minimum: 0)
+            case .maxConnections: config.maxConnections = Int(try integer(text, flag: flag, minimum: 0))
+            case .autoCompactionMode:
+                guard let mode = CompactionMode(rawValue: text) else {
+                    throw ConfigError("invalid value \"\(text)\" for --auto-compaction-mode (expected periodic or revision)")
+                }
+                config.autoCompactionMode = mode
+            case .autoCompactionRetention: retentionText = text
+            case .logLevel:
+                guard let level = LogLevel(name: text) else {
+                    throw ConfigError("invalid value \"\(text)\" for --log-level (expected debug, info, warn or error)")
+                }
+                config.logLevel = level
+            case .eventLoops: config.eventLoops = Int(try integer(text, flag: flag, minimum: 1, maximum: 64))
+            case .maxOutputBytes: config.maxOutputBytes = Int(try integer(text, flag: flag, minimum: 1))
+            case .progressNotifyInterval:
+                guard let nanos = duration(text), nanos > 0 else {
+                    throw ConfigError("invalid duration \"\(text)\" for --progress-notify-interval")
+                }
+                config.progressNotifyInterval = UInt64(nanos)
+            case .help, .version: break
+            }
+        }
+        if let retentionText {
+            switch config.autoCompactionMode {
+            case .periodic:
+                guard let nanos = duration(retentionText) ?? hours(retentionText) else {
+                    throw ConfigError("invalid value \"\(retentionText)\" for --auto-compaction-retention (periodic: a duration like 1h, 30m, 90s, or plain hours)")
+                }
+                config.autoCompactionRetention = nanos
+            case .revision:
+                guard let revisions = Int64(retentionText), revisions >= 0 else {
+                    throw ConfigError("invalid value \"\(retentionText)\" for --auto-compaction-retention (revision: a number of revisions)")
+                }
+                config.autoCompactionRetention = revisions
+            }
+        }
+        return config
+    }
+
+    private static func urls(_ text: String, flag: Flag) throws(ConfigError) -> [String] {
+        let list = text.split(separator: ",", omittingEmptySubsequences: true).map(String.init)
+        guard !list.isEmpty else { throw ConfigError("--\(flag.rawValue) needs at least one URL") }
+        for url in list {
+            do {
+                _ = try SocketAddress(parsing: url)
+            } catch {
+                throw ConfigError("invalid URL for --\(flag.rawValue): \(error)")
+            }
+        }
+        return list
+    }
+
+    private static func integer(_ text: String, flag: Flag, minimum: Int64, maximum: Int64 = .max) throws(ConfigError) -> Int64 {
+        guard let value = Int64(text), value >= minimum, value <= maximum else {
+            let range = maximum == .max ? "an integer ≥ \(minimum)" : "an integer from \(minimum) to \(maximum)"
+            throw ConfigError("invalid value \"\(text)\" for --\(flag.rawValue) (expected \(range))")
+        }
+        return value
+    }
+
+    /// `1h`, `30m`, `90s`, `500ms`, `1h30m` → nanoseconds.
+    static func duration(_ text: String) -> Int64? {
+        var total: Int64 = 0
+        var number: Int64?
+        var rest = Substring(text)
+        guard !rest.isEmpty else { return nil }
+        while let first = rest.first {
+            if let digit = first.wholeNumberValue, first.isASCII {
+                number = (number ?? 0) &* 10 &+ Int64(digit)
+                rest = rest.dropFirst()
+                continue
+            }
+            guard let value = number else { return nil }
+            let unit: Int64
+            if rest.hasPrefix("ms") { unit = 1_000_000; rest = rest.dropFirst(2) }
+            else if rest.hasPrefix("h") { unit = 3_600_000_000_000; rest = rest.dropFirst() }
+            else if rest.hasPrefix("m") { unit = 60_000_000_000; rest = rest.dropFirst() }
+            else if rest.hasPrefix("s") { unit = 1_000_000_000; rest = rest.dropFirst() }
+            else { return nil }
+            total += value * unit
+            number = nil
+        }
+        return number == nil ? total : nil
+    }
+
+    /// Plain hours (etcd's historical form of the periodic retention): `1`, `0`.
+    static func hours(_ text: String) -> Int64? {
+        guard let value = Int64(text), value >= 0, value < 1_000_000 else { return nil }
+        return value * 3_600_000_000_000
+    }
+}
+
+/// A bad command line; `description` is the message printed before exiting with status 2.
+struct ConfigError: Error, Equatable, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,84 @@
+import KVProtocol
+import KVStore
+import Synchronization
+
+/// What every event loop shares: the store, the member's identity, the configuration, the logger,
+/// the NOSPACE alarm and a few counters. Everything here is immutable or atomic.
+final class ServerState: Sendable {
+    let store: Store
+    let config: ServerConfig
+    let identity: MemberIdentity
+    let logger: Logger
+    let quota: Int64
+
+    /// The NOSPACE alarm: raised when a write would take the store over its quota; while raised,
+    /// writes are refused. It clears by itself once the store is back under the quota (after deletes
+    /// and a compaction), checked every 500 ms — there is no ALARM-DISARM step.
+    private let noSpace = Atomic<Bool>(false)
+    /// Open client connections.
+    let connectionCount = Atomic<Int>(0)
+    /// The largest unsent output any connection held after a processing round (for tests and STATUS).
+    let peakOutputBytes = Atomic<Int>(0)
+    private let nextConnectionID = Atomic<UInt64>(1)
+
+    /// - Parameter store: a store loaded from the data dir (built with `storeConfiguration`); a fresh one when nil.
+    init(config: ServerConfig, clock: any StoreClock, logger: Logger, store: Store? = nil) {
+        self.config = config
+        self.identity = MemberIdentity(name: config.name, advertiseClientURLs: config.effectiveAdvertiseURLs)
+        self.logger = logger
+        self.quota = config.effectiveQuota
+        self.store = store ?? Store(configuration: ServerState.storeConfiguration(config: config, clock: clock))
+    }
+
+    /// The store configuration this server's flags describe (identity, limits, clock).
+    static func storeConfiguration(config: ServerConfig, clock: any StoreClock) -> StoreConfiguration {
+        let identity = MemberIdentity(name: config.name, advertiseClientURLs: config.effectiveAdvertiseURLs)
+        return StoreConfiguration(clusterID: identity.clusterID, memberID: identity.memberID,
+                                  maxTxnOps: config.maxTxnOps, clock: clock)
+    }
+
+    func makeConnectionID() -> UInt64 { nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue }
+
+    var isNoSpaceAlarmed: Bool { noSpace.load(ordering: .relaxed) }
+
+    /// Refuses a write of about `cost` bytes while the alarm is raised or when it would exceed the quota
+    /// (raising the alarm).
+    func admitWrite(cost: Int) throws(StoreError) {
+        if noSpace.load(ordering: .relaxed) { throw .spaceExceeded }
+        if Int64(store.sizeInBytes) + Int64(cost) > quota {
+            if !noSpace.exchange(true, ordering: .relaxed) {
+                logger.warn("alarm raised: NOSPACE (store size \(store.sizeInBytes) bytes, quota \(quota) bytes)")
+            }
+            throw .spaceExceeded
+        }
+    }
+
+    /// Clears the alarm once the store is back under the quota.
+    func refreshAlarm() {
+        guard noSpace.load(ordering: .relaxed) else { return }
+        let size = Int64(store.sizeInBytes)
+        if size < quota, noSpace.exchange(false, ordering: .relaxed) {
+            logger.info("alarm cleared: NOSPACE (store size \(size) bytes, quota \(quota) bytes)")
+        }
+    }
+
+    /// etcd's alarm text for STATUS.
+    var alarms: [String] {
+        isNoSpaceAlarmed ? ["memberID:\(String(identity.memberID, radix: 16)) alarm:NOSPACE"] : []
+    }
+
+    func notePeakOutput(_ bytes: Int) {
+        var current = peakOutputBytes.load(ordering: .relaxed)
+        while bytes > current {
+            let (exchanged, original) = peakOutputBytes.compareExchange(
+                expected: current, desired: bytes, ordering: .relaxed)
+            if exchanged { return }
+            current = original
+        }
+    }
+
+    func header() -> ResponseHeader {
+        ResponseHeader(clusterID: identity.clusterID, memberID: identity.memberID, revision: store.revision,
+                       raftTerm: store.configuration.raftTerm)
+    }
+}

@@ -1,0 +1,159 @@
+import KVPosix
+import KVProtocol
+import KVStore
+import Synchronization
+
+/// The watches of one connection: creates them, moves their responses into the connection's output as
+/// `EVENT` lines, and stops taking responses while the output is over its limit (the store's watchers
+/// then fall behind and later catch up from history by themselves, so a slow reader costs the server
+/// no memory beyond its output limit).
+///
+/// Loop thread only, except `ReadySignal`, which the store calls from writers' threads.
+final class WatchFanout {
+    private struct Entry {
+        let watcher: Watcher
+        let tag: RequestTag?
+    }
+
+    /// Called by the store (under its lock) when a watcher has something ready: schedules one pump on
+    /// the connection's loop, coalescing signals that arrive before it runs.
+    final class ReadySignal: @unchecked Sendable {
+        // @unchecked: `fanout` is written and read only on the loop thread (in `init` and inside the
+        // task given to `execute`); other threads touch only the atomic and the loop.
+        private let scheduled = Atomic<Bool>(false)
+        private let loop: EventLoop
+        weak var fanout: WatchFanout?
+
+        init(loop: EventLoop) { self.loop = loop }
+
+        func fire() {
+            guard !scheduled.exchange(true, ordering: .acquiringAndReleasing) else { return }
+            loop.execute { [self] in
+                scheduled.store(false, ordering: .releasing)
+                fanout?.pump()
+            }
+        }
+    }
+
+    private var entries: [Int64: Entry] = [:]
+    /// Watch ids in creation order, so pumping is fair and deterministic.
+    private var order: [Int64] = []
+    private let store: Store
+    private let signal: ReadySignal
+    private let outputLimit: Int
+    /// Encoded size of one event in the last poll, for sizing the next (nil: none seen yet, so the first
+    /// poll takes `minEventsPerPoll`).
+    private var bytesPerEvent: Int?
+    /// Where events go: the owning connection's output; set by the connection.
+    unowned(unsafe) var connection: Connection!
+
+    /// Responses taken per `poll`.
+    static let maxEventsPerPoll = 1000
+    /// Responses taken per `poll` at least: the overshoot past the output limit is at most this many
+    /// events (a smaller catch-up slice can come back empty while the watcher is still behind).
+    static let minEventsPerPoll = 64
+
+    init(store: Store, loop: EventLoop, outputLimit: Int) {
+        self.store = store
+        self.signal = ReadySignal(loop: loop)
+        self.outputLimit = outputLimit
+        signal.fanout = self
+    }
+
+    var isEmpty: Bool { entries.isEmpty }
+    var count: Int { entries.count }
+
+    /// `WATCH`: starts a watcher and writes the `created` reply (then anything already ready, as
+    /// `EVENT` lines).
+    func create(_ request: WatchRequest, tag: RequestTag?, into output: inout ByteBuffer) throws(StoreError) {
+        let signal = self.signal
+        let watcher = try store.watch(request) { signal.fire() }
+        entries[watcher.id] = Entry(watcher: watcher, tag: tag)
+        order.append(watcher.id)
+        var responses = watcher.poll(maxEvents: WatchFanout.maxEventsPerPoll)
+        var created = WatchResponse(header: ResponseHeader(clusterID: store.configuration.clusterID,
+                                                          memberID: store.configuration.memberID,
+                                                          revision: store.revision,
+                                                          raftTerm: store.configuration.raftTerm),
+                                    watchID: watcher.id, created: true)
+        if let first = responses.first, first.created {
+            created = first
+            created.events = []
+            if first.events.isEmpty { responses.removeFirst() } else { responses[0].created = false }
+        }
+        ReplyEncoder.encode(created, tag: tag, into: &output)
+        write(responses, for: watcher.id, into: &output)
+    }
+
+    /// `UNWATCH`: cancels one of this connection's watches.
+    func cancel(_ id: Int64, tag: RequestTag?, into output: inout ByteBuffer) {
+        var response = WatchResponse(header: currentHeader(), watchID: id)
+        guard let entry = remove(id) else {
+            ReplyEncoder.encode(.unwatch(response), tag: tag, into: &output)
+            return
+        }
+        entry.watcher.cancel()
+        response.canceled = true
+        ReplyEncoder.encode(.unwatch(response), tag: tag, into: &output)
+        ReplyEncoder.encodeEvent(response, tag: entry.tag, into: &output)
+    }
+
+    /// `PROGRESS`: asks every watcher of the connection for a progress notification.
+    func requestProgress() {
+        for id in order { entries[id]?.watcher.requestProgress() }
+    }
+
+    /// Moves ready responses into the connection's output until every watcher is drained or the output
+    /// is over its limit (then the connection calls `pump` again once it has drained).
+    func pump() {
+        guard let connection, connection.isOpen, !entries.isEmpty else { return }
+        connection.withOutput { output in
+            for id in order {
+                while output.readableBytes < outputLimit, let entry = entries[id] {
+                    // Take only about as many events as fit under the limit, judging by the size of
+                    // the events seen so far, so one poll cannot overshoot the limit by much.
+                    let room = bytesPerEvent.map { (outputLimit - output.readableBytes) / max(1, $0) } ?? 0
+                    let before = output.readableBytes
+                    let responses = entry.watcher.poll(maxEvents: min(WatchFanout.maxEventsPerPoll, max(WatchFanout.minEventsPerPoll, room)))
+                    if responses.isEmpty { break }
+                    write(responses, for: id, into: &output)
+                    let events = responses.reduce(0) { $0 + $1.events.count }
+                    if events > 0 { bytesPerEvent = max(16, (output.readableBytes - before) / events) }
+                }
+                if output.readableBytes >= outputLimit { break }
+            }
+        }
+    }
+
+    /// Cancels every watcher (the connection is closing).
+    func cancelAll() {
+        for id in order { entries[id]?.watcher.cancel() }
+        entries.removeAll()
+        order.removeAll()
+    }
+
+    private func write(_ responses: [WatchResponse], for id: Int64, into output: inout ByteBuffer) {
+        guard let tag = entries[id].map({ $0.tag }) else { return }
+        for response in responses {
+            if response.created && response.events.isEmpty { continue }
+            var line = response
+            line.created = false
+            ReplyEncoder.encodeEvent(line, tag: tag, into: &output)
+            if response.canceled {
+                _ = remove(id)
+                return
+            }
+        }
+    }
+
+    private func remove(_ id: Int64) -> Entry? {
+        guard let entry = entries.removeValue(forKey: id) else { return nil }
+        order.removeAll { $0 == id }
+        return entry
+    }
+
+    private func currentHeader() -> ResponseHeader {
+        ResponseHeader(clusterID: store.configuration.clusterID, memberID: store.configuration.memberID,
+                       revision: store.revision, raftTerm: store.configuration.raftTerm)
+    }
+}

@@ -1,0 +1,150 @@
+/// A snapshot produced piece by piece: each `next` call returns the following chunk of the file.
+/// The state is captured in O(1) when the cursor is made (a copy-on-write view); producing chunks
+/// holds no lock, so writers are never held off, and a caller that stops pulling costs nothing but
+/// the retained view. A server streams a snapshot to a client by pulling one chunk per request.
+public final class SnapshotCursor {
+    private enum Stage { case header, keys, leases, end, done }
+
+    private let view: ReadView
+    private let leases: [(id: Int64, granted: Int64, remainingMillis: UInt64)]
+    /// The revision captured.
+    public let revision: Int64
+    private let createdAt: UInt64
+    private let clusterID: UInt64
+    private let memberID: UInt64
+    private var stage = Stage.header
+    /// The record of the last key written; the next chunk continues after its key.
+    private var lastKey: KVRecord? = nil
+    private var keys = 0
+    private var versions = 0
+    private var pending: [UInt8] = []
+    private var writer: SnapshotWriter!
+    /// Whether every chunk has been produced (the last one may not have been taken yet).
+    public var isFinished: Bool { stage == .done }
+    /// The summary, once the last chunk has been returned.
+    public private(set) var info: SnapshotInfo?
+
+    /// Captures the store at `revision` (0: the current one).
+    /// - Throws: `.store` for a compacted or future revision.
+    public init(store: Store, revision: Int64 = 0, createdAt: UInt64 = 0) throws(SnapshotError) {
+        let now = store.configuration.clock.nowNanoseconds()
+        let captured = store.state.withLock { state in
+            UnsafeStep((state.view, state.leases.leases.values.map {
+                (id: $0.id, granted: $0.grantedTTL, remainingMillis: $0.deadline > now ? ($0.deadline - now) / 1_000_000 : 0)
+            }))
+        }.value
+        view = captured.0
+        leases = captured.1.sorted { $0.id < $1.id }
+        do { self.revision = try view.readRevision(revision) } catch { throw .store(error) }
+        self.createdAt = createdAt
+        clusterID = store.configuration.clusterID
+        memberID = store.configuration.memberID
+        writer = SnapshotWriter(chunkSize: 1 << 16) { [unowned self] chunk in
+            self.pending.append(contentsOf: chunk.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
+    /// The next chunk of about `maxBytes` (at least one record; a record with a large value may exceed
+    /// it), or nil once the whole file, trailer included, has been returned.
+    public func next(maxBytes: Int = 1 << 16) -> [UInt8]? {
+        guard stage != .done || !pending.isEmpty else { return nil }
+        let limit = max(1, maxBytes)
+        do {
+            while stage != .done, pending.count + writer.buffered < limit {
+                try advance(budget: limit - pending.count - writer.buffered)
+            }
+            try writer.flush()
+        } catch {
+            // The sink only appends to memory; writing cannot fail.
+            preconditionFailure("snapshot chunk encoding failed: \(error)")
+        }
+        guard !pending.isEmpty else { return nil }
+        defer { pending.removeAll(keepingCapacity: true) }
+        return pending
+    }
+
+    private func advance(budget: Int) throws {
+        switch stage {
+        case .header:
+            try writer.raw(SnapshotFormat.magic as [UInt8])
+            try writer.fixed32(SnapshotFormat.version)
+            try writer.fixed32(0)
+            try writer.fixed64(UInt64(bitPattern: revision))
+            try writer.fixed64(UInt64(bitPattern: view.compactedRevision))
+            try writer.fixed64(createdAt)
+            try writer.fixed64(clusterID)
+            try writer.fixed64(memberID)
+            try writer.fixed64(0)
+            stage = .keys
+        case .keys:
+            var written = 0
+            var finished = true
+            let range: KeyRange = .fromKey(lastKey?.key ?? [0])
+            var failure: (any Error)? = nil
+            view.index.forEach(in: range) { key, history in
+                if let lastKey, lastKey.withKeyBytes({ key.latest.compareKey(to: $0) }) == 0 { return true }
+                if written >= budget {
+                    finished = false
+                    return false
+                }
+                do {
+                    written += try writeKey(key, history)
+                } catch {
+                    failure = error
+                    return false
+                }
+                lastKey = key.latest
+                return true
+            }
+            if let failure { throw failure }
+            if finished { stage = .leases }
+        case .leases:
+            for lease in leases {
+                try writer.byte(SnapshotFormat.leaseRecord)
+                try writer.zigzag(lease.id)
+                try writer.varint(lease.granted)
+                try writer.varint(lease.remainingMillis)
+            }
+            stage = .end
+        case .end:
+            try writer.byte(SnapshotFormat.endRecord)
+            try writer.varint(UInt64(keys))
+            try writer.varint(UInt64(versions))
+            try writer.varint(UInt64(leases.count))
+            let digest = try writer.finish()
+            info = SnapshotInfo(formatVersion: SnapshotFormat.version, revision: revision,
+                                compactedRevision: view.compactedRevision, createdAt: createdAt, clusterID: clusterID,
+                                memberID: memberID, keyCount: keys, versionCount: versions, leaseCount: leases.count,
+                                totalBytes: writer.written, sha256: digest)
+            stage = .done
+        case .done:
+            break
+        }
+    }
+
+    /// Writes one key record (the versions up to the snapshot revision); returns about how many bytes.
+    private func writeKey(_ key: IndexKey, _ history: KeyHistory) throws -> Int {
+        var kept = 0
+        for record in history where record.modMain <= revision { kept += 1 }
+        if key.latest.modMain <= revision { kept += 1 }
+        guard kept > 0 else { return 0 }
+        var size = 0
+        try writer.byte(SnapshotFormat.keyRecord)
+        try key.latest.withKeyBytes { size += $0.count; try writer.bytes($0) }
+        try writer.varint(UInt64(kept))
+        func emit(_ record: KVRecord) throws {
+            try writer.byte(record.isTombstone ? 1 : 0)
+            try writer.varint(record.modMain)
+            try writer.varint(record.modRevision.sub)
+            try writer.varint(record.createRevision)
+            try writer.varint(record.version)
+            try writer.zigzag(record.lease)
+            try record.withValueBytes { size += $0.count + 16; try writer.bytes($0) }
+        }
+        for record in history where record.modMain <= revision { try emit(record) }
+        if key.latest.modMain <= revision { try emit(key.latest) }
+        keys += 1
+        versions += kept
+        return size
+    }
+}

@@ -1,0 +1,140 @@
+/// Parses and checks a snapshot, optionally loading it into a fresh `StoreState`.
+enum SnapshotDecoder {
+    static func decode(from source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int, skipHashCheck: Bool,
+                       into state: UnsafeMutablePointer<StoreState>?, now: UInt64) throws(SnapshotError) -> SnapshotInfo {
+        var reader = SnapshotReader(source: source)
+        defer { reader.release() }
+        let magic = try reader.bytes(8, expecting: "the header")
+        guard magic == SnapshotFormat.magic else { throw .notASnapshot }
+        let version = try reader.fixed32(expecting: "the header")
+        guard version == SnapshotFormat.version else { throw .unsupportedVersion(version) }
+        let flagsOffset = reader.offset
+        guard try reader.fixed32(expecting: "the header") == 0 else { throw .corrupt(offset: flagsOffset, reason: "unknown header flags") }
+        let revision = Int64(bitPattern: try reader.fixed64(expecting: "the header"))
+        let compacted = Int64(bitPattern: try reader.fixed64(expecting: "the header"))
+        let createdAt = try reader.fixed64(expecting: "the header")
+        let clusterID = try reader.fixed64(expecting: "the header")
+        let memberID = try reader.fixed64(expecting: "the header")
+        let reservedOffset = reader.offset
+        guard try reader.fixed64(expecting: "the header") == 0 else { throw .corrupt(offset: reservedOffset, reason: "reserved header bytes are not zero") }
+        guard revision >= 1, compacted >= 0, compacted <= revision else {
+            throw .corrupt(offset: 16, reason: "header revisions are inconsistent (revision \(revision), compacted \(compacted))")
+        }
+
+        var keys = 0
+        var versions = 0
+        var leases: [Int64: (granted: Int64, remainingMillis: UInt64)] = [:]
+        var previousKey: [UInt8]? = nil
+        var leaseOfKey: [([UInt8], Int64)] = []
+        var indexKeys: [IndexKey] = []
+        var histories: [KeyHistory] = []
+        while true {
+            let recordOffset = reader.offset
+            let tag = try reader.byte(expecting: "a record tag")
+            switch tag {
+            case SnapshotFormat.keyRecord:
+                guard leases.isEmpty else { throw .corrupt(offset: recordOffset, reason: "key record after lease records") }
+                let keyLength = Int(try reader.int(expecting: "a key length", max: Int64(SnapshotFormat.maximumKeyLength)))
+                guard keyLength > 0 else { throw .corrupt(offset: recordOffset, reason: "empty key") }
+                let key = try reader.bytes(keyLength, expecting: "key bytes")
+                if let previousKey, !previousKey.lexicographicallyPrecedes(key) {
+                    throw .corrupt(offset: recordOffset, reason: "keys are not in strictly ascending order")
+                }
+                previousKey = key
+                let count = Int(try reader.int(expecting: "a version count", max: Int64(Int32.max)))
+                guard count > 0 else { throw .corrupt(offset: recordOffset, reason: "a key with no versions") }
+                var records: [KVRecord] = []
+                if state != nil { records.reserveCapacity(count) }
+                var lastMain: Int64 = 0
+                for _ in 0..<count {
+                    let versionOffset = reader.offset
+                    let flags = try reader.byte(expecting: "version flags")
+                    guard flags <= 1 else { throw .corrupt(offset: versionOffset, reason: "unknown version flags \(flags)") }
+                    let tombstone = flags == 1
+                    let modMain = try reader.int(expecting: "a mod revision")
+                    let modSub = try reader.int(expecting: "a sub-revision", max: Int64(Int32.max))
+                    let create = try reader.int(expecting: "a create revision")
+                    let version = try reader.int(expecting: "a version")
+                    let lease = try reader.zigzag(expecting: "a lease")
+                    let valueLength = Int(try reader.int(expecting: "a value length", max: Int64(SnapshotFormat.maximumValueLength)))
+                    guard modMain > lastMain, modMain <= revision else {
+                        throw .corrupt(offset: versionOffset, reason: "mod revision \(modMain) out of order or above the snapshot revision \(revision)")
+                    }
+                    if tombstone {
+                        guard create == 0, version == 0, lease == 0, valueLength == 0 else {
+                            throw .corrupt(offset: versionOffset, reason: "a delete record with data")
+                        }
+                    } else {
+                        guard version >= 1, create >= 1, create <= modMain else {
+                            throw .corrupt(offset: versionOffset, reason: "version \(version) created at \(create) modified at \(modMain) is impossible")
+                        }
+                    }
+                    lastMain = modMain
+                    if state != nil {
+                        let record = try reader.withBytes(valueLength, expecting: "value bytes") { value in
+                            key.withUnsafeBytes { keyBytes in
+                                KVRecord.make(key: keyBytes, value: value, createRevision: create,
+                                              modRevision: Revision(main: modMain, sub: modSub), version: version,
+                                              lease: lease, isTombstone: tombstone)
+                            }
+                        }
+                        records.append(record)
+                    } else {
+                        try reader.withBytes(valueLength, expecting: "value bytes") { _ in }
+                    }
+                }
+                keys += 1
+                versions += count
+                if let state {
+                    let latest = records.removeLast()
+                    state.pointee.footprint += latest.footprint + records.reduce(0) { $0 + $1.footprint }
+                    if !latest.isTombstone, latest.lease != 0 { leaseOfKey.append((key, latest.lease)) }
+                    indexKeys.append(IndexKey(latest))
+                    histories.append(records)
+                }
+            case SnapshotFormat.leaseRecord:
+                let id = try reader.zigzag(expecting: "a lease ID")
+                let granted = try reader.int(expecting: "a lease TTL", max: LeaseLimits.maximumTTL)
+                let remaining = try reader.varint(expecting: "a lease's remaining time")
+                guard id != 0, leases[id] == nil else { throw .corrupt(offset: recordOffset, reason: "lease ID \(id) is zero or repeated") }
+                leases[id] = (granted, remaining)
+            case SnapshotFormat.endRecord:
+                let keyCount = try reader.varint(expecting: "the end record")
+                let versionCount = try reader.varint(expecting: "the end record")
+                let leaseCount = try reader.varint(expecting: "the end record")
+                guard keyCount == UInt64(keys), versionCount == UInt64(versions), leaseCount == UInt64(leases.count) else {
+                    throw .corrupt(offset: recordOffset, reason: "the end record counts \(keyCount) keys, \(versionCount) versions, \(leaseCount) leases but the file holds \(keys), \(versions), \(leases.count)")
+                }
+                let digest = reader.digest()
+                let trailerOffset = reader.offset
+                if try reader.isAtEnd() {
+                    guard skipHashCheck else { throw .truncated(offset: trailerOffset, expecting: "the checksum trailer") }
+                } else {
+                    let stored = try reader.bytes(32, expecting: "the checksum trailer")
+                    let end = try reader.bytes(8, expecting: "the end of the trailer")
+                    if !skipHashCheck {
+                        guard end == SnapshotFormat.endMagic else { throw .corrupt(offset: trailerOffset + 32, reason: "bad trailer magic") }
+                        guard stored == digest else { throw .checksumMismatch(expected: Hex.encode(stored), actual: Hex.encode(digest)) }
+                    }
+                    guard try reader.isAtEnd() else { throw .corrupt(offset: reader.offset, reason: "unexpected bytes after the trailer") }
+                }
+                if let state {
+                    state.pointee.index = TreeIndex(sortedKeys: indexKeys, histories: histories,
+                                                    nodeCapacity: state.pointee.index.tree.nodeCapacity)
+                    state.pointee.currentRevision = revision
+                    state.pointee.compactedRevision = compacted
+                    for (id, lease) in leases {
+                        let deadline = now &+ lease.remainingMillis &* 1_000_000
+                        state.pointee.leases.insert(.init(id: id, grantedTTL: lease.granted, deadline: deadline))
+                    }
+                    for (key, lease) in leaseOfKey { state.pointee.leases.attach(key, to: lease) }
+                }
+                return SnapshotInfo(formatVersion: version, revision: revision, compactedRevision: compacted, createdAt: createdAt,
+                                    clusterID: clusterID, memberID: memberID, keyCount: keys, versionCount: versions,
+                                    leaseCount: leases.count, totalBytes: reader.offset, sha256: digest)
+            default:
+                throw .corrupt(offset: recordOffset, reason: "unknown record tag 0x\(String(tag, radix: 16))")
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+/// The snapshot file format, version 1 (specified in docs/SNAPSHOT.md). All integers in the fixed
+/// header are little-endian; record fields are LEB128 varints (signed ones zigzag-encoded).
+///
+///     header   magic "KVSNAP\r\n", u32 version, u32 flags (0), i64 revision, i64 compacted revision,
+///              u64 created-at (Unix ns, 0 = unknown), u64 cluster ID, u64 member ID, 8 zero bytes
+///     records  0x01 key:   len, key, count, then per version (oldest first): flags (bit 0 = tombstone),
+///                          mod main, mod sub, create revision, version, lease (zigzag), len, value
+///              0x02 lease: id (zigzag), granted TTL (s), remaining TTL (ms)
+///              0xFF end:   key count, version count, lease count
+///     trailer  SHA-256 of every byte before it, then "KVSNEND\n"
+enum SnapshotFormat {
+    static let magic: [UInt8] = Array("KVSNAP\r\n".utf8)
+    static let endMagic: [UInt8] = Array("KVSNEND\n".utf8)
+    static let version: UInt32 = 1
+    static let headerSize = 64
+    static let trailerSize = 32 + 8
+
+    static let keyRecord: UInt8 = 0x01
+    static let leaseRecord: UInt8 = 0x02
+    static let endRecord: UInt8 = 0xFF
+
+    /// Sanity bounds checked on read, so a corrupted length cannot make the reader allocate wildly.
+    static let maximumKeyLength = 1 << 24
+    static let maximumValueLength = 1 << 30
+    static let maximumVersionsPerKey = 1 << 32
+}
+
+/// What a snapshot holds, from its header and end record; `sha256` is the trailer's hash.
+public struct SnapshotInfo: Hashable, Sendable {
+    public var formatVersion: UInt32
+    public var revision: Int64
+    public var compactedRevision: Int64
+    /// Unix time of the save in nanoseconds (0 when unknown).
+    public var createdAt: UInt64
+    public var clusterID: UInt64
+    public var memberID: UInt64
+    /// Keys in the file, including keys whose latest version is a delete still within the history.
+    public var keyCount: Int
+    public var versionCount: Int
+    public var leaseCount: Int
+    /// The file's size in bytes.
+    public var totalBytes: Int
+    public var sha256: [UInt8]
+
+    /// The first four bytes of the SHA-256, as the 32-bit hash `snapshot status` prints.
+    public var hash: UInt32 {
+        sha256.prefix(4).reduce(0) { ($0 << 8) | UInt32($1) }
+    }
+}

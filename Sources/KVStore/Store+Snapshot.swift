@@ -1,0 +1,46 @@
+/// Snapshots: the whole store — every key with its retained history, the revisions, the leases — as
+/// one checksummed stream (format: `SnapshotFormat`, docs/SNAPSHOT.md).
+extension Store {
+    /// Streams a snapshot of the store at `revision` (0: the current one) to `sink`, in chunks of
+    /// about `chunkSize` bytes. The state is captured in O(1) under the lock (a copy-on-write view);
+    /// writing happens outside it, so writers are never held off and memory stays at one chunk.
+    ///
+    /// A past revision keeps only the history up to it; leases are those live now, and a key whose
+    /// lease no longer exists is restored without one.
+    /// - Parameter createdAt: Unix time in nanoseconds recorded in the header (the store never reads
+    ///   the wall clock itself).
+    /// - Throws: `SnapshotError.store` for a compacted or future revision; `.io` when the sink throws.
+    @discardableResult
+    public func writeSnapshot(revision: Int64 = 0, createdAt: UInt64 = 0, chunkSize: Int = 1 << 16,
+                              to sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws(SnapshotError) -> SnapshotInfo {
+        let cursor = try SnapshotCursor(store: self, revision: revision, createdAt: createdAt)
+        while let chunk = cursor.next(maxBytes: chunkSize) {
+            do {
+                try chunk.withUnsafeBytes { try sink($0) }
+            } catch {
+                throw .io("writing failed: \(error)")
+            }
+        }
+        return cursor.info!
+    }
+
+    /// Builds a new store from a snapshot read from `source` (which fills the buffer it is given and
+    /// returns the byte count, 0 at the end). Every record is checked and, unless `skipHashCheck`,
+    /// the SHA-256 trailer; any problem throws and no store is returned — never a partial one.
+    /// With `skipHashCheck` a file whose trailer is missing or wrong is accepted.
+    public static func restore(configuration: StoreConfiguration = StoreConfiguration(), skipHashCheck: Bool = false,
+                               from source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) throws(SnapshotError) -> Store {
+        let store = Store(configuration: configuration)
+        let now = configuration.clock.nowNanoseconds()
+        var restored = StoreState(nodeCapacity: configuration.treeNodeCapacity)
+        _ = try SnapshotDecoder.decode(from: source, skipHashCheck: skipHashCheck, into: &restored, now: now)
+        store.state.withLock { $0 = restored }
+        return store
+    }
+
+    /// Reads and checks a whole snapshot without building a store (what `snapshot status` reports).
+    public static func inspectSnapshot(skipHashCheck: Bool = false,
+                                       from source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) throws(SnapshotError) -> SnapshotInfo {
+        try SnapshotDecoder.decode(from: source, skipHashCheck: skipHashCheck, into: nil, now: 0)
+    }
+}

@@ -1,0 +1,172 @@
+import Glibc
+import KVClient
+import KVPosix
+import KVProtocol
+import KVStore
+import Testing
+@testable import KVServer
+
+
+private func temporaryDirectory() -> String {
+    var template = Array("/tmp/kvserver-data-XXXXXX".utf8CString)
+    return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+}
+
+/// The directory holding the test bundle, where `swift build` also puts `kvserver`.
+private func productsDirectory() -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    let exe = n > 0 ? String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+    var dir = AtomicFile.parentDirectory(of: exe)
+    // Inside an .xctest bundle on some layouts: climb out of it.
+    while dir.contains(".xctest") { dir = AtomicFile.parentDirectory(of: dir) }
+    return dir
+}
+
+/// A `kvserver` process on a free loopback port, stopped with SIGTERM.
+private final class ServerProcess {
+    let pid: pid_t
+    let endpoint: String
+
+    init(arguments: [String]) throws {
+        let port = try ServerProcess.freePort()
+        endpoint = "127.0.0.1:\(port)"
+        let binary = productsDirectory() + "/kvserver"
+        let argv = [binary, "--listen-client-urls", endpoint, "--log-level", "error"] + arguments
+        var cArgs = argv.map { strdup($0) } + [nil]
+        defer { for p in cArgs { free(p) } }
+        var child: pid_t = 0
+        let result = posix_spawn(&child, binary, nil, nil, &cArgs, environ)
+        guard result == 0 else { throw PosixError(call: "posix_spawn", code: result) }
+        pid = child
+        // Wait (bounded) until it accepts connections.
+        for _ in 0..<200 {
+            if (try? KVClient(endpoints: [endpoint], dialTimeout: .milliseconds(100))) != nil { return }
+            var pause = timespec(tv_sec: 0, tv_nsec: 25_000_000)
+            nanosleep(&pause, nil)
+        }
+        kill(pid, SIGKILL)
+        throw PosixError(call: "connect", code: ECONNREFUSED)
+    }
+
+    /// SIGTERM, then the exit status (bounded wait; SIGKILL after 10 s).
+    func terminate() -> Int32 {
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        for _ in 0..<1000 {
+            if waitpid(pid, &status, WNOHANG) == pid { return (status >> 8) & 0xff }
+            var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+            nanosleep(&pause, nil)
+        }
+        kill(pid, SIGKILL)
+        waitpid(pid, &status, 0)
+        return -1
+    }
+
+    static func freePort() throws -> Int {
+        let socket = try Socket.listen(on: try SocketAddress(parsing: "127.0.0.1:0"))
+        defer { try? socket.close() }
+        return Int(try socket.localAddress().port)
+    }
+}
+
+struct DataDirectoryTests {
+    @Test func saveAndLoadRoundTrip() throws {
+        let directory = DataDirectory(path: temporaryDirectory() + "/data")
+        try directory.prepare()
+        #expect(try directory.load(configuration: StoreConfiguration()) == nil, "no snapshot yet")
+        let store = Store()
+        for i in 0..<100 { try store.put("k\(i % 10)", "v\(i)") }
+        try store.compact(50)
+        let info = try directory.save(store)
+        #expect(info.revision == store.revision)
+        let (loaded, bytes) = try #require(try directory.load(configuration: StoreConfiguration()))
+        #expect(bytes == info.totalBytes)
+        #expect(loaded.revision == store.revision && loaded.compactedRevision == 50)
+        #expect(try loaded.range(RangeRequest(key: [0], rangeEnd: [0], revision: 60)).kvs
+                == store.range(RangeRequest(key: [0], rangeEnd: [0], revision: 60)).kvs)
+    }
+
+    @Test func aCorruptSnapshotIsRefusedNotIgnored() throws {
+        let directory = DataDirectory(path: temporaryDirectory())
+        let store = Store()
+        try store.put("a", "1")
+        try directory.save(store)
+        // Damage one byte in the middle.
+        let fd = open(directory.snapshotPath, O_RDWR)
+        var byte: UInt8 = 0
+        pread(fd, &byte, 1, 70)
+        byte ^= 0xff
+        pwrite(fd, &byte, 1, 70)
+        close(fd)
+        #expect(throws: SnapshotError.self) { try directory.load(configuration: StoreConfiguration()) }
+    }
+
+    @Test func aFileWhereTheDirectoryShouldBeIsAnError() throws {
+        let path = temporaryDirectory() + "/file"
+        let fd = open(path, O_CREAT | O_WRONLY, 0o600)
+        close(fd)
+        #expect(throws: DataDirectoryError.self) { try DataDirectory(path: path).prepare() }
+    }
+
+    /// The real binary: data written through the wire survives SIGTERM and a restart, history included.
+    @Test func serverSavesOnShutdownAndLoadsOnStart() throws {
+        let data = temporaryDirectory() + "/member"
+        let first = try ServerProcess(arguments: ["--data-dir", data])
+        let client = try KVClient(endpoints: [first.endpoint])
+        for i in 0..<50 { _ = try client.call(.put(PutRequest(key: b("key/\(i % 5)"), value: b("value-\(i)")))) }
+        _ = try client.call(.deleteRange(DeleteRangeRequest(key: b("key/4"))))
+        client.close()
+        #expect(first.terminate() == 0)
+        var info = stat()
+        #expect(stat(data + "/kv.snap", &info) == 0, "the snapshot was saved on SIGTERM")
+
+        let second = try ServerProcess(arguments: ["--data-dir", data])
+        let again = try KVClient(endpoints: [second.endpoint])
+        guard case .range(let now) = try again.call(.range(RangeRequest(key: b("key/"), rangeEnd: b("key0")))) else {
+            Issue.record("range"); return
+        }
+        #expect(now.kvs.map(\.keyString) == ["key/0", "key/1", "key/2", "key/3"])
+        #expect(now.header.revision == 52)
+        guard case .range(let past) = try again.call(.range(RangeRequest(key: b("key/4"), revision: 30))) else { return }
+        #expect(past.kvs.first?.valueString == "value-24", "history survives the restart")
+        again.close()
+        #expect(second.terminate() == 0)
+    }
+}
+
+struct SnapshotStreamingTests {
+    @Test func clientStreamsAVerifiableSnapshot() throws {
+        let server = try TestServer()
+        let client = try server.client()
+        for i in 0..<3000 { _ = try client.call(.put(PutRequest(key: Array("k/\(i % 700)".utf8), value: [UInt8](repeating: UInt8(i % 251), count: 300)))) }
+        var bytes: [UInt8] = []
+        let result = try client.snapshot { bytes += $0 }
+        #expect(result.revision == 3001)
+        #expect(Int64(bytes.count) == result.size)
+        #expect(bytes.count > 3 * 256 * 1024, "several chunks were streamed")
+        let info = try Store.inspectSnapshot(from: source(bytes))
+        #expect(info.sha256 == result.sha256 && info.revision == 3001 && info.keyCount == 700)
+        let restored = try Store.restore(from: source(bytes))
+        #expect(try restored.range(RangeRequest(key: [0], rangeEnd: [0])).kvs == server.store.range(RangeRequest(key: [0], rangeEnd: [0])).kvs)
+        // A past revision, and a compacted one refused with etcd's message.
+        let past = try client.snapshot(revision: 100) { _ in }
+        #expect(past.revision == 100)
+        _ = try client.call(.compact(CompactionRequest(revision: 200)))
+        #expect(throws: ClientError.self) { try client.snapshot(revision: 100) { _ in } }
+        // SNAPSHOT-NEXT without SNAPSHOT is a clear error, and the connection goes on.
+        #expect(throws: ClientError.self) { try client.call(.snapshotNext) }
+        guard case .range = try client.call(.range(RangeRequest(key: Array("k/1".utf8)))) else { Issue.record("range"); return }
+        server.stop()
+    }
+
+    private func source(_ bytes: [UInt8]) -> (UnsafeMutableRawBufferPointer) throws -> Int {
+        var offset = 0
+        return { buffer in
+            let n = min(buffer.count, bytes.count - offset)
+            bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)])) }
+            offset += n
+            return n
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Testing
+@testable import KVServer
+
+@Suite struct ServerConfigTests {
+    @Test func defaults() throws {
+        let config = try ServerConfig.parse([])
+        #expect(config.name == "default")
+        #expect(config.listenClientURLs == ["http://127.0.0.1:2379"])
+        #expect(config.effectiveAdvertiseURLs == ["http://127.0.0.1:2379"])
+        #expect(config.maxRequestBytes == 1_572_864 && config.maxTxnOps == 128)
+        #expect(config.effectiveQuota == 2 << 30)
+        #expect(config.autoCompactionRetention == 0 && config.logLevel == .info)
+    }
+
+    static let good: [([String], @Sendable (ServerConfig) -> Bool)] = [
+        (["--name=n1"], { $0.name == "n1" }),
+        (["--name", "n2"], { $0.name == "n2" }),
+        (["--listen-client-urls", "http://127.0.0.1:1,127.0.0.1:2"], { $0.listenClientURLs == ["http://127.0.0.1:1", "127.0.0.1:2"] }),
+        (["--advertise-client-urls=http://10.0.0.1:2379"], { $0.effectiveAdvertiseURLs == ["http://10.0.0.1:2379"] }),
+        (["--data-dir", "/tmp/x"], { $0.dataDir == "/tmp/x" }),
+        (["--max-request-bytes=100"], { $0.maxRequestBytes == 100 }),
+        (["--max-txn-ops", "5"], { $0.maxTxnOps == 5 }),
+        (["--quota-backend-bytes=1048576"], { $0.effectiveQuota == 1_048_576 }),
+        (["--max-connections=10"], { $0.maxConnections == 10 }),
+        (["--auto-compaction-retention=1h"], { $0.autoCompactionMode == .periodic && $0.autoCompactionRetention == 3_600_000_000_000 }),
+        (["--auto-compaction-retention=2"], { $0.autoCompactionRetention == 7_200_000_000_000 }),
+        (["--auto-compaction-retention=1h30m"], { $0.autoCompactionRetention == 5_400_000_000_000 }),
+        (["--auto-compaction-mode=revision", "--auto-compaction-retention=1000"], { $0.autoCompactionMode == .revision && $0.autoCompactionRetention == 1000 }),
+        (["--auto-compaction-retention=1000", "--auto-compaction-mode=revision"], { $0.autoCompactionRetention == 1000 }),
+        (["--log-level=debug"], { $0.logLevel == .debug }),
+        (["--event-loops=3"], { $0.effectiveEventLoops == 3 }),
+        (["--help"], { $0.showHelp }),
+        (["--version"], { $0.showVersion }),
+        (["-name", "single-dash"], { $0.name == "single-dash" }),
+    ]
+
+    @Test(arguments: 0..<good.count)
+    func goodFlags(_ index: Int) throws {
+        let (arguments, check) = Self.good[index]
+        #expect(check(try ServerConfig.parse(arguments)), "\(arguments)")
+    }
+
+    static let bad: [([String], String)] = [
+        (["--bogus"], "unknown flag --bogus"),
+        (["--name"], "flag --name needs a value"),
+        (["--name="], "--name must not be empty"),
+        (["stray"], "unexpected argument \"stray\" (flags start with --)"),
+        (["--listen-client-urls=https://127.0.0.1:2379"], "invalid URL for --listen-client-urls: https://127.0.0.1:2379: TLS is not supported; use http:// or host:port"),
+        (["--listen-client-urls=127.0.0.1"], "invalid URL for --listen-client-urls: 127.0.0.1: missing port; expected host:port"),
+        (["--max-request-bytes=abc"], "invalid value \"abc\" for --max-request-bytes (expected an integer ≥ 1)"),
+        (["--max-txn-ops=0"], "invalid value \"0\" for --max-txn-ops (expected an integer ≥ 1)"),
+        (["--quota-backend-bytes=-1"], "invalid value \"-1\" for --quota-backend-bytes (expected an integer ≥ 0)"),
+        (["--auto-compaction-mode=daily"], "invalid value \"daily\" for --auto-compaction-mode (expected periodic or revision)"),
+        (["--auto-compaction-retention=1x"], "invalid value \"1x\" for --auto-compaction-retention (periodic: a duration like 1h, 30m, 90s, or plain hours)"),
+        (["--auto-compaction-mode=revision", "--auto-compaction-retention=1h"], "invalid value \"1h\" for --auto-compaction-retention (revision: a number of revisions)"),
+        (["--log-level=loud"], "invalid value \"loud\" for --log-level (expected debug, info, warn or error)"),
+        (["--event-loops=0"], "invalid value \"0\" for --event-loops (expected an integer from 1 to 64)"),
+        (["--help=yes"], "flag --help takes no value"),
+    ]
+
+    @Test(arguments: 0..<bad.count)
+    func badFlags(_ index: Int) {
+        let (arguments, message) = Self.bad[index]
+        #expect(throws: ConfigError(message)) { try ServerConfig.parse(arguments) }
+    }
+
+    @Test func usageListsEveryVisibleFlag() {
+        for flag in ServerConfig.Flag.allCases where flag != .maxOutputBytes && flag != .progressNotifyInterval {
+            #expect(ServerConfig.usage.contains("--\(flag.rawValue)"), "\(flag.rawValue)")
+        }
+    }
+}
