@@ -35,6 +35,16 @@ final class StoreBackend: Backend {
                     dbSize: 24576, dbSizeInUse: 16384, leader: header.1, raftIndex: 4, raftTerm: 2, raftAppliedIndex: 4))
             case .health: return .health(HealthResponse(health: true))
             case .hashKV: return .hashKV(HashKVResponse(header: stamp(ResponseHeader(revision: store.revision)), hash: 1084519789, compactRevision: -1))
+            case .leaseGrant(let r):
+                var x = try store.grantLease(ttl: r.ttl, id: r.id, attaching: r.keys); x.header = stamp(x.header); return .leaseGrant(x)
+            case .leasedPut(let r):
+                let (lease, put) = try store.put(r.put, ttl: r.ttl)
+                var p = put; p.header = stamp(p.header)
+                return .leasedPut(LeasedPutResponse(lease: lease, put: p))
+            case .leaseRevoke(let id): var x = try store.revokeLease(id); x.header = stamp(x.header); return .leaseRevoke(x)
+            case .leaseKeepAlive(let id): var x = try store.keepAliveLease(id); x.header = stamp(x.header); return .leaseKeepAlive(x)
+            case .leaseTimeToLive(let r): var x = store.leaseTimeToLive(r.id, keys: r.keys); x.header = stamp(x.header); return .leaseTimeToLive(x)
+            case .leaseList: var x = store.leases(); x.header = stamp(x.header); return .leaseList(x)
             default: throw BackendError.failure("unsupported")
             }
         } catch let error as StoreError {
@@ -44,22 +54,6 @@ final class StoreBackend: Backend {
         } catch {
             throw .failure("\(error)")
         }
-    }
-
-    func leaseGrant(ttl: Int64, id: Int64) throws(BackendError) -> LeaseGrantResponse {
-        do { var x = try store.grantLease(ttl: ttl, id: id); x.header = stamp(x.header); return x } catch { throw .server(error.description) }
-    }
-    func leaseRevoke(_ id: Int64) throws(BackendError) -> LeaseRevokeResponse {
-        do { var x = try store.revokeLease(id); x.header = stamp(x.header); return x } catch { throw .server(error.description) }
-    }
-    func leaseKeepAlive(_ id: Int64) throws(BackendError) -> LeaseKeepAliveResponse {
-        do { var x = try store.keepAliveLease(id); x.header = stamp(x.header); return x } catch { throw .server(error.description) }
-    }
-    func leaseTimeToLive(_ id: Int64, keys: Bool) throws(BackendError) -> LeaseTimeToLiveResponse {
-        var x = store.leaseTimeToLive(id, keys: keys); x.header = stamp(x.header); return x
-    }
-    func leaseLeases() throws(BackendError) -> LeaseLeasesResponse {
-        var x = store.leases(); x.header = stamp(x.header); return x
     }
 
     var scriptedWatch: [WatchResponse] = []

@@ -22,11 +22,6 @@ public enum BackendError: Error, Equatable {
 public protocol Backend: AnyObject {
     var endpoint: String { get }
     func call(_ request: Request) throws(BackendError) -> Response
-    func leaseGrant(ttl: Int64, id: Int64) throws(BackendError) -> LeaseGrantResponse
-    func leaseRevoke(_ id: Int64) throws(BackendError) -> LeaseRevokeResponse
-    func leaseKeepAlive(_ id: Int64) throws(BackendError) -> LeaseKeepAliveResponse
-    func leaseTimeToLive(_ id: Int64, keys: Bool) throws(BackendError) -> LeaseTimeToLiveResponse
-    func leaseLeases() throws(BackendError) -> LeaseLeasesResponse
     func watch(_ request: WatchRequest) throws(BackendError) -> BackendWatch
     func close()
 }
@@ -73,6 +68,30 @@ extension Backend {
     }
     func hashKV(_ revision: Int64) throws(BackendError) -> HashKVResponse {
         guard case .hashKV(let x) = try call(.hashKV(HashKVRequest(revision: revision))) else { throw .failure("unexpected reply") }
+        return x
+    }
+    func leaseGrant(ttl: Int64, id: Int64 = 0, keys: [[UInt8]] = []) throws(BackendError) -> LeaseGrantResponse {
+        guard case .leaseGrant(let x) = try call(.leaseGrant(LeaseGrantRequest(ttl: ttl, id: id, keys: keys))) else { throw .failure("unexpected reply") }
+        return x
+    }
+    func leasedPut(_ r: PutRequest, ttl: Int64) throws(BackendError) -> LeasedPutResponse {
+        guard case .leasedPut(let x) = try call(.leasedPut(LeasedPutRequest(put: r, ttl: ttl))) else { throw .failure("unexpected reply") }
+        return x
+    }
+    func leaseRevoke(_ id: Int64) throws(BackendError) -> LeaseRevokeResponse {
+        guard case .leaseRevoke(let x) = try call(.leaseRevoke(id)) else { throw .failure("unexpected reply") }
+        return x
+    }
+    func leaseKeepAlive(_ id: Int64) throws(BackendError) -> LeaseKeepAliveResponse {
+        guard case .leaseKeepAlive(let x) = try call(.leaseKeepAlive(id)) else { throw .failure("unexpected reply") }
+        return x
+    }
+    func leaseTimeToLive(_ id: Int64, keys: Bool) throws(BackendError) -> LeaseTimeToLiveResponse {
+        guard case .leaseTimeToLive(let x) = try call(.leaseTimeToLive(LeaseTimeToLiveRequest(id: id, keys: keys))) else { throw .failure("unexpected reply") }
+        return x
+    }
+    func leaseLeases() throws(BackendError) -> LeaseLeasesResponse {
+        guard case .leaseList(let x) = try call(.leaseList) else { throw .failure("unexpected reply") }
         return x
     }
     func health() throws(BackendError) -> HealthResponse {

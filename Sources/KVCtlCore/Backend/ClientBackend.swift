@@ -2,10 +2,81 @@ import KVClient
 import KVProtocol
 import KVStore
 
-/// The backend over the network client. Until the client module lands, connecting reports the
-/// server as unreachable.
-enum ClientBackend {
-    static func connect(endpoints: [String], dialTimeout: Int64, commandTimeout: Int64) throws(BackendError) -> Backend {
-        throw .unavailable
+/// The backend over the network client.
+final class ClientBackend: Backend {
+    private let client: KVClient
+    let endpoint: String
+
+    private init(client: KVClient, endpoint: String) {
+        self.client = client
+        self.endpoint = endpoint
     }
+
+    /// Connects to the first endpoint that answers. Endpoints may be written `host:port` or `http://host:port`.
+    static func connect(endpoints: [String], dialTimeout: Int64, commandTimeout: Int64) throws(BackendError) -> Backend {
+        let addresses = endpoints.map(strippingScheme)
+        do {
+            let client = try KVClient(endpoints: addresses, dialTimeout: .nanoseconds(dialTimeout),
+                                      commandTimeout: .nanoseconds(commandTimeout))
+            return ClientBackend(client: client, endpoint: client.endpoint)
+        } catch {
+            throw map(error)
+        }
+    }
+
+    static func strippingScheme(_ endpoint: String) -> String {
+        for scheme in ["http://", "https://", "unix://"] where endpoint.hasPrefix(scheme) {
+            var rest = String(endpoint.dropFirst(scheme.count))
+            if rest.hasSuffix("/") { rest.removeLast() }
+            return rest
+        }
+        return endpoint
+    }
+
+    /// etcdctl reports an unreachable or silent server as `context deadline exceeded`.
+    static func map(_ error: ClientError) -> BackendError {
+        switch error.kind {
+        case .server: .server(error.wire?.message ?? error.description)
+        case .connectionFailed, .timeout: .unavailable
+        case .protocolError, .closed: .failure(error.description)
+        }
+    }
+
+    func call(_ request: Request) throws(BackendError) -> Response {
+        do {
+            return try client.call(request)
+        } catch {
+            throw ClientBackend.map(error)
+        }
+    }
+
+    func watch(_ request: WatchRequest) throws(BackendError) -> BackendWatch {
+        do {
+            return ClientBackendWatch(watch: try client.watch(request))
+        } catch {
+            throw ClientBackend.map(error)
+        }
+    }
+
+    func close() { client.close() }
+}
+
+final class ClientBackendWatch: BackendWatch {
+    private let watch: ClientWatch
+
+    init(watch: ClientWatch) { self.watch = watch }
+
+    func next(timeoutNanoseconds: Int64?) throws(BackendError) -> WatchResponse? {
+        do {
+            return try watch.next(timeout: timeoutNanoseconds.map { .nanoseconds($0) })
+        } catch {
+            throw ClientBackend.map(error)
+        }
+    }
+
+    func requestProgress() throws(BackendError) {
+        do { try watch.requestProgress() } catch { throw ClientBackend.map(error) }
+    }
+
+    func cancel() { try? watch.cancel() }
 }

@@ -152,15 +152,15 @@ enum PutCommand {
     }
 
     static func run(_ inv: Invocation) throws(CtlError) {
-        var request = try request(inv.args, inv.flags, stdin: { inv.console.readAll() })
+        let request = try request(inv.args, inv.flags, stdin: { inv.console.readAll() })
         let display = try inv.display()
-        let ttl = inv.flags.int64("ttl")
         if inv.flags.isSet("ttl") {
+            // Our extension: grant a lease and attach the key in one step.
             if request.lease != 0 || request.ignoreLease { throw .badArgs("--ttl cannot be combined with --lease or --ignore-lease") }
-            let grant = try inv.call(wrap: { "failed to grant lease (\($0))" }) { b throws(BackendError) in
-                try b.leaseGrant(ttl: ttl, id: 0)
-            }
-            request.lease = grant.id
+            let ttl = inv.flags.int64("ttl")
+            let response = try inv.call { b throws(BackendError) in try b.leasedPut(request, ttl: ttl) }
+            try display.put(response.put)
+            return
         }
         let response = try inv.call { b throws(BackendError) in try b.put(request) }
         try display.put(response)

@@ -37,12 +37,7 @@ enum LeaseCommands {
         let display = try inv.display()
         let keys = inv.flags.list("keys")
         let response = try inv.call(wrap: { "failed to grant lease (\($0))" }) { b throws(BackendError) in
-            try b.leaseGrant(ttl: ttl, id: 0)
-        }
-        for key in keys {
-            _ = try inv.call { b throws(BackendError) in
-                try b.put(PutRequest(key: Array(key.utf8), value: [], lease: response.id, ignoreValue: true))
-            }
+            try b.leaseGrant(ttl: ttl, keys: keys.map { Array($0.utf8) })
         }
         try display.leaseGrant(response)
     }
