@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "KVProtocol", dependencies: ["KVStore"]),
         .target(name: "KVClient", dependencies: ["KVStore", "KVProtocol", "KVPosix"]),
         .executableTarget(name: "KVServer", dependencies: ["KVStore", "KVProtocol", "KVPosix", "KVSync"]),
-        .target(name: "KVCtlCore", dependencies: ["KVClient", "KVProtocol", "KVStore"]),
+        .target(name: "KVCtlCore", dependencies: ["KVClient", "KVProtocol", "KVStore", "KVPosix"]),
         .executableTarget(name: "kvctl", dependencies: ["KVCtlCore"]),
         .target(name: "KVBenchCore", dependencies: ["KVStore", "KVProtocol", "KVPosix"], path: "Sources/kvbench/Core"),
         .executableTarget(name: "kvbench", dependencies: ["KVStore", "KVClient", "KVBenchCore"], exclude: ["Core"]),

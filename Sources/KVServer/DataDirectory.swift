@@ -1,5 +1,6 @@
 import Glibc
 import KVPosix
+import KVProtocol
 import KVStore
 
 /// The server's data dir: the store saved as one snapshot file, `kv.snap` (format: docs/SNAPSHOT.md).
@@ -8,7 +9,7 @@ import KVStore
 struct DataDirectory: Sendable {
     let path: String
 
-    static let snapshotName = "kv.snap"
+    static let snapshotName = DataDirectoryLayout.snapshotFile
 
     var snapshotPath: String { path + "/" + DataDirectory.snapshotName }
 

@@ -114,37 +114,6 @@ enum EndpointCommands {
     }
 }
 
-enum SnapshotCommands {
-    static func make() -> Command {
-        Command("snapshot", short: "Manages etcd node snapshots", use: "<subcommand>").add(
-            Command("restore", short: "Restores an etcd member snapshot to an etcd directory", use: "<filename> [options]", flags: [
-                .string("data-dir", "Path to the data directory"),
-                .string("initial-advertise-peer-urls", "List of this member's peer URLs to advertise to the rest of the cluster",
-                        default: "http://localhost:2380"),
-                .string("initial-cluster", "Initial cluster configuration for restore bootstrap", default: "default=http://localhost:2380"),
-                .string("initial-cluster-token", "Initial cluster token for the etcd cluster during restore bootstrap",
-                        default: "etcd-cluster"),
-                .string("name", "Human-readable name for this member", default: "default"),
-                .bool("skip-hash-check", "Ignore snapshot integrity hash value (required if copied from data directory)"),
-                .string("wal-dir", "Path to the WAL directory (use --data-dir if none given)"),
-            ], action: { inv throws(CtlError) in
-                guard inv.args.count == 1 else { throw .badArgs("snapshot restore requires exactly one argument") }
-                throw .error("snapshot restore is not yet supported by kvctl")
-            }),
-            Command("save", short: "Stores an etcd node backend snapshot to a given file", use: "<filename>", action: { inv throws(CtlError) in
-                guard inv.args.count == 1 else { throw .badArgs("snapshot save expects one argument") }
-                throw .error("snapshot save is not yet supported by kvctl")
-            }),
-            Command("status", short: "Gets backend snapshot status of a given file", use: "<filename>", long: """
-                When --write-out is set to simple, this command prints out comma-separated status lists for each endpoint.
-                The items in the lists are hash, revision, total keys, total size.
-                """, action: { inv throws(CtlError) in
-                guard inv.args.count == 1 else { throw .badArgs("snapshot status requires exactly one argument") }
-                throw .error("snapshot status is not yet supported by kvctl")
-            }))
-    }
-}
-
 /// An etcdctl command kvctl knows by name (so prefixes and help match etcdctl) but does not implement.
 func unsupported(_ name: String, _ short: String, use: String = "") -> Command {
     Command(name, short: short, use: use, action: { inv throws(CtlError) in
