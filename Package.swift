@@ -31,6 +31,7 @@ let package = Package(
         .testTarget(name: "KVProtocolTests", dependencies: ["KVProtocol"]),
         .testTarget(name: "KVServerTests", dependencies: ["KVServer", "KVClient", "KVProtocol", "KVStore", "KVPosix"]),
         .testTarget(name: "kvbenchTests", dependencies: ["KVBenchCore"]),
-        .testTarget(name: "kvctlTests", dependencies: ["KVCtlCore", "KVStore", "KVProtocol", "KVServer", "KVClient"]),
+        .testTarget(name: "kvctlTests", dependencies: ["KVCtlCore", "KVStore", "KVProtocol", "KVServer", "KVClient"],
+                    exclude: ["Golden"]),
     ]
 )
