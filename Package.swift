@@ -23,7 +23,9 @@ let package = Package(
         .target(name: "KVClient", dependencies: ["KVStore", "KVProtocol", "KVPosix"]),
         .executableTarget(name: "KVServer", dependencies: ["KVStore", "KVProtocol", "KVPosix", "KVSync"]),
         .target(name: "KVCtlCore", dependencies: ["KVClient", "KVProtocol", "KVStore", "KVPosix"]),
-        .executableTarget(name: "kvctl", dependencies: ["KVCtlCore"]),
+        // kvctl links the Swift runtime statically: measured 2.6 ms vs 4.9 ms for `kvctl version`.
+        .executableTarget(name: "kvctl", dependencies: ["KVCtlCore"],
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .target(name: "KVBenchCore", dependencies: ["KVStore", "KVProtocol", "KVPosix"], path: "Sources/kvbench/Core"),
         .executableTarget(name: "kvbench", dependencies: ["KVStore", "KVClient", "KVBenchCore"], exclude: ["Core"]),
         .testTarget(name: "KVStoreTests", dependencies: ["KVStore"]),
@@ -31,6 +33,7 @@ let package = Package(
         .testTarget(name: "KVProtocolTests", dependencies: ["KVProtocol"]),
         .testTarget(name: "KVServerTests", dependencies: ["KVServer", "KVClient", "KVProtocol", "KVStore", "KVPosix"]),
         .testTarget(name: "kvbenchTests", dependencies: ["KVBenchCore"]),
-        .testTarget(name: "kvctlTests", dependencies: ["KVCtlCore", "KVStore", "KVProtocol", "KVServer", "KVClient"]),
+        .testTarget(name: "kvctlTests", dependencies: ["KVCtlCore", "KVStore", "KVProtocol", "KVServer", "KVClient"],
+                    exclude: ["Golden"]),
     ]
 )

@@ -13,7 +13,10 @@ public struct EndpointHealth {
 }
 
 extension Display {
-    public func memberList(_ r: MemberListResponse) throws(CtlError) {
+    public func memberList(_ response: MemberListResponse) throws(CtlError) {
+        // etcd's member list header never carries a revision (it is not a KV read).
+        var r = response
+        r.header.revision = 0
         let rows = r.members.map { m in
             [GoText.hex(m.id), m.name.isEmpty ? "unstarted" : "started", m.name, m.peerURLs.joined(separator: ","),
              m.clientURLs.joined(separator: ","), String(m.isLearner)]
