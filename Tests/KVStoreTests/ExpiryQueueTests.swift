@@ -1,19 +1,6 @@
 import Testing
 @testable import KVStore
 
-/// A tiny deterministic PRNG so randomized tests replay exactly from their printed seed.
-fileprivate struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
 /// The obviously correct model: entries kept sorted by (deadline, sequence), found by linear search.
 fileprivate struct ReferenceQueue {
     var entries: [(id: Int, deadline: UInt64, sequence: Int)] = []
@@ -95,7 +82,7 @@ fileprivate struct ReferenceQueue {
 
     @Test func randomizedAgainstReference() throws {
         let seed: UInt64 = 0xE8B1_2024
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         var queue = ExpiryQueue<Int>()
         var reference = ReferenceQueue()
         var now: UInt64 = 0
@@ -137,7 +124,7 @@ fileprivate struct ReferenceQueue {
 
     @Test func hundredThousandPoppedInSlices() throws {
         let seed: UInt64 = 0x100_000
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         var queue = ExpiryQueue<Int>()
         var deadlines: [UInt64] = []
         for id in 0..<100_000 {

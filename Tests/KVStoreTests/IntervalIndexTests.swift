@@ -1,19 +1,6 @@
 import Testing
 @testable import KVStore
 
-/// A tiny deterministic PRNG so randomized tests replay exactly from their printed seed.
-fileprivate struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
 fileprivate func bruteForceContains(start: [UInt8], end: [UInt8]?, key: [UInt8]) -> Bool {
     guard !key.lexicographicallyPrecedes(start) else { return false }
     guard let end else { return true }
@@ -78,7 +65,7 @@ fileprivate func bruteForceContains(start: [UInt8], end: [UInt8]?, key: [UInt8])
 
     @Test func randomizedAgainstBruteForce() throws {
         let seed: UInt64 = 0x1A7E_57AB
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         func randomKey() -> [UInt8] {
             (0..<Int.random(in: 0...3, using: &rng)).map { _ in UInt8.random(in: 0...2, using: &rng) }
         }

@@ -1,19 +1,6 @@
 import Testing
 @testable import KVStore
 
-/// A tiny deterministic PRNG so randomized tests replay exactly from their printed seed.
-fileprivate struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite struct SHA256Tests {
     /// FIPS 180-4 / NIST example messages.
     static let vectors: [(message: String, digest: String)] = [
@@ -61,7 +48,7 @@ fileprivate struct SplitMix64: RandomNumberGenerator {
 
     @Test func randomSplitsEqualOneShot() {
         let seed: UInt64 = 0x5EED_0001
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         for trial in 0..<200 {
             let length = Int.random(in: 0...700, using: &rng)
             let message = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
