@@ -55,7 +55,8 @@ struct Dispatcher: Sendable {
                                                 : HealthResponse(health: true)
             ReplyEncoder.encode(health, tag: tag, into: &output)
         case .hashKV(let hashRequest):
-            let compacted = store.compactedRevision
+            // etcd reports -1 for a store that was never compacted.
+            let compacted = store.compactedRevision == 0 ? -1 : store.compactedRevision
             let (hash, revision) = try KVHash.compute(store: store, revision: hashRequest.revision)
             var header = state.header()
             header.revision = max(header.revision, revision)

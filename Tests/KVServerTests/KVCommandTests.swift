@@ -128,6 +128,7 @@ import Testing
         guard case .hashKV(let h1again) = try client.call(.hashKV(HashKVRequest(revision: 2))) else { return }
         #expect(h1.hash != h2.hash)
         #expect(h1again.hash == h1.hash && h1again.hashRevision == 2)
+        #expect(h1.compactRevision == -1, "never compacted: -1, as etcd reports")
         // The same state in a fresh store hashes the same.
         let other = Store()
         _ = try other.put("x", "1")
