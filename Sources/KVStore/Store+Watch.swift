@@ -33,7 +33,7 @@ extension Store {
 
     /// Cancels the watcher with this ID; unknown IDs are ignored.
     public func cancelWatch(_ id: Int64) {
-        _ = state.withLock { UnsafeDiscard($0.watchers.remove(id)) }
+        state.withLock { _ = $0.watchers.remove(id) }
     }
 
     /// Sends a progress notification to every caught-up, idle watcher that asked for them (the
@@ -67,8 +67,8 @@ extension Store {
         while true {
             attempts += 1
             enum Step { case taken([PendingResponse], Bool), nothing, scan(ReadView, Int64, KeyRange) }
-            let step: UnsafeStep<Step> = state.withLock { state in
-                guard var core = state.watchers[watcher.id] else { return UnsafeStep(.nothing) }
+            let step: Step = state.withLock { state in
+                guard var core = state.watchers[watcher.id] else { return .nothing }
                 if !core.buffer.isEmpty {
                     var taken: [PendingResponse] = []
                     var events = 0
@@ -84,17 +84,17 @@ extension Store {
                     } else {
                         state.watchers[watcher.id] = core
                     }
-                    return UnsafeStep(.taken(taken, core.prevKV))
+                    return .taken(taken, core.prevKV)
                 }
                 if core.synced {
                     state.watchers[watcher.id]!.signaled = false
-                    return UnsafeStep(.nothing)
+                    return .nothing
                 }
                 if core.nextRevision < state.compactedRevision {
                     let reason = StoreError.compacted(requested: core.nextRevision, compactedRevision: state.compactedRevision).description
                     state.watchers.remove(watcher.id)
-                    return UnsafeStep(.taken([.canceled(revision: state.currentRevision, compactRevision: state.compactedRevision,
-                                                        reason: reason)], core.prevKV))
+                    return .taken([.canceled(revision: state.currentRevision, compactRevision: state.compactedRevision,
+                                             reason: reason)], core.prevKV)
                 }
                 // Behind. A small or final stretch is read here, under the lock, so no write slips between
                 // the read and the registration; a long one first outside it.
@@ -118,33 +118,32 @@ extension Store {
                     }
                     if accepted.isEmpty {
                         state.watchers[watcher.id]!.signaled = false
-                        return UnsafeStep(.nothing)
+                        return .nothing
                     }
                     state.watchers[watcher.id]!.signaled = true
-                    return UnsafeStep(.taken([.events(revision: view.currentRevision, changes: accepted)], core.prevKV))
+                    return .taken([.events(revision: view.currentRevision, changes: accepted)], core.prevKV)
                 }
-                return UnsafeStep(.scan(view, core.nextRevision, core.range))
+                return .scan(view, core.nextRevision, core.range)
             }
-            switch step.value {
+            switch step {
             case .nothing:
                 return []
             case .taken(let pending, let prevKV):
                 return pending.map { makeResponse($0, watchID: watcher.id, prevKV: prevKV) }
             case .scan(let view, let from, let range):
                 let (changes, covered) = HistoryScan.changes(in: range, from: from, to: view.currentRevision, limit: limit, view: view)
-                let scanned = UnsafeStep(changes)
-                let outcome: (advanced: Bool, prevKV: Bool, accepted: UnsafeStep<[Change]>) = state.withLock { state in
+                let outcome: (advanced: Bool, prevKV: Bool, accepted: [Change]) = state.withLock { state in
                     guard let core = state.watchers[watcher.id], !core.synced, core.nextRevision == from else {
-                        return (false, false, UnsafeStep([]))
+                        return (false, false, [])
                     }
                     state.watchers[watcher.id]!.nextRevision = covered + 1
                     state.watchers[watcher.id]!.nearlyCaughtUp = covered == view.currentRevision
-                    let accepted = scanned.value.filter(core.accepts)
+                    let accepted = changes.filter(core.accepts)
                     if !accepted.isEmpty { state.watchers[watcher.id]!.signaled = true }
-                    return (true, core.prevKV, UnsafeStep(accepted))
+                    return (true, core.prevKV, accepted)
                 }
-                if outcome.advanced, !outcome.accepted.value.isEmpty {
-                    return [makeResponse(.events(revision: view.currentRevision, changes: outcome.accepted.value),
+                if outcome.advanced, !outcome.accepted.isEmpty {
+                    return [makeResponse(.events(revision: view.currentRevision, changes: outcome.accepted),
                                          watchID: watcher.id, prevKV: outcome.prevKV)]
                 }
                 // Nothing in that stretch: finish under the lock on the next turn.
@@ -173,19 +172,6 @@ extension Store {
             return WatchResponse(header: header(revision), watchID: watchID, events: events)
         }
     }
-}
-
-/// Carries a value out of a lock closure. Safe where used: what it carries is either plain data or a
-/// read view, whose shared nodes and records are never mutated (copy-on-write).
-struct UnsafeStep<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-
-/// Lets a removed value be dropped outside the lock closure's return type rules.
-struct UnsafeDiscard<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 extension KeyRange {

@@ -71,7 +71,7 @@ public final class Store: Sendable {
     /// A consistent view of the current state, taken in O(1) under the lock; reading it afterwards
     /// holds no lock and never blocks writers.
     func readView() -> ReadView {
-        state.withLock { UnsafeView($0.view) }.view
+        state.withLock { $0.view }
     }
 
     private func rangeResponse(_ request: RangeRequest, in view: ReadView) throws(StoreError) -> RangeResponse {
@@ -203,25 +203,10 @@ public final class Store: Sendable {
             var cursor: [UInt8]? = nil
             repeat {
                 let from = cursor
-                cursor = state.withLock {
-                    UnsafeBytes($0.compactSlice(at: request.revision, from: from, limit: Self.compactionSlice))
-                }.bytes
+                cursor = state.withLock { $0.compactSlice(at: request.revision, from: from, limit: Self.compactionSlice) }
             } while cursor != nil
             return .success(CompactionResponse(header: header(current)))
         }
         return try result.get()
     }
-}
-
-/// Carries a read view out of the lock. Safe: the view's nodes and records are never mutated while
-/// shared (copy-on-write), so reading them from another thread races with nothing.
-struct UnsafeView: @unchecked Sendable {
-    let view: ReadView
-    init(_ view: ReadView) { self.view = view }
-}
-
-/// Carries plain bytes out of a lock closure.
-struct UnsafeBytes: @unchecked Sendable {
-    let bytes: [UInt8]?
-    init(_ bytes: [UInt8]?) { self.bytes = bytes }
 }

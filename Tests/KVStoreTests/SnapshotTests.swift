@@ -36,7 +36,7 @@ struct SnapshotTests {
             case 0..<5:
                 let value = (0..<Int.random(in: 0...40, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
                 let lease = leases.isEmpty || Bool.random(using: &rng) ? 0 : leases.randomElement(using: &rng)!
-                try store.put(PutRequest(key: key, value: value, lease: lease))
+                _ = try store.put(PutRequest(key: key, value: value, lease: lease))
             case 5..<7:
                 _ = try store.deleteRange(DeleteRangeRequest(key: key, rangeEnd: Bool.random(using: &rng) ? [] : [0xff]))
             case 7:

@@ -29,10 +29,10 @@ public final class SnapshotCursor {
     public init(store: Store, revision: Int64 = 0, createdAt: UInt64 = 0) throws(SnapshotError) {
         let now = store.configuration.clock.nowNanoseconds()
         let captured = store.state.withLock { state in
-            UnsafeStep((state.view, state.leases.leases.values.map {
+            (state.view, state.leases.leases.values.map {
                 (id: $0.id, granted: $0.grantedTTL, remainingMillis: $0.deadline > now ? ($0.deadline - now) / 1_000_000 : 0)
-            }))
-        }.value
+            })
+        }
         view = captured.0
         leases = captured.1.sorted { $0.id < $1.id }
         do { self.revision = try view.readRevision(revision) } catch { throw .store(error) }
