@@ -37,12 +37,6 @@ struct DataDirectory: Sendable {
         return (store, bytes)
     }
 
-    /// The checked summary of the saved snapshot.
-    func inspect() throws -> SnapshotInfo {
-        let reader = try FileReader(path: snapshotPath)
-        return try Store.inspectSnapshot { buffer in try reader.read(into: buffer) }
-    }
-
     /// Saves the store's current state, replacing the previous snapshot atomically.
     @discardableResult
     func save(_ store: Store) throws -> SnapshotInfo {

@@ -53,13 +53,6 @@ public enum KeyRange: Hashable, Sendable {
         }
     }
 
-    /// The first key of the range.
-    public var start: [UInt8] {
-        switch self {
-        case .single(let key), .fromKey(let key), .halfOpen(let key, _): key
-        }
-    }
-
     /// Whether `key` lies in the range.
     public func contains(_ key: [UInt8]) -> Bool {
         switch self {

@@ -18,10 +18,7 @@ struct StoreBenchmark {
 
     /// The key of index `i`: `keySize` bytes, the first 8 a mixed hash of `i` (random order).
     func key(_ i: Int) -> [UInt8] {
-        var z = UInt64(i) &+ seed &* 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
+        let z = SplitMix.mix(UInt64(i) &+ seed &* SplitMix.increment)
         var bytes = [UInt8](repeating: 0x2d, count: keySize)
         for b in 0..<8 { bytes[b] = UInt8(truncatingIfNeeded: z >> (56 - 8 * UInt64(b))) }
         var n = UInt64(i)
@@ -212,9 +209,16 @@ extension StoreBenchmark {
 struct SplitMix {
     private var state: UInt64
     init(seed: UInt64) { state = seed }
+    static let increment: UInt64 = 0x9E37_79B9_7F4A_7C15
+
     mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
+        state &+= SplitMix.increment
+        return SplitMix.mix(state)
+    }
+
+    /// SplitMix64's finalizer: a well-mixed 64-bit value from any input.
+    static func mix(_ value: UInt64) -> UInt64 {
+        var z = value
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)

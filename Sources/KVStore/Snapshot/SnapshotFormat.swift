@@ -22,7 +22,6 @@ enum SnapshotFormat {
     /// Sanity bounds checked on read, so a corrupted length cannot make the reader allocate wildly.
     static let maximumKeyLength = 1 << 24
     static let maximumValueLength = 1 << 30
-    static let maximumVersionsPerKey = 1 << 32
 }
 
 /// What a snapshot holds, from its header and end record; `sha256` is the trailer's hash.
