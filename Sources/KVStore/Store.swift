@@ -14,6 +14,9 @@ import KVSync
 ///     let old = try store.range(RangeRequest(key: Array("greeting".utf8), revision: 2))
 public final class Store: Sendable {
     public let configuration: StoreConfiguration
+    /// Users, roles and tokens. Auth changes never advance the key-value revision; the store's
+    /// `authorize…` methods check a request against it (see `Store+Auth`).
+    public let auth: AuthStore
     let state: Locked<StoreState>
     /// Serializes compactions, which run in slices between writes.
     private let compactionLock = Locked(())
@@ -23,6 +26,8 @@ public final class Store: Sendable {
 
     public init(configuration: StoreConfiguration = StoreConfiguration()) {
         self.configuration = configuration
+        auth = AuthStore(clock: configuration.clock, tokenTTL: configuration.authTokenTTL,
+                         iterations: configuration.passwordHashIterations)
         state = Locked(StoreState(nodeCapacity: configuration.treeNodeCapacity))
     }
 

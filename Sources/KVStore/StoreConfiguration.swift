@@ -12,9 +12,16 @@ public struct StoreConfiguration: Sendable {
     public var clock: any StoreClock
     /// Elements per B-tree node; tiny values (≥ 4) make tests split and merge nodes.
     public var treeNodeCapacity: Int
+    /// Seconds an auth token stays valid after its last use (etcd's `--auth-token-ttl`).
+    public var authTokenTTL: Int
+    /// PBKDF2 iterations for new password hashes; lower only in tests.
+    public var passwordHashIterations: Int
 
     public init(clusterID: UInt64 = 0, memberID: UInt64 = 0, raftTerm: UInt64 = 2, maxTxnOps: Int = 128,
-                clock: any StoreClock = SystemClock(), treeNodeCapacity: Int = 64) {
+                clock: any StoreClock = SystemClock(), treeNodeCapacity: Int = 64, authTokenTTL: Int = 300,
+                passwordHashIterations: Int = PasswordHash.defaultIterations) {
+        self.authTokenTTL = max(1, authTokenTTL)
+        self.passwordHashIterations = max(1, passwordHashIterations)
         self.clusterID = clusterID
         self.memberID = memberID
         self.raftTerm = raftTerm

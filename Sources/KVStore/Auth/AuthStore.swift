@@ -1,4 +1,5 @@
 import KVSync
+import Synchronization
 
 /// etcd's authentication and role-based access control, for an embedding app or the server: users
 /// (with PBKDF2-hashed passwords, or none), roles holding key-range permissions, `root` as etcd treats
@@ -12,15 +13,27 @@ public final class AuthStore: Sendable {
         public let name: String
         /// Granted roles, sorted.
         public internal(set) var roles: [String]
-        var password: PasswordHash?
+        /// The stored hash; nil for a user made without a password.
+        public internal(set) var password: PasswordHash?
         /// Whether the user can log in with a password (users made without one cannot).
         public var hasPassword: Bool { password != nil }
+
+        public init(name: String, roles: [String], password: PasswordHash?) {
+            self.name = name
+            self.roles = roles.sorted()
+            self.password = password
+        }
     }
 
     public struct Role: Hashable, Sendable {
         public let name: String
         /// Sorted by key, then range end.
         public internal(set) var permissions: [Permission]
+
+        public init(name: String, permissions: [Permission]) {
+            self.name = name
+            self.permissions = permissions
+        }
     }
 
     struct Token {
@@ -31,6 +44,8 @@ public final class AuthStore: Sendable {
 
     struct State {
         var enabled = false
+        /// etcd's auth revision: bumped by every change to users, roles or the enabled flag.
+        var revision: UInt64 = 1
         var users: [String: User] = [:]
         var roles: [String: Role] = [:]
         var tokens: [String: Token] = [:]
@@ -41,6 +56,8 @@ public final class AuthStore: Sendable {
     public static let rootName = "root"
 
     private let state = Locked(State())
+    /// Mirrors `State.enabled` so the check every request makes while auth is off is one atomic load.
+    private let enabledFlag = Atomic<Bool>(false)
     private let clock: any StoreClock
     private let tokenTTL: UInt64
     private let iterations: Int
@@ -56,11 +73,24 @@ public final class AuthStore: Sendable {
 
     // MARK: Enabling
 
-    public var isEnabled: Bool { state.withLock { $0.enabled } }
+    public var isEnabled: Bool { enabledFlag.load(ordering: .acquiring) }
+
+    /// etcd's auth revision: starts at 1 and grows with every change (never with key-value writes).
+    public var revision: UInt64 { state.withLock { $0.revision } }
+
+    /// Applies one change under the lock, bumping the auth revision when it succeeds.
+    private func change<T>(_ body: (inout State) throws(AuthError) -> T) throws(AuthError) -> T {
+        try state.withLock { (s) throws(AuthError) -> T in
+            let result = try body(&s)
+            s.revision &+= 1
+            enabledFlag.store(s.enabled, ordering: .releasing)
+            return result
+        }
+    }
 
     /// Turns auth on. The root user must exist; the root role is created and granted to it when missing.
     public func enable() throws(AuthError) {
-        try state.withLock { (s) throws(AuthError) in
+        try change { (s) throws(AuthError) in
             guard s.users[Self.rootName] != nil else { throw .rootUserNotExist }
             if s.roles[Self.rootName] == nil { s.roles[Self.rootName] = Role(name: Self.rootName, permissions: []) }
             if !s.users[Self.rootName]!.roles.contains(Self.rootName) {
@@ -75,6 +105,8 @@ public final class AuthStore: Sendable {
         state.withLock { s in
             s.enabled = false
             s.tokens = [:]
+            s.revision &+= 1
+            enabledFlag.store(false, ordering: .releasing)
         }
     }
 
@@ -85,14 +117,14 @@ public final class AuthStore: Sendable {
         if name.isEmpty { throw .userNameEmpty }
         if let password, password.isEmpty { throw .userWithEmptyPassword }
         let hash = password.map { PasswordHash(password: $0, iterations: iterations) }
-        try state.withLock { (s) throws(AuthError) in
+        try change { (s) throws(AuthError) in
             guard s.users[name] == nil else { throw .userAlreadyExists(name) }
             s.users[name] = User(name: name, roles: [], password: hash)
         }
     }
 
     public func deleteUser(_ name: String) throws(AuthError) {
-        try state.withLock { (s) throws(AuthError) in
+        try change { (s) throws(AuthError) in
             guard s.users[name] != nil else { throw .userNotFound(name) }
             if s.enabled, name == Self.rootName { throw .invalidAuthManagement }
             s.users[name] = nil
@@ -112,7 +144,7 @@ public final class AuthStore: Sendable {
     public func changePassword(_ name: String, to password: String) throws(AuthError) {
         if password.isEmpty { throw .userWithEmptyPassword }
         let hash = PasswordHash(password: password, iterations: iterations)
-        try state.withLock { (s) throws(AuthError) in
+        try change { (s) throws(AuthError) in
             guard s.users[name] != nil else { throw .userNotFound(name) }
             s.users[name]!.password = hash
             s.generations[name, default: 0] += 1
@@ -120,7 +152,7 @@ public final class AuthStore: Sendable {
     }
 
     public func grantRole(_ role: String, to name: String) throws(AuthError) {
-        try state.withLock { (s) throws(AuthError) in
+        try change { (s) throws(AuthError) in
             guard s.users[name] != nil else { throw .userNotFound(name) }
             guard s.roles[role] != nil || role == Self.rootName else { throw .roleNotFound(role) }
             if s.roles[role] == nil { s.roles[role] = Role(name: role, permissions: []) }
@@ -129,7 +161,7 @@ public final class AuthStore: Sendable {
     }
 
     public func revokeRole(_ role: String, from name: String) throws(AuthError) {
-        try state.withLock { (s) throws(AuthError) in
+        try change { (s) throws(AuthError) in
             guard s.users[name] != nil else { throw .userNotFound(name) }
             guard s.users[name]!.roles.contains(role) else { throw .roleNotGranted }
             if s.enabled, name == Self.rootName, role == Self.rootName { throw .invalidAuthManagement }
@@ -141,7 +173,7 @@ public final class AuthStore: Sendable {
 
     public func addRole(_ name: String) throws(AuthError) {
         if name.isEmpty { throw .roleNotFound(name) }
-        try state.withLock { (s) throws(AuthError) in
+        try change { (s) throws(AuthError) in
             guard s.roles[name] == nil else { throw .roleAlreadyExists(name) }
             s.roles[name] = Role(name: name, permissions: [])
         }
@@ -149,7 +181,7 @@ public final class AuthStore: Sendable {
 
     /// Deletes a role and takes it from every user.
     public func deleteRole(_ name: String) throws(AuthError) {
-        try state.withLock { (s) throws(AuthError) in
+        try change { (s) throws(AuthError) in
             guard s.roles[name] != nil else { throw .roleNotFound(name) }
             if s.enabled, name == Self.rootName { throw .invalidAuthManagement }
             s.roles[name] = nil
@@ -167,7 +199,7 @@ public final class AuthStore: Sendable {
 
     /// Grants a permission; one on the same key range is replaced (its type changes).
     public func grantPermission(_ permission: Permission, to role: String) throws(AuthError) {
-        try state.withLock { (s) throws(AuthError) in
+        try change { (s) throws(AuthError) in
             guard var current = s.roles[role] else { throw .roleNotFound(role) }
             current.permissions.removeAll { $0.key == permission.key && $0.rangeEnd == permission.rangeEnd }
             current.permissions.append(permission)
@@ -179,7 +211,7 @@ public final class AuthStore: Sendable {
     }
 
     public func revokePermission(key: [UInt8], rangeEnd: [UInt8], from role: String) throws(AuthError) {
-        try state.withLock { (s) throws(AuthError) in
+        try change { (s) throws(AuthError) in
             guard var current = s.roles[role] else { throw .roleNotFound(role) }
             guard current.permissions.contains(where: { $0.key == key && $0.rangeEnd == rangeEnd }) else { throw .permissionNotGranted }
             current.permissions.removeAll { $0.key == key && $0.rangeEnd == rangeEnd }
@@ -213,7 +245,8 @@ public final class AuthStore: Sendable {
         return token
     }
 
-    /// The user a token belongs to.
+    /// The user a token belongs to. Using a token renews it for another token TTL (etcd's simple
+    /// tokens), so only an idle token expires.
     /// - Throws: `.invalidAuthToken` for an unknown, expired or revoked (password changed) token.
     public func userName(forToken token: String) throws(AuthError) -> String {
         let now = clock.nowNanoseconds()
@@ -223,37 +256,112 @@ public final class AuthStore: Sendable {
                 s.tokens[token] = nil
                 throw .invalidAuthToken
             }
+            s.tokens[token] = Token(user: entry.user, expires: now &+ tokenTTL, generation: entry.generation)
             return entry.user
         }
     }
 
-    /// Whether the holder of `token` may read (or write) every key of `[key, rangeEnd)`. Always allowed
-    /// while auth is disabled; root may do everything.
+    /// Whether the holder of `token` may read (or write) every key of `[key, rangeEnd)` (etcd's
+    /// convention for the range). Always allowed while auth is disabled; root may do everything. The
+    /// range must be covered by the union of the user's permissions, as etcd's interval check does.
     /// - Throws: `.userNameEmpty` without a token, `.invalidAuthToken`, `.permissionDenied`.
     public func checkPermission(token: String?, key: [UInt8], rangeEnd: [UInt8] = [], write: Bool) throws(AuthError) {
         guard isEnabled else { return }
-        guard let token else { throw .userNameEmpty }
-        let name = try userName(forToken: token)
+        let name = try authenticatedUser(token)
         let allowed = state.withLock { s -> Bool in
             guard let user = s.users[name] else { return false }
             if user.roles.contains(Self.rootName) { return true }
+            var granted: [Permission] = []
             for roleName in user.roles {
                 guard let role = s.roles[roleName] else { continue }
                 for permission in role.permissions where (write ? permission.allowsWrite : permission.allowsRead) {
-                    if permission.covers(key: key, rangeEnd: rangeEnd) { return true }
+                    granted.append(permission)
                 }
             }
-            return false
+            return Permission.union(granted, covers: key, rangeEnd: rangeEnd)
         }
         if !allowed { throw .permissionDenied }
     }
 
-    /// For root-only operations (compaction, snapshot, auth management): allowed while auth is disabled.
+    /// For root-only operations (compaction, snapshot, hash, auth management): allowed while auth is
+    /// disabled.
     public func checkAdmin(token: String?) throws(AuthError) {
         guard isEnabled else { return }
+        let name = try authenticatedUser(token)
+        if !isRoot(name) { throw .permissionDenied }
+    }
+
+    /// For operations any logged-in user may make (lease grant and keep-alive): allowed while auth is
+    /// disabled or without a token (as etcd does); a token given must be valid.
+    public func checkToken(_ token: String?) throws(AuthError) {
+        guard isEnabled, let token else { return }
+        _ = try userName(forToken: token)
+    }
+
+    /// Reading a user's record: root, or that user itself (etcd's rule).
+    public func checkUserGet(_ name: String, token: String?) throws(AuthError) {
+        guard isEnabled else { return }
+        let caller = try authenticatedUser(token)
+        if caller != name && !isRoot(caller) { throw .permissionDenied }
+    }
+
+    /// Reading a role's record: root, or a user holding that role (etcd's rule).
+    public func checkRoleGet(_ role: String, token: String?) throws(AuthError) {
+        guard isEnabled else { return }
+        let caller = try authenticatedUser(token)
+        let holds = state.withLock { $0.users[caller]?.roles.contains(role) ?? false }
+        if !holds && !isRoot(caller) { throw .permissionDenied }
+    }
+
+    private func authenticatedUser(_ token: String?) throws(AuthError) -> String {
         guard let token else { throw .userNameEmpty }
-        let name = try userName(forToken: token)
-        let isRoot = state.withLock { $0.users[name]?.roles.contains(Self.rootName) ?? false }
-        if !isRoot { throw .permissionDenied }
+        return try userName(forToken: token)
+    }
+
+    private func isRoot(_ name: String) -> Bool {
+        state.withLock { $0.users[name]?.roles.contains(Self.rootName) ?? false }
+    }
+
+    // MARK: Saving and loading
+
+    /// Everything an auth store keeps except its tokens (which a restart invalidates, as in etcd).
+    public struct Contents: Hashable, Sendable {
+        public var enabled: Bool
+        public var revision: UInt64
+        /// Sorted by name.
+        public var users: [User]
+        /// Sorted by name.
+        public var roles: [Role]
+
+        public init(enabled: Bool = false, revision: UInt64 = 1, users: [User] = [], roles: [Role] = []) {
+            self.enabled = enabled
+            self.revision = revision
+            self.users = users
+            self.roles = roles
+        }
+
+        /// Nothing configured: what a fresh store holds.
+        public var isEmpty: Bool { !enabled && users.isEmpty && roles.isEmpty }
+    }
+
+    /// The current users, roles and flags, for a snapshot.
+    public var contents: Contents {
+        state.withLock { s in
+            Contents(enabled: s.enabled, revision: s.revision,
+                     users: s.users.values.sorted { $0.name < $1.name },
+                     roles: s.roles.values.sorted { $0.name < $1.name })
+        }
+    }
+
+    /// Replaces everything with `contents` (a restored snapshot); every token is dropped.
+    public func load(_ contents: Contents) {
+        state.withLock { s in
+            s = State()
+            s.enabled = contents.enabled
+            s.revision = contents.revision
+            for user in contents.users { s.users[user.name] = user }
+            for role in contents.roles { s.roles[role.name] = role }
+            enabledFlag.store(s.enabled, ordering: .releasing)
+        }
     }
 }

@@ -17,21 +17,39 @@ public struct Permission: Hashable, Sendable {
     var allowsRead: Bool { kind != .write }
     var allowsWrite: Bool { kind != .read }
 
-    /// Whether this permission covers every key of `[key, rangeEnd)` (etcd's convention).
-    func covers(key requested: [UInt8], rangeEnd requestedEnd: [UInt8]) -> Bool {
-        let mine = KeyRange(key: key, rangeEnd: rangeEnd)
-        switch KeyRange(key: requested, rangeEnd: requestedEnd) {
-        case .single(let k):
-            return mine.contains(k)
-        case .fromKey(let from):
-            guard case .fromKey(let start) = mine else { return false }
-            return !from.lexicographicallyPrecedes(start)
-        case .halfOpen(let from, let to):
-            switch mine {
-            case .single(let k): return from == k && to == k + [0]
-            case .fromKey(let start): return !from.lexicographicallyPrecedes(start)
-            case .halfOpen(let start, let end):
-                return !from.lexicographicallyPrecedes(start) && !end.lexicographicallyPrecedes(to)
+    /// Whether the union of `permissions` covers every key of `[key, rangeEnd)` (etcd's convention:
+    /// an empty end is the one key, `"\0"` every key from `key` on). An empty key, or an end not after
+    /// the key, is never covered (etcd refuses such ranges for non-root users).
+    static func union(_ permissions: [Permission], covers key: [UInt8], rangeEnd: [UInt8]) -> Bool {
+        guard let wanted = Interval(key: key, rangeEnd: rangeEnd) else { return false }
+        let granted = permissions.compactMap { Interval(key: $0.key, rangeEnd: $0.rangeEnd) }
+            .sorted { $0.start.lexicographicallyPrecedes($1.start) }
+        // Sweep the granted intervals in start order, extending the covered prefix of `wanted`.
+        var reached = wanted.start
+        for interval in granted {
+            if reached.lexicographicallyPrecedes(interval.start) { return false }
+            guard let end = interval.end else { return true }
+            if reached.lexicographicallyPrecedes(end) { reached = end }
+            if let wantedEnd = wanted.end, !reached.lexicographicallyPrecedes(wantedEnd) { return true }
+        }
+        return false
+    }
+
+    /// `[start, end)` over byte strings; a nil end is unbounded.
+    struct Interval {
+        let start: [UInt8]
+        let end: [UInt8]?
+
+        init?(key: [UInt8], rangeEnd: [UInt8]) {
+            guard !key.isEmpty else { return nil }
+            start = key
+            if rangeEnd.isEmpty {
+                end = key + [0]
+            } else if rangeEnd == [0] {
+                end = nil
+            } else {
+                guard key.lexicographicallyPrecedes(rangeEnd) else { return nil }
+                end = rangeEnd
             }
         }
     }

@@ -1,0 +1,76 @@
+/// Which permissions each request needs, by etcd's rules. A server calls the matching `authorize`
+/// before running a request for the holder of `token` (nil: no credentials given); each is one atomic
+/// load while auth is disabled.
+///
+/// The rules:
+/// - range, watch: read on the whole range; put, delete: write on the key or range, plus read when the
+///   previous value is asked for (`prevKV`);
+/// - a put under a lease: write on every key already attached to that lease (etcd's lease-put check);
+/// - txn: read on every compare's range and the rules above for every operation of both branches,
+///   nested transactions included — so what a txn may do does not depend on which branch runs;
+/// - lease revoke: write on every attached key; lease time-to-live: read on every attached key (so a
+///   lease without keys may be revoked by anyone, as in etcd); lease grant and keep-alive: anyone (a
+///   token given must still be valid);
+/// - compaction, snapshot and hash: root only.
+extension Store {
+    public func authorize(_ request: RangeRequest, token: String?) throws(AuthError) {
+        guard auth.isEnabled else { return }
+        try auth.checkPermission(token: token, key: request.key, rangeEnd: request.rangeEnd, write: false)
+    }
+
+    public func authorize(_ request: PutRequest, token: String?) throws(AuthError) {
+        guard auth.isEnabled else { return }
+        try auth.checkPermission(token: token, key: request.key, write: true)
+        if request.prevKV { try auth.checkPermission(token: token, key: request.key, write: false) }
+        if request.lease != 0 {
+            for key in attachedKeys(request.lease) { try auth.checkPermission(token: token, key: key, write: true) }
+        }
+    }
+
+    public func authorize(_ request: DeleteRangeRequest, token: String?) throws(AuthError) {
+        guard auth.isEnabled else { return }
+        try auth.checkPermission(token: token, key: request.key, rangeEnd: request.rangeEnd, write: true)
+        if request.prevKV {
+            try auth.checkPermission(token: token, key: request.key, rangeEnd: request.rangeEnd, write: false)
+        }
+    }
+
+    public func authorize(_ request: TxnRequest, token: String?) throws(AuthError) {
+        guard auth.isEnabled else { return }
+        for compare in request.compare {
+            try auth.checkPermission(token: token, key: compare.key, rangeEnd: compare.rangeEnd, write: false)
+        }
+        for op in request.success + request.failure {
+            switch op {
+            case .range(let range): try authorize(range, token: token)
+            case .put(let put): try authorize(put, token: token)
+            case .deleteRange(let delete): try authorize(delete, token: token)
+            case .txn(let inner): try authorize(inner, token: token)
+            }
+        }
+    }
+
+    public func authorize(_ request: WatchRequest, token: String?) throws(AuthError) {
+        guard auth.isEnabled else { return }
+        try auth.checkPermission(token: token, key: request.key, rangeEnd: request.rangeEnd, write: false)
+    }
+
+    /// Revoking a lease deletes its keys: write on each of them.
+    public func authorizeLeaseRevoke(_ id: Int64, token: String?) throws(AuthError) {
+        guard auth.isEnabled else { return }
+        try auth.checkToken(token)
+        for key in attachedKeys(id) { try auth.checkPermission(token: token, key: key, write: true) }
+    }
+
+    /// A lease's time-to-live names its keys: read on each of them.
+    public func authorizeLeaseTimeToLive(_ id: Int64, token: String?) throws(AuthError) {
+        guard auth.isEnabled else { return }
+        try auth.checkToken(token)
+        for key in attachedKeys(id) { try auth.checkPermission(token: token, key: key, write: false) }
+    }
+
+    /// The keys attached to a lease (none for an unknown lease).
+    func attachedKeys(_ id: Int64) -> [[UInt8]] {
+        state.withLock { state in state.leases[id].map { Array($0.keys) } ?? [] }
+    }
+}
