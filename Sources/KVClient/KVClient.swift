@@ -22,11 +22,29 @@ public final class KVClient: @unchecked Sendable {
     public let commandTimeout: Duration
     /// The server's greeting.
     public let hello: HelloResponse
+    /// The credentials the connection logged in with, kept to log in again when the token expires.
+    private let credentials = PosixMutex<Credentials?>(nil)
+
+    /// A user name and password for `AUTHENTICATE`.
+    public struct Credentials: Sendable, CustomStringConvertible {
+        public var name: String
+        public var password: String
+
+        public init(name: String, password: String) {
+            self.name = name
+            self.password = password
+        }
+
+        /// Never shows the password.
+        public var description: String { "Credentials(name: \(name))" }
+    }
 
     /// Connects to the first endpoint that accepts (in order) and says `HELLO`.
     /// - Throws: `.connectionFailed` with the last endpoint's dial error when none can be reached;
     ///   `.server` when the server refuses the protocol version.
-    public init(endpoints: [String], dialTimeout: Duration = .seconds(2), commandTimeout: Duration = .seconds(5)) throws(ClientError) {
+    ///   With `credentials`, also logs in (`.server` with `AUTH_FAILED` when they are refused).
+    public init(endpoints: [String], dialTimeout: Duration = .seconds(2), commandTimeout: Duration = .seconds(5),
+                credentials: Credentials? = nil) throws(ClientError) {
         guard !endpoints.isEmpty else {
             throw ClientError(kind: .connectionFailed, description: "no endpoints given")
         }
@@ -59,9 +77,21 @@ public final class KVClient: @unchecked Sendable {
             throw ClientError(kind: .protocolError, description: "unexpected reply to HELLO: \(other.kind.verb)")
         case .failure(let error): throw ClientError.server(error)
         }
+        if let credentials { try authenticate(credentials) }
     }
 
     deinit { close() }
+
+    /// Logs the connection in; later requests run as that user. The credentials are kept so that an
+    /// expired token is renewed by logging in again (once per request).
+    /// - Throws: `.server` with etcd's "authentication failed" (or "authentication is not enabled").
+    public func authenticate(_ credentials: Credentials) throws(ClientError) {
+        switch try KVClient.exchange(connection, [.authenticate(AuthenticateRequest(name: credentials.name, password: credentials.password))],
+                                     timeout: commandTimeout)[0] {
+        case .success: self.credentials.withLock { $0 = credentials }
+        case .failure(let error): throw ClientError.server(error)
+        }
+    }
 
     /// Sends one request and waits for its reply.
     /// - Throws: `.server` for an `ERR` reply; `.timeout` after `commandTimeout`; `.closed`,
@@ -69,6 +99,13 @@ public final class KVClient: @unchecked Sendable {
     public func call(_ request: Request) throws(ClientError) -> Response {
         switch try KVClient.exchange(connection, [request], timeout: commandTimeout)[0] {
         case .success(let response): return response
+        case .failure(.auth(.invalidAuthToken)):
+            guard let credentials = credentials.withLock({ $0 }) else { throw ClientError.server(.auth(.invalidAuthToken)) }
+            try authenticate(credentials)
+            switch try KVClient.exchange(connection, [request], timeout: commandTimeout)[0] {
+            case .success(let response): return response
+            case .failure(let error): throw ClientError.server(error)
+            }
         case .failure(let error): throw ClientError.server(error)
         }
     }

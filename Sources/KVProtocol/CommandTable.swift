@@ -9,8 +9,8 @@ public enum CommandTable {
         CompactCommand.spec, BareCommand.status, BareCommand.members, BareCommand.health, HashCommand.spec,
         LeaseGrantCommand.spec, LeaseIDCommand.revoke, LeaseIDCommand.keepAlive, LeaseTimeToLiveCommand.spec,
         BareCommand.leaseList, WatchCommand.spec, UnwatchCommand.spec, BareCommand.progress,
-        SnapshotCommand.spec, BareCommand.snapshotNext,
-    ]
+        SnapshotCommand.spec, BareCommand.snapshotNext, AuthenticateCommand.spec,
+    ] + AuthManagementCommand.specs
 
     /// Verbs reserved for a later protocol slice (snapshots, maintenance); they answer
     /// `NOT_IMPLEMENTED` rather than `UNKNOWN_COMMAND`.
@@ -59,6 +59,10 @@ public enum CommandTable {
         case .progress: _ = try Arguments(arguments, spec: BareCommand.progress); return .progress
         case .snapshot: return .snapshot(try SnapshotCommand.decode(arguments))
         case .snapshotNext: _ = try Arguments(arguments, spec: BareCommand.snapshotNext); return .snapshotNext
+        case .authenticate: return .authenticate(try AuthenticateCommand.decode(arguments))
+        case .authEnable, .authDisable, .authStatus, .userAdd, .userDelete, .userGet, .userList, .userPasswd,
+             .userGrant, .userRevoke, .roleAdd, .roleDelete, .roleGet, .roleList, .roleGrant, .roleRevoke:
+            return .auth(try AuthManagementCommand.decode(kind, arguments))
         }
     }
 
@@ -87,6 +91,8 @@ public enum CommandTable {
         case .progress: buffer.writeASCII("PROGRESS")
         case .snapshot(let value): SnapshotCommand.encode(value, into: &buffer, inTxn: false)
         case .snapshotNext: buffer.writeASCII("SNAPSHOT-NEXT")
+        case .authenticate(let value): AuthenticateCommand.encode(value, into: &buffer)
+        case .auth(let value): AuthManagementCommand.encode(value, into: &buffer)
         }
     }
 }

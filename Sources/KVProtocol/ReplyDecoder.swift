@@ -101,6 +101,9 @@ public enum ReplyDecoder {
         case .snapshot:
             response = .snapshot(SnapshotStartResponse(header: try header(fields),
                                                        snapshotRevision: try fields.int64("snapshot_rev") ?? 0))
+        case .authenticate, .authEnable, .authDisable, .authStatus, .userAdd, .userDelete, .userGet, .userList,
+             .userPasswd, .userGrant, .userRevoke, .roleAdd, .roleDelete, .roleGet, .roleList, .roleGrant, .roleRevoke:
+            response = .auth(kind, try auth(fields, &items, kind: kind))
         case .snapshotNext:
             guard let data = Self.hexBytes(fields["data"] ?? []) else { throw Fields.bad("data", fields["data"] ?? []) }
             let done = try fields.bool("done") ?? false

@@ -28,6 +28,7 @@ public enum ReplyEncoder {
         case .progress(let header): encodeHeaderOnly(header, tag: tag, into: &buffer)
         case .snapshot(let value): encode(value, tag: tag, into: &buffer)
         case .snapshotChunk(let value): encode(value, tag: tag, into: &buffer)
+        case .auth(let kind, let value): encode(value, kind: kind, tag: tag, into: &buffer)
         }
     }
 

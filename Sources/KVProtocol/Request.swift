@@ -23,6 +23,23 @@ public enum CommandKind: String, Hashable, Sendable, CaseIterable {
     case progress = "PROGRESS"
     case snapshot = "SNAPSHOT"
     case snapshotNext = "SNAPSHOT-NEXT"
+    case authenticate = "AUTHENTICATE"
+    case authEnable = "AUTH-ENABLE"
+    case authDisable = "AUTH-DISABLE"
+    case authStatus = "AUTH-STATUS"
+    case userAdd = "USER-ADD"
+    case userDelete = "USER-DELETE"
+    case userGet = "USER-GET"
+    case userList = "USER-LIST"
+    case userPasswd = "USER-PASSWD"
+    case userGrant = "USER-GRANT"
+    case userRevoke = "USER-REVOKE"
+    case roleAdd = "ROLE-ADD"
+    case roleDelete = "ROLE-DELETE"
+    case roleGet = "ROLE-GET"
+    case roleList = "ROLE-LIST"
+    case roleGrant = "ROLE-GRANT"
+    case roleRevoke = "ROLE-REVOKE"
 
     /// The canonical (upper-case) verb.
     public var verb: String { rawValue }
@@ -92,6 +109,10 @@ public enum Request: Hashable, Sendable {
     case snapshot(SnapshotRequest)
     /// Takes the next chunk of the connection's snapshot.
     case snapshotNext
+    /// Logs the connection in as a user.
+    case authenticate(AuthenticateRequest)
+    /// Manages users, roles and the auth switch.
+    case auth(AuthRequest)
 
     public var kind: CommandKind {
         switch self {
@@ -117,6 +138,8 @@ public enum Request: Hashable, Sendable {
         case .progress: .progress
         case .snapshot: .snapshot
         case .snapshotNext: .snapshotNext
+        case .authenticate: .authenticate
+        case .auth(let request): request.kind
         }
     }
 }

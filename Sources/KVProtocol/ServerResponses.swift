@@ -139,6 +139,8 @@ public enum Response: Equatable, Sendable {
     case snapshot(SnapshotStartResponse)
     /// The reply to `SNAPSHOT-NEXT`.
     case snapshotChunk(SnapshotChunk)
+    /// The reply to `AUTHENTICATE` or an auth management command (`kind` says which).
+    case auth(CommandKind, AuthResponse)
 
     /// The command this reply answers.
     public var kind: CommandKind {
@@ -165,6 +167,7 @@ public enum Response: Equatable, Sendable {
         case .progress: .progress
         case .snapshot: .snapshot
         case .snapshotChunk: .snapshotNext
+        case .auth(let kind, _): kind
         }
     }
 }

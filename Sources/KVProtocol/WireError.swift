@@ -7,6 +7,8 @@ import KVStore
 public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The store refused the request.
     case store(StoreError)
+    /// Authentication or authorization refused the request (etcd's auth errors).
+    case auth(AuthError)
     /// The line is not valid protocol (bad quoting, malformed reply, …). Code `PROTOCOL`.
     case protocolViolation(String)
     /// The verb is not a command. Code `UNKNOWN_COMMAND`.
@@ -58,6 +60,24 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
             case .requestTooLarge: "TOO_LARGE"
             case .watchIDInUse: "WATCH_ID_IN_USE"
             }
+        case .auth(let error):
+            switch error {
+            case .userNameEmpty: "USER_EMPTY"
+            case .userAlreadyExists: "USER_EXISTS"
+            case .userNotFound: "USER_NOT_FOUND"
+            case .roleAlreadyExists: "ROLE_EXISTS"
+            case .roleNotFound: "ROLE_NOT_FOUND"
+            case .authenticationFailed: "AUTH_FAILED"
+            case .permissionDenied: "PERMISSION_DENIED"
+            case .rootUserNotExist: "ROOT_USER_NOT_EXIST"
+            case .rootRoleNotExist: "ROOT_ROLE_NOT_EXIST"
+            case .roleNotGranted: "ROLE_NOT_GRANTED"
+            case .permissionNotGranted: "PERMISSION_NOT_GRANTED"
+            case .invalidAuthToken: "INVALID_AUTH_TOKEN"
+            case .authNotEnabled: "AUTH_NOT_ENABLED"
+            case .invalidAuthManagement: "INVALID_AUTH_MGMT"
+            case .userWithEmptyPassword: "PASSWORD_EMPTY"
+            }
         case .protocolViolation: "PROTOCOL"
         case .unknownCommand: "UNKNOWN_COMMAND"
         case .invalidArguments: "ARGS"
@@ -72,6 +92,7 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
     public var message: String {
         switch self {
         case .store(let error): error.description
+        case .auth(let error): error.description
         case .protocolViolation(let message), .unknownCommand(let message), .invalidArguments(let message),
              .notImplemented(let message), .internalError(let message), .other(_, let message):
             message
@@ -111,6 +132,15 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unsupportedVersion(let requested, let supported):
             buffer.writeField("requested", requested)
             buffer.writeField("supported", supported)
+        case .auth(let error):
+            switch error {
+            case .userAlreadyExists(let name), .userNotFound(let name):
+                buffer.writeField("user", text: name)
+            case .roleAlreadyExists(let name), .roleNotFound(let name):
+                buffer.writeField("role", text: name)
+            default:
+                break
+            }
         case .protocolViolation, .unknownCommand, .invalidArguments, .notImplemented, .internalError, .other:
             break
         }
@@ -135,6 +165,21 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case "NO_SPACE": self = .store(.spaceExceeded)
         case "WATCH_ID_IN_USE": self = .store(.watchIDInUse(id: try int("watch")))
         case "TOO_LARGE": self = .store(.requestTooLarge(size: Int(try int("size")), limit: Int(try int("limit"))))
+        case "USER_EMPTY": self = .auth(.userNameEmpty)
+        case "USER_EXISTS": self = .auth(.userAlreadyExists(fields.text("user") ?? ""))
+        case "USER_NOT_FOUND": self = .auth(.userNotFound(fields.text("user") ?? ""))
+        case "ROLE_EXISTS": self = .auth(.roleAlreadyExists(fields.text("role") ?? ""))
+        case "ROLE_NOT_FOUND": self = .auth(.roleNotFound(fields.text("role") ?? ""))
+        case "AUTH_FAILED": self = .auth(.authenticationFailed)
+        case "PERMISSION_DENIED": self = .auth(.permissionDenied)
+        case "ROOT_USER_NOT_EXIST": self = .auth(.rootUserNotExist)
+        case "ROOT_ROLE_NOT_EXIST": self = .auth(.rootRoleNotExist)
+        case "ROLE_NOT_GRANTED": self = .auth(.roleNotGranted)
+        case "PERMISSION_NOT_GRANTED": self = .auth(.permissionNotGranted)
+        case "INVALID_AUTH_TOKEN": self = .auth(.invalidAuthToken)
+        case "AUTH_NOT_ENABLED": self = .auth(.authNotEnabled)
+        case "INVALID_AUTH_MGMT": self = .auth(.invalidAuthManagement)
+        case "PASSWORD_EMPTY": self = .auth(.userWithEmptyPassword)
         case "PROTOCOL": self = .protocolViolation(message)
         case "UNKNOWN_COMMAND": self = .unknownCommand(message)
         case "ARGS": self = .invalidArguments(message)
@@ -151,5 +196,8 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
         "EMPTY_KEY", "COMPACTED", "FUTURE_REV", "KEY_NOT_FOUND", "VALUE_PROVIDED", "LEASE_PROVIDED",
         "DUPLICATE_KEY", "TOO_MANY_OPS", "LEASE_NOT_FOUND", "LEASE_EXISTS", "LEASE_TTL_TOO_LARGE", "WATCH_ID_IN_USE",
         "NO_SPACE", "TOO_LARGE",
+        "USER_EMPTY", "USER_EXISTS", "USER_NOT_FOUND", "ROLE_EXISTS", "ROLE_NOT_FOUND", "AUTH_FAILED",
+        "PERMISSION_DENIED", "ROOT_USER_NOT_EXIST", "ROOT_ROLE_NOT_EXIST", "ROLE_NOT_GRANTED",
+        "PERMISSION_NOT_GRANTED", "INVALID_AUTH_TOKEN", "AUTH_NOT_ENABLED", "INVALID_AUTH_MGMT", "PASSWORD_EMPTY",
     ]
 }

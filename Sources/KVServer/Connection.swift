@@ -32,6 +32,14 @@ final class Connection: EventHandler {
     /// The snapshot being streamed to this client, chunk by chunk (`SNAPSHOT`, `SNAPSHOT-NEXT`).
     var snapshot: SnapshotCursor?
     var isQueuedForFlush = false
+    /// The token of the user this connection logged in as (`AUTHENTICATE`); nil before any login.
+    private(set) var authToken: String?
+    /// Set while a login is being checked: the connection reads and answers nothing else meanwhile,
+    /// so replies stay in order and guesses cannot be pipelined past the throttle.
+    private var loginPending = false
+    private var loginThrottle: LoginThrottle
+    /// The peer closed its side while a login was pending: drain once the remaining input is answered.
+    private var closeAfterLogin = false
 
     /// Bytes read per wake-up at most (level-triggered: the rest is read next tick).
     static let readBudget = 256 * 1024
@@ -45,6 +53,7 @@ final class Connection: EventHandler {
         decoder = LineDecoder(maximumLineLength: context.state.config.maxRequestBytes + 65_536)
         watches = WatchFanout(store: context.state.store, loop: context.loop,
                               outputLimit: context.state.config.maxOutputBytes)
+        loginThrottle = LoginThrottle(baseDelay: context.state.config.authFailureDelay)
         watches.connection = self
     }
 
@@ -61,7 +70,7 @@ final class Connection: EventHandler {
     // MARK: Events
 
     func readable() {
-        guard state == .open, !readPaused else { return }
+        guard state == .open, !readPaused, !loginPending else { return }
         var budget = Connection.readBudget
         var peerClosed = false
         while budget > 0 {
@@ -84,8 +93,9 @@ final class Connection: EventHandler {
         }
         processInput()
         if peerClosed {
-            // A partial request left in the input is dropped: the client will never finish it.
-            beginDrain()
+            // A partial request left in the input is dropped: the client will never finish it. Lines
+            // after a pending login are still answered once it completes.
+            if loginPending { closeAfterLogin = true } else { beginDrain() }
         }
     }
 
@@ -101,7 +111,7 @@ final class Connection: EventHandler {
 
     /// Answers every complete line in the input, stopping early when the output reaches its limit.
     private func processInput() {
-        while state == .open && output.readableBytes < outputLimit {
+        while state == .open && !loginPending && output.readableBytes < outputLimit {
             guard let framed = decoder.next(from: &input) else { break }
             switch framed {
             case .line(let line):
@@ -126,7 +136,54 @@ final class Connection: EventHandler {
             ReplyEncoder.encode(error.error, tag: error.tag, into: &output)
             return
         }
-        context.dispatcher.dispatch(decoded.request, tag: decoded.tag, watches: watches, into: &output)
+        if case .authenticate(let login) = decoded.request {
+            beginLogin(login, tag: decoded.tag)
+            return
+        }
+        context.dispatcher.dispatch(decoded.request, tag: decoded.tag, token: authToken, watches: watches, into: &output)
+    }
+
+    // MARK: Logins
+
+    /// Hands the password check to the checker thread and parks the connection until it answers.
+    private func beginLogin(_ login: AuthenticateRequest, tag: RequestTag?) {
+        loginPending = true
+        updateInterest()
+        let handle = LoopOwned(self)
+        let loop = context.loop
+        context.state.passwordChecker.check(name: login.name, password: login.password, loop: loop) { result in
+            let connection = handle.value
+            var delay: UInt64 = 0
+            if case .failure(let error) = result, error == .authenticationFailed {
+                delay = connection.loginThrottle.recordFailure()
+                connection.context.state.logger.warn(
+                    "failed login: id=\(connection.id) peer=\(connection.peer) user=\(String(reflecting: login.name)) failures=\(connection.loginThrottle.failures)")
+            }
+            if delay == 0 {
+                connection.finishLogin(result, tag: tag)
+            } else {
+                loop.scheduleOnLoop(after: delay) { connection.finishLogin(result, tag: tag) }
+            }
+        }
+    }
+
+    private func finishLogin(_ result: Result<String, AuthError>, tag: RequestTag?) {
+        loginPending = false
+        guard state != .closed else { return }
+        switch result {
+        case .success(let token):
+            authToken = token
+            ReplyEncoder.encode(AuthResponse(header: context.state.header()), kind: .authenticate, tag: tag, into: &output)
+        case .failure(let error):
+            ReplyEncoder.encode(WireError.auth(error), tag: tag, into: &output)
+        }
+        afterWriting()
+        updateInterest()
+        if state == .open { processInput() }
+        if closeAfterLogin && !loginPending {
+            closeAfterLogin = false
+            beginDrain()
+        }
     }
 
     /// After output was appended: pause reading when over the limit, and queue a flush.
@@ -177,7 +234,7 @@ final class Connection: EventHandler {
     private func updateInterest() {
         guard state != .closed else { return }
         var wanted: EpollInterest = []
-        if state == .open && !readPaused { wanted.insert(.readable) }
+        if state == .open && !readPaused && !loginPending { wanted.insert(.readable) }
         if !output.isEmpty { wanted.insert(.writable) }
         guard wanted != interest else { return }
         do {

@@ -11,7 +11,24 @@ struct Dispatcher: Sendable {
     /// Snapshot bytes per SNAPSHOT-NEXT reply (sent as hex, so the line is twice that).
     static let snapshotChunkBytes = 256 * 1024
 
-    func dispatch(_ request: Request, tag: RequestTag?, watches: WatchFanout, into output: inout ByteBuffer) {
+    /// - Parameter token: the connection's auth token (nil when it has not logged in).
+    func dispatch(_ request: Request, tag: RequestTag?, token: String?, watches: WatchFanout, into output: inout ByteBuffer) {
+        if state.store.auth.isEnabled {
+            do {
+                try authorize(request, token: token)
+            } catch {
+                ReplyEncoder.encode(WireError.auth(error), tag: tag, into: &output)
+                return
+            }
+        }
+        if case .auth(let auth) = request {
+            do {
+                ReplyEncoder.encode(try answer(auth), kind: auth.kind, tag: tag, into: &output)
+            } catch {
+                ReplyEncoder.encode(WireError.auth(error), tag: tag, into: &output)
+            }
+            return
+        }
         do {
             try answer(request, tag: tag, watches: watches, into: &output)
         } catch {
@@ -110,6 +127,9 @@ struct Dispatcher: Sendable {
             } else {
                 ReplyEncoder.encode(SnapshotChunk(data: chunk), tag: tag, into: &output)
             }
+        case .authenticate, .auth:
+            // The connection runs logins (off the loop); `dispatch` answers auth management.
+            ReplyEncoder.encode(WireError.internalError("\(request.kind.verb) reached the dispatcher"), tag: tag, into: &output)
         }
     }
 

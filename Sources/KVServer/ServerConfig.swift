@@ -1,5 +1,6 @@
 import Glibc
 import KVPosix
+import KVStore
 
 /// Everything `kvserver` can be told on its command line, with etcd's flag names and defaults.
 ///
@@ -38,6 +39,14 @@ struct ServerConfig: Sendable, Equatable {
     /// How often watches that asked for it get a progress notification (etcd: 10 minutes).
     var progressNotifyInterval: UInt64 = 600 * 1_000_000_000
 
+    /// Seconds an idle auth token stays valid (etcd's `--auth-token-ttl`).
+    var authTokenTTL = 300
+    /// The delay before answering a connection's first failed login; it doubles with each further
+    /// failure on that connection, up to `maxAuthFailureDelay`.
+    var authFailureDelay: UInt64 = 100_000_000
+    static let maxAuthFailureDelay: UInt64 = 5_000_000_000
+    /// PBKDF2 iterations for new password hashes (hidden: lowered by tests).
+    var passwordHashIterations = PasswordHash.defaultIterations
     var showHelp = false
     var showVersion = false
 
@@ -80,6 +89,11 @@ struct ServerConfig: Sendable, Equatable {
           --auto-compaction-retention VALUE  periodic: a duration (1h, 30m, 90s) or plain hours;
                                              revision: revisions to keep (default 0 = off)
 
+        Auth:
+          --auth-token-ttl N                 seconds an idle auth token stays valid (default 300)
+          --auth-failure-delay DURATION      delay before answering a failed login; doubles with each
+                                             further failure on the connection, up to 5s (default 100ms)
+
         Server:
           --log-level LEVEL                  debug, info, warn or error (default info)
           --event-loops N                    event loop threads (default: 1 on up to 2 cores)
@@ -95,8 +109,10 @@ struct ServerConfig: Sendable, Equatable {
         case quotaBackendBytes = "quota-backend-bytes", maxConnections = "max-connections"
         case autoCompactionMode = "auto-compaction-mode", autoCompactionRetention = "auto-compaction-retention"
         case logLevel = "log-level", eventLoops = "event-loops", help, version
+        case authTokenTTL = "auth-token-ttl", authFailureDelay = "auth-failure-delay"
         // Hidden: for tests and experiments.
         case maxOutputBytes = "max-output-bytes", progressNotifyInterval = "progress-notify-interval"
+        case passwordHashIterations = "password-hash-iterations"
     }
 
     /// Parses the arguments after the program name.
@@ -167,6 +183,14 @@ struct ServerConfig: Sendable, Equatable {
                     throw ConfigError("invalid duration \"\(text)\" for --progress-notify-interval")
                 }
                 config.progressNotifyInterval = UInt64(nanos)
+            case .authTokenTTL: config.authTokenTTL = Int(try integer(text, flag: flag, minimum: 1, maximum: 1 << 31))
+            case .authFailureDelay:
+                guard let nanos = duration(text), nanos >= 0 else {
+                    throw ConfigError("invalid duration \"\(text)\" for --auth-failure-delay (expected e.g. 100ms, 1s)")
+                }
+                config.authFailureDelay = UInt64(min(nanos, Int64(ServerConfig.maxAuthFailureDelay)))
+            case .passwordHashIterations:
+                config.passwordHashIterations = Int(try integer(text, flag: flag, minimum: 1, maximum: 10_000_000))
             case .help, .version: break
             }
         }

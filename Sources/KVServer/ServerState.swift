@@ -20,6 +20,8 @@ final class ServerState: Sendable {
     /// The largest unsent output any connection held after a processing round (for tests and STATUS).
     let peakOutputBytes = Atomic<Int>(0)
     private let nextConnectionID = Atomic<UInt64>(1)
+    /// Where logins check passwords, off the event loops.
+    let passwordChecker: PasswordChecker
 
     /// - Parameter store: a store loaded from the data dir (built with `storeConfiguration`); a fresh one when nil.
     init(config: ServerConfig, clock: any StoreClock, logger: Logger, store: Store? = nil) {
@@ -27,14 +29,17 @@ final class ServerState: Sendable {
         self.identity = MemberIdentity(name: config.name, advertiseClientURLs: config.effectiveAdvertiseURLs)
         self.logger = logger
         self.quota = config.effectiveQuota
-        self.store = store ?? Store(configuration: ServerState.storeConfiguration(config: config, clock: clock))
+        let store = store ?? Store(configuration: ServerState.storeConfiguration(config: config, clock: clock))
+        self.store = store
+        self.passwordChecker = PasswordChecker(auth: store.auth)
     }
 
     /// The store configuration this server's flags describe (identity, limits, clock).
     static func storeConfiguration(config: ServerConfig, clock: any StoreClock) -> StoreConfiguration {
         let identity = MemberIdentity(name: config.name, advertiseClientURLs: config.effectiveAdvertiseURLs)
         return StoreConfiguration(clusterID: identity.clusterID, memberID: identity.memberID,
-                                  maxTxnOps: config.maxTxnOps, clock: clock)
+                                  maxTxnOps: config.maxTxnOps, clock: clock, authTokenTTL: config.authTokenTTL,
+                                  passwordHashIterations: config.passwordHashIterations)
     }
 
     func makeConnectionID() -> UInt64 { nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue }
