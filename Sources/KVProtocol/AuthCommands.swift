@@ -93,8 +93,8 @@ public struct AuthResponse: Hashable, Sendable {
     }
 }
 
-/// `AUTHENTICATE <name> <password>`. Its errors never repeat what was sent: a password that looks like
-/// an option must not end up in a reply or a log.
+/// `AUTHENTICATE <name> <password>`. Both tokens are taken as they are (a password may start with `--`),
+/// and the only error, a wrong count, never repeats what was sent.
 enum AuthenticateCommand {
     static let spec = CommandSpec(.authenticate, arguments: ["name", "password"])
 
@@ -177,10 +177,10 @@ enum AuthManagementCommand {
         var positional: [Token] = []
         var noPassword = false
         for token in tokens {
+            // Only USER-ADD's `--no-password` is an option; any other token is a name or a password,
+            // even one that starts with `--`.
             if kind == .userAdd && token.isOption && token.bytes.map(asciiLowercased) == Array("--no-password".utf8) {
                 noPassword = true
-            } else if token.isOption {
-                throw WireError.args(kind.verb, "unknown option (quote a password that starts with --)")
             } else {
                 positional.append(token)
             }

@@ -108,8 +108,60 @@ struct Fuzz {
         }
     }
 
+    mutating func permission() -> Permission {
+        Permission(kind: Permission.Kind(rawValue: int(0...2))!, key: bytes(), rangeEnd: bool() ? [] : bytes())
+    }
+
+    /// Names and passwords: any text, including spaces, quotes, `--options` and non-ASCII.
+    mutating func secretText() -> String {
+        bool() ? text() : ["--prefix", "--no-password", "-", "pass word", "END", "@t1", ""].randomElement(using: &rng)!
+    }
+
+    mutating func authRequest() -> Request {
+        switch int(0...16) {
+        case 0: return .authenticate(AuthenticateRequest(name: secretText(), password: secretText()))
+        case 1: return .auth(.enable)
+        case 2: return .auth(.disable)
+        case 3: return .auth(.status)
+        case 4: return .auth(.userAdd(name: secretText(), password: bool() ? nil : secretText()))
+        case 5: return .auth(.userDelete(secretText()))
+        case 6: return .auth(.userGet(secretText()))
+        case 7: return .auth(.userList)
+        case 8: return .auth(.userChangePassword(name: secretText(), password: secretText()))
+        case 9: return .auth(.userGrantRole(user: secretText(), role: secretText()))
+        case 10: return .auth(.userRevokeRole(user: secretText(), role: secretText()))
+        case 11: return .auth(.roleAdd(secretText()))
+        case 12: return .auth(.roleDelete(secretText()))
+        case 13: return .auth(.roleGet(secretText()))
+        case 14: return .auth(.roleList)
+        case 15: return .auth(.roleGrantPermission(role: secretText(), permission: permission()))
+        default:
+            let p = permission()
+            return .auth(.roleRevokePermission(role: secretText(), key: p.key, rangeEnd: p.rangeEnd))
+        }
+    }
+
+    mutating func authResponse() -> Response {
+        let kinds: [CommandKind] = [.authenticate, .authEnable, .authDisable, .authStatus, .userAdd, .userDelete, .userGet,
+                                    .userList, .userPasswd, .userGrant, .userRevoke, .roleAdd, .roleDelete, .roleGet,
+                                    .roleList, .roleGrant, .roleRevoke]
+        let kind = kinds.randomElement(using: &rng)!
+        var response = AuthResponse(header: header())
+        switch kind {
+        case .authStatus:
+            response.enabled = bool()
+            response.authRevision = uint64()
+        case .userList: response.users = (0..<int(0...3)).map { _ in secretText() }
+        case .userGet, .roleList: response.roles = (0..<int(0...3)).map { _ in secretText() }
+        case .roleGet: response.permissions = (0..<int(0...3)).map { _ in permission() }
+        default: break
+        }
+        return .auth(kind, response)
+    }
+
     mutating func request() -> Request {
-        switch int(0...19) {
+        switch int(0...21) {
+        case 20, 21: authRequest()
         case 0: .hello(HelloRequest(protocolVersion: int64()))
         case 1: .ping
         case 2: .range(range())
@@ -184,7 +236,8 @@ struct Fuzz {
     }
 
     mutating func response() -> Response {
-        switch int(0...20) {
+        switch int(0...22) {
+        case 21, 22: authResponse()
         case 0: .hello(HelloResponse(protocolVersion: int64(), server: word(), version: word()))
         case 1: .pong
         case 2: .range(rangeResponse())

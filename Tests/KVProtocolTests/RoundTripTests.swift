@@ -58,6 +58,48 @@ import Testing
         #expect(codes.count == 13)
     }
 
+    @Test func everyAuthErrorMapsToOneCodeAndBack() throws {
+        let errors: [AuthError] = [
+            .userNameEmpty, .userAlreadyExists("alice"), .userNotFound("bob"), .roleAlreadyExists("r"),
+            .roleNotFound("reader"), .authenticationFailed, .permissionDenied, .rootUserNotExist, .rootRoleNotExist,
+            .roleNotGranted, .permissionNotGranted, .invalidAuthToken, .authNotEnabled, .invalidAuthManagement,
+            .userWithEmptyPassword,
+        ]
+        var codes = Set<String>()
+        for error in errors {
+            let line = ReplyEncoder.line(.failure(.auth(error)), tag: nil)
+            let reply = try ReplyDecoder.decode(Array(line.dropLast()), for: .get)
+            #expect(reply.result == .failure(.auth(error)), "line: \(String(decoding: line, as: UTF8.self))")
+            #expect(WireError.auth(error).message == error.description)
+            #expect(WireError.allCodes.contains(WireError.auth(error).code))
+            codes.insert(WireError.auth(error).code)
+        }
+        #expect(codes.count == errors.count)
+        #expect(WireError.auth(.permissionDenied).message == "etcdserver: permission denied")
+    }
+
+    @Test func passwordsNeverAppearInDecodingErrors() throws {
+        for line in ["AUTHENTICATE bob", "AUTHENTICATE bob hunter2 extra", "USER-ADD bob --hunter2 x",
+                     "USER-PASSWD bob --hunter2 x", "USER-ADD bob hunter2 --no-password", "USER-PASSWD bob"] {
+            do {
+                _ = try RequestDecoder.decode(Array(line.utf8))
+                Issue.record("\(line) decoded")
+            } catch {
+                #expect(!error.description.contains("hunter2"), "\(line): \(error.description)")
+                #expect(error.error.code == "ARGS")
+            }
+        }
+        // A password that looks like an option is a password, quoted or not.
+        #expect(try RequestDecoder.decode(Array("AUTHENTICATE bob --hunter2".utf8))?.request
+                 == .authenticate(AuthenticateRequest(name: "bob", password: "--hunter2")))
+        #expect(try RequestDecoder.decode(Array("USER-PASSWD bob --hunter2".utf8))?.request
+                 == .auth(.userChangePassword(name: "bob", password: "--hunter2")))
+        let request = Request.authenticate(AuthenticateRequest(name: "bob", password: "--hunter2"))
+        let encoded = RequestEncoder.encode(request)
+        #expect(try RequestDecoder.decode(Array(encoded.dropLast()))?.request == request)
+        #expect("\(request)".contains("hunter2") == false)
+    }
+
     @Test func protocolErrorsRoundTrip() throws {
         let errors: [WireError] = [
             .protocolViolation("unterminated quoted string starting at column 5"),

@@ -11,12 +11,14 @@ final class TestServer: @unchecked Sendable {
     let server: Server
     let endpoint: String
 
-    init(_ configure: (inout ServerConfig) -> Void = { _ in }, clock: any StoreClock = SystemClock()) throws {
+    /// - Parameter logFD: where the server logs at debug level (default: nowhere, or stderr with `KV_TEST_LOG`).
+    init(_ configure: (inout ServerConfig) -> Void = { _ in }, clock: any StoreClock = SystemClock(), logFD: Int32? = nil) throws {
         var config = ServerConfig()
         config.listenClientURLs = ["127.0.0.1:0"]
         configure(&config)
-        let level = ProcessEnvironment.debugLogging ? LogLevel.debug : .error
-        server = Server(config: config, clock: clock, logger: Logger(level: level, fd: ProcessEnvironment.debugLogging ? 2 : -1))
+        let level = ProcessEnvironment.debugLogging || logFD != nil ? LogLevel.debug : .error
+        server = Server(config: config, clock: clock,
+                        logger: Logger(level: level, fd: logFD ?? (ProcessEnvironment.debugLogging ? 2 : -1)))
         let addresses = try server.start()
         endpoint = addresses[0].description
     }
@@ -27,8 +29,8 @@ final class TestServer: @unchecked Sendable {
 
     func stop() { server.stop() }
 
-    func client(commandTimeout: Duration = .seconds(10)) throws -> KVClient {
-        try KVClient(endpoints: [endpoint], commandTimeout: commandTimeout)
+    func client(commandTimeout: Duration = .seconds(10), credentials: KVClient.Credentials? = nil) throws -> KVClient {
+        try KVClient(endpoints: [endpoint], commandTimeout: commandTimeout, credentials: credentials)
     }
 
     /// A raw connection for speaking the wire protocol by hand.
