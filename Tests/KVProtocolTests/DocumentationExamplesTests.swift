@@ -37,6 +37,14 @@ import Testing
         ("@old WATCH a --rev=2", "@old EVENT rev=13 term=2 cluster=0 member=0 watch_id=2 canceled=1 compact_rev=5 events=0", .watch),
         ("UNWATCH 1", "OK rev=13 term=2 cluster=0 member=0 watch_id=1 canceled=1 events=0", .unwatch),
         ("PROGRESS", "OK rev=13 term=2 cluster=0 member=0", .progress),
+        (#"AUTHENTICATE alice "pass word""#, "OK rev=5 term=2 cluster=0 member=0", .authenticate),
+        ("AUTH-STATUS", "OK rev=5 term=2 cluster=0 member=0 enabled=1 auth_rev=9", .authStatus),
+        ("USER-LIST", "OK rev=5 term=2 cluster=0 member=0 users=2 USER alice USER root", .userList),
+        ("USER-GET alice", "OK rev=5 term=2 cluster=0 member=0 roles=1 ROLE reader", .userGet),
+        ("ROLE-LIST", "OK rev=5 term=2 cluster=0 member=0 roles=2 ROLE reader ROLE root", .roleList),
+        ("ROLE-GRANT reader read /app/ --prefix", "OK rev=5 term=2 cluster=0 member=0", .roleGrant),
+        ("ROLE-GET reader", #"OK rev=5 term=2 cluster=0 member=0 perms=2 PERM read "/app/" "/app0" PERM readwrite "k" """#, .roleGet),
+        ("GET /other", #"ERR PERMISSION_DENIED "etcdserver: permission denied""#, .get),
         ("GET foo --rev=2", #"ERR COMPACTED "etcdserver: mvcc: required revision has been compacted" requested=2 compact_rev=5"#, .get),
     ]
 

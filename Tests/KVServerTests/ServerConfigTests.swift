@@ -1,3 +1,4 @@
+import KVStore
 import Testing
 @testable import KVServer
 
@@ -32,6 +33,11 @@ import Testing
         (["--help"], { $0.showHelp }),
         (["--version"], { $0.showVersion }),
         (["-name", "single-dash"], { $0.name == "single-dash" }),
+        ([], { $0.authTokenTTL == 300 && $0.authFailureDelay == 100_000_000 && $0.passwordHashIterations == PasswordHash.defaultIterations }),
+        (["--auth-token-ttl=60"], { $0.authTokenTTL == 60 }),
+        (["--auth-failure-delay", "250ms"], { $0.authFailureDelay == 250_000_000 }),
+        (["--auth-failure-delay=1h"], { $0.authFailureDelay == ServerConfig.maxAuthFailureDelay }),
+        (["--password-hash-iterations=100"], { $0.passwordHashIterations == 100 }),
     ]
 
     @Test(arguments: 0..<good.count)
@@ -56,6 +62,8 @@ import Testing
         (["--log-level=loud"], "invalid value \"loud\" for --log-level (expected debug, info, warn or error)"),
         (["--event-loops=0"], "invalid value \"0\" for --event-loops (expected an integer from 1 to 64)"),
         (["--help=yes"], "flag --help takes no value"),
+        (["--auth-token-ttl=0"], "invalid value \"0\" for --auth-token-ttl (expected an integer from 1 to 2147483648)"),
+        (["--auth-failure-delay=soon"], "invalid duration \"soon\" for --auth-failure-delay (expected e.g. 100ms, 1s)"),
     ]
 
     @Test(arguments: 0..<bad.count)
@@ -65,7 +73,8 @@ import Testing
     }
 
     @Test func usageListsEveryVisibleFlag() {
-        for flag in ServerConfig.Flag.allCases where flag != .maxOutputBytes && flag != .progressNotifyInterval {
+        let hidden: Set<ServerConfig.Flag> = [.maxOutputBytes, .progressNotifyInterval, .passwordHashIterations]
+        for flag in ServerConfig.Flag.allCases where !hidden.contains(flag) {
             #expect(ServerConfig.usage.contains("--\(flag.rawValue)"), "\(flag.rawValue)")
         }
     }

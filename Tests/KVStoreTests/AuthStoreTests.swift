@@ -129,3 +129,61 @@ struct AuthStoreTests {
         #expect(auth.roleNames().isEmpty)
     }
 }
+
+/// The union-of-permissions check against a brute-force model: a range is covered exactly when every
+/// point where coverage could start to fail — its start and each permission's end inside it — lies in
+/// some permission. (For an unbounded range, the largest finite end is such a point, so bounded
+/// permissions alone never cover it.)
+struct PermissionCoverageTests {
+    private static func interval(_ key: [UInt8], _ end: [UInt8]) -> (start: [UInt8], end: [UInt8]?)? {
+        Permission.Interval(key: key, rangeEnd: end).map { ($0.start, $0.end) }
+    }
+
+    private static func contains(_ i: (start: [UInt8], end: [UInt8]?), _ point: [UInt8]) -> Bool {
+        !point.lexicographicallyPrecedes(i.start) && (i.end.map { point.lexicographicallyPrecedes($0) } ?? true)
+    }
+
+    @Test func unionMatchesTheModel() {
+        var rng = SeededGenerator(seed: 0xa0_7e57)
+        let alphabet: [UInt8] = [0, 0x61, 0x62, 0xff]
+        func word() -> [UInt8] { (0..<Int.random(in: 0...2, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! } }
+        func end() -> [UInt8] {
+            switch Int.random(in: 0...3, using: &rng) {
+            case 0: return []
+            case 1: return [0]
+            default: return word()
+            }
+        }
+        var covered = 0
+        for _ in 0..<4000 {
+            let permissions = (0..<Int.random(in: 0...4, using: &rng)).map { _ in Permission(kind: .read, key: word(), rangeEnd: end()) }
+            let key = word(), rangeEnd = end()
+            let actual = Permission.union(permissions, covers: key, rangeEnd: rangeEnd)
+            var expected = false
+            if let wanted = Self.interval(key, rangeEnd) {
+                let granted = permissions.compactMap { Self.interval($0.key, $0.rangeEnd) }
+                let candidates = [wanted.start] + granted.compactMap(\.end)
+                expected = candidates.filter { Self.contains(wanted, $0) }.allSatisfy { point in
+                    granted.contains { Self.contains($0, point) }
+                }
+            }
+            #expect(actual == expected, "\(permissions) cover \(key)..\(rangeEnd)")
+            if actual { covered += 1 }
+        }
+        #expect(covered > 200, "the generator produces covered ranges too")
+    }
+
+    @Test func adjacentPermissionsCoverTogether() {
+        let ab = Permission(kind: .read, key: b("a"), rangeEnd: b("c"))
+        let cd = Permission(kind: .read, key: b("c"), rangeEnd: b("e"))
+        #expect(Permission.union([cd, ab], covers: b("a"), rangeEnd: b("e")))
+        #expect(!Permission.union([ab], covers: b("a"), rangeEnd: b("e")))
+        #expect(!Permission.union([ab, Permission(kind: .read, key: b("d"), rangeEnd: b("e"))], covers: b("a"), rangeEnd: b("e")))
+        #expect(Permission.union([Permission(kind: .read, key: b("k"))], covers: b("k"), rangeEnd: []))
+        #expect(Permission.union([Permission(kind: .read, key: b("k"))], covers: b("k"), rangeEnd: b("k\0")))
+        #expect(!Permission.union([Permission(kind: .read, key: b("k"))], covers: b("k"), rangeEnd: b("l")))
+        #expect(Permission.union([Permission(kind: .read, key: b("k"), rangeEnd: [0])], covers: b("z"), rangeEnd: [0]))
+        #expect(!Permission.union([ab], covers: [], rangeEnd: []), "an empty key is never covered")
+        #expect(!Permission.union([ab], covers: b("b"), rangeEnd: b("a")), "a reversed range is never covered")
+    }
+}
