@@ -134,6 +134,19 @@ struct SnapshotAuthTests {
         #expect(restored.auth.contents == AuthStore.Contents())
     }
 
+    /// The auth example of docs/SNAPSHOT.md, byte for byte.
+    @Test func documentedAuthExample() throws {
+        let store = Store()
+        try store.put("a", "1")
+        try store.auth.addUser("root", password: nil)
+        try store.auth.enable()
+        let key: [UInt8] = [0x01, 0x01, 0x61, 0x01, 0x00, 0x02, 0x00, 0x02, 0x01, 0x00, 0x01, 0x31]
+        let auth: [UInt8] = [0x03, 0x01, 0x03]
+            + [0x01] + lengthPrefixed("root") + [0x01] + lengthPrefixed("root") + [0x00]
+            + [0x01] + lengthPrefixed("root") + [0x00]
+        #expect(try save(store) == assemble(revision: 2, key + auth + [0xff, 0x01, 0x01, 0x00]))
+    }
+
     @Test func authRecordSitsBetweenTheLeasesAndTheEndRecord() throws {
         let clock = ManualClock(nanoseconds: 5_000_000_000)
         let store = Store(configuration: configuration(clock))
