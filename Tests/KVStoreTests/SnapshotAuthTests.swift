@@ -173,6 +173,16 @@ struct SnapshotAuthTests {
         #expect(try Store.restore(from: source(bytes)).auth.revision == 3)
     }
 
+    /// Contents an app builds and loads itself save and restore too: a user given a role twice holds it once.
+    @Test func loadedContentsRoundTrip() throws {
+        let store = Store()
+        let user = AuthStore.User(name: "u", roles: ["b", "a", "b"], password: nil)
+        #expect(user.roles == ["a", "b"])
+        store.auth.load(AuthStore.Contents(enabled: false, revision: 5, users: [user], roles: [AuthStore.Role(name: "a", permissions: [])]))
+        let restored = try Store.restore(from: source(try save(store)))
+        #expect(restored.auth.contents == store.auth.contents)
+    }
+
     @Test func authIsCapturedWhenTheCursorIsMade() throws {
         let clock = ManualClock(nanoseconds: 5_000_000_000)
         let store = Store(configuration: configuration(clock))
