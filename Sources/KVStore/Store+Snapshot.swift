@@ -1,12 +1,13 @@
-/// Snapshots: the whole store — every key with its retained history, the revisions, the leases — as
-/// one checksummed stream (format: `SnapshotFormat`, docs/SNAPSHOT.md).
+/// Snapshots: the whole store — every key with its retained history, the revisions, the leases, the
+/// auth users and roles — as one checksummed stream (format: `SnapshotFormat`, docs/SNAPSHOT.md).
 extension Store {
     /// Streams a snapshot of the store at `revision` (0: the current one) to `sink`, in chunks of
     /// about `chunkSize` bytes. The state is captured in O(1) under the lock (a copy-on-write view);
     /// writing happens outside it, so writers are never held off and memory stays at one chunk.
     ///
     /// A past revision keeps only the history up to it; leases are those live now, and a key whose
-    /// lease no longer exists is restored without one.
+    /// lease no longer exists is restored without one. Auth (users, roles, the enabled flag and the
+    /// auth revision) is saved as it is now, never its tokens.
     /// - Parameter createdAt: Unix time in nanoseconds recorded in the header (the store never reads
     ///   the wall clock itself).
     /// - Throws: `SnapshotError.store` for a compacted or future revision; `.io` when the sink throws.
@@ -27,14 +28,18 @@ extension Store {
     /// Builds a new store from a snapshot read from `source` (which fills the buffer it is given and
     /// returns the byte count, 0 at the end). Every record is checked and, unless `skipHashCheck`,
     /// the SHA-256 trailer; any problem throws and no store is returned — never a partial one.
-    /// With `skipHashCheck` a file whose trailer is missing or wrong is accepted.
+    /// With `skipHashCheck` a file whose trailer is missing or wrong is accepted. The new store's auth
+    /// holds the saved users and roles (no tokens: clients log in again); a file without an auth record
+    /// gives a fresh store's auth.
     public static func restore(configuration: StoreConfiguration = StoreConfiguration(), skipHashCheck: Bool = false,
                                from source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) throws(SnapshotError) -> Store {
         let store = Store(configuration: configuration)
         let now = configuration.clock.nowNanoseconds()
         var restored = StoreState(nodeCapacity: configuration.treeNodeCapacity)
-        _ = try SnapshotDecoder.decode(from: source, skipHashCheck: skipHashCheck, into: &restored, now: now)
+        var auth: AuthStore.Contents? = nil
+        _ = try SnapshotDecoder.decode(from: source, skipHashCheck: skipHashCheck, into: &restored, auth: &auth, now: now)
         store.state.withLock { $0 = restored }
+        if let auth { store.auth.load(auth) }
         return store
     }
 

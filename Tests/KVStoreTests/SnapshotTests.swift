@@ -2,24 +2,6 @@ import Dispatch
 import Testing
 @testable import KVStore
 
-/// An in-memory source over bytes, handing out at most `step` bytes per call.
-private func source(_ bytes: [UInt8], step: Int = 4096) -> (UnsafeMutableRawBufferPointer) throws -> Int {
-    var offset = 0
-    return { buffer in
-        let n = min(buffer.count, step, bytes.count - offset)
-        guard n > 0 else { return 0 }
-        bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)])) }
-        offset += n
-        return n
-    }
-}
-
-private func save(_ store: Store, revision: Int64 = 0, chunkSize: Int = 4096) throws -> [UInt8] {
-    var bytes: [UInt8] = []
-    try store.writeSnapshot(revision: revision, createdAt: 1_700_000_000_000_000_000, chunkSize: chunkSize) { bytes.append(contentsOf: $0) }
-    return bytes
-}
-
 /// Every key at every revision from `from` to `to`, for comparing two stores.
 private func history(_ store: Store, from: Int64, to: Int64) throws -> [[KeyValue]] {
     try (from...to).map { try store.range(RangeRequest(key: [0], rangeEnd: [0], revision: $0)).kvs }

@@ -11,16 +11,17 @@ import Synchronization
 public final class AuthStore: Sendable {
     public struct User: Hashable, Sendable {
         public let name: String
-        /// Granted roles, sorted.
+        /// Granted roles, sorted, each once.
         public internal(set) var roles: [String]
         /// The stored hash; nil for a user made without a password.
         public internal(set) var password: PasswordHash?
         /// Whether the user can log in with a password (users made without one cannot).
         public var hasPassword: Bool { password != nil }
 
+        /// Repeated roles are dropped: a snapshot refuses a user holding one role twice.
         public init(name: String, roles: [String], password: PasswordHash?) {
             self.name = name
-            self.roles = roles.sorted()
+            self.roles = Array(Set(roles)).sorted()
             self.password = password
         }
     }

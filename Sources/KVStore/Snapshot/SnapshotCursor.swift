@@ -1,12 +1,15 @@
 /// A snapshot produced piece by piece: each `next` call returns the following chunk of the file.
 /// The state is captured in O(1) when the cursor is made (a copy-on-write view); producing chunks
 /// holds no lock, so writers are never held off, and a caller that stops pulling costs nothing but
-/// the retained view. A server streams a snapshot to a client by pulling one chunk per request.
+/// the retained view. The auth contents (users, roles, the enabled flag) are copied at the same moment,
+/// so later auth changes do not reach the file either. A server streams a snapshot to a client by pulling one chunk per request.
 public final class SnapshotCursor {
-    private enum Stage { case header, keys, leases, end, done }
+    private enum Stage { case header, keys, leases, auth, end, done }
 
     private let view: ReadView
     private let leases: [(id: Int64, granted: Int64, remainingMillis: UInt64)]
+    /// Nil when auth is as a fresh store has it: then no auth record is written (see `SnapshotAuthRecord`).
+    private let auth: AuthStore.Contents?
     /// The revision captured.
     public let revision: Int64
     private let createdAt: UInt64
@@ -24,7 +27,8 @@ public final class SnapshotCursor {
     /// The summary, once the last chunk has been returned.
     public private(set) var info: SnapshotInfo?
 
-    /// Captures the store at `revision` (0: the current one).
+    /// Captures the store at `revision` (0: the current one). Auth, like leases, is captured as it is
+    /// now whatever the revision: auth changes are not part of the key-value history.
     /// - Throws: `.store` for a compacted or future revision.
     public init(store: Store, revision: Int64 = 0, createdAt: UInt64 = 0) throws(SnapshotError) {
         let now = store.configuration.clock.nowNanoseconds()
@@ -35,6 +39,8 @@ public final class SnapshotCursor {
         }
         view = captured.0
         leases = captured.1.sorted { $0.id < $1.id }
+        let authContents = store.auth.contents
+        auth = SnapshotAuthRecord.isNeeded(for: authContents) ? authContents : nil
         do { self.revision = try view.readRevision(revision) } catch { throw .store(error) }
         self.createdAt = createdAt
         clusterID = store.configuration.clusterID
@@ -105,6 +111,9 @@ public final class SnapshotCursor {
                 try writer.varint(lease.granted)
                 try writer.varint(lease.remainingMillis)
             }
+            stage = .auth
+        case .auth:
+            if let auth { try SnapshotAuthRecord.write(auth, to: writer) }
             stage = .end
         case .end:
             try writer.byte(SnapshotFormat.endRecord)
@@ -115,7 +124,7 @@ public final class SnapshotCursor {
             info = SnapshotInfo(formatVersion: SnapshotFormat.version, revision: revision,
                                 compactedRevision: view.compactedRevision, createdAt: createdAt, clusterID: clusterID,
                                 memberID: memberID, keyCount: keys, versionCount: versions, leaseCount: leases.count,
-                                totalBytes: writer.written, sha256: digest)
+                                hasAuth: auth != nil, totalBytes: writer.written, sha256: digest)
             stage = .done
         case .done:
             break

@@ -1,7 +1,9 @@
-/// Parses and checks a snapshot, optionally loading it into a fresh `StoreState`.
+/// Parses and checks a snapshot, optionally loading it into a fresh `StoreState` and handing out its
+/// auth contents (left nil when the file has no auth record).
 enum SnapshotDecoder {
     static func decode(from source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int, skipHashCheck: Bool,
-                       into state: UnsafeMutablePointer<StoreState>?, now: UInt64) throws(SnapshotError) -> SnapshotInfo {
+                       into state: UnsafeMutablePointer<StoreState>?, auth authOut: UnsafeMutablePointer<AuthStore.Contents?>? = nil,
+                       now: UInt64) throws(SnapshotError) -> SnapshotInfo {
         var reader = SnapshotReader(source: source)
         defer { reader.release() }
         let magic = try reader.bytes(8, expecting: "the header")
@@ -28,12 +30,14 @@ enum SnapshotDecoder {
         var leaseOfKey: [([UInt8], Int64)] = []
         var indexKeys: [IndexKey] = []
         var histories: [KeyHistory] = []
+        var auth: (contents: AuthStore.Contents, offset: Int)? = nil
         while true {
             let recordOffset = reader.offset
             let tag = try reader.byte(expecting: "a record tag")
             switch tag {
             case SnapshotFormat.keyRecord:
                 guard leases.isEmpty else { throw .corrupt(offset: recordOffset, reason: "key record after lease records") }
+                guard auth == nil else { throw .corrupt(offset: recordOffset, reason: "key record after the auth record") }
                 let keyLength = Int(try reader.int(expecting: "a key length", max: Int64(SnapshotFormat.maximumKeyLength)))
                 guard keyLength > 0 else { throw .corrupt(offset: recordOffset, reason: "empty key") }
                 let key = try reader.bytes(keyLength, expecting: "key bytes")
@@ -93,11 +97,17 @@ enum SnapshotDecoder {
                     histories.append(records)
                 }
             case SnapshotFormat.leaseRecord:
+                guard auth == nil else { throw .corrupt(offset: recordOffset, reason: "lease record after the auth record") }
                 let id = try reader.zigzag(expecting: "a lease ID")
                 let granted = try reader.int(expecting: "a lease TTL", max: LeaseLimits.maximumTTL)
                 let remaining = try reader.varint(expecting: "a lease's remaining time")
                 guard id != 0, leases[id] == nil else { throw .corrupt(offset: recordOffset, reason: "lease ID \(id) is zero or repeated") }
                 leases[id] = (granted, remaining)
+            case SnapshotFormat.authRecord:
+                if let auth {
+                    throw .corrupt(offset: recordOffset, reason: "a second auth record (the first is at byte \(auth.offset))")
+                }
+                auth = (try SnapshotAuthRecord.read(from: &reader, recordOffset: recordOffset), recordOffset)
             case SnapshotFormat.endRecord:
                 let keyCount = try reader.varint(expecting: "the end record")
                 let versionCount = try reader.varint(expecting: "the end record")
@@ -129,9 +139,10 @@ enum SnapshotDecoder {
                     }
                     for (key, lease) in leaseOfKey { state.pointee.leases.attach(key, to: lease) }
                 }
+                authOut?.pointee = auth?.contents
                 return SnapshotInfo(formatVersion: version, revision: revision, compactedRevision: compacted, createdAt: createdAt,
                                     clusterID: clusterID, memberID: memberID, keyCount: keys, versionCount: versions,
-                                    leaseCount: leases.count, totalBytes: reader.offset, sha256: digest)
+                                    leaseCount: leases.count, hasAuth: auth != nil, totalBytes: reader.offset, sha256: digest)
             default:
                 throw .corrupt(offset: recordOffset, reason: "unknown record tag 0x\(String(tag, radix: 16))")
             }

@@ -6,6 +6,8 @@
 ///     records  0x01 key:   len, key, count, then per version (oldest first): flags (bit 0 = tombstone),
 ///                          mod main, mod sub, create revision, version, lease (zigzag), len, value
 ///              0x02 lease: id (zigzag), granted TTL (s), remaining TTL (ms)
+///              0x03 auth:  at most one, after the leases, only when auth differs from a fresh store's
+///                          (see `SnapshotAuthRecord`)
 ///              0xFF end:   key count, version count, lease count
 ///     trailer  SHA-256 of every byte before it, then "KVSNEND\n"
 enum SnapshotFormat {
@@ -17,11 +19,16 @@ enum SnapshotFormat {
 
     static let keyRecord: UInt8 = 0x01
     static let leaseRecord: UInt8 = 0x02
+    static let authRecord: UInt8 = 0x03
     static let endRecord: UInt8 = 0xFF
 
     /// Sanity bounds checked on read, so a corrupted length cannot make the reader allocate wildly.
     static let maximumKeyLength = 1 << 24
     static let maximumValueLength = 1 << 30
+    /// User and role names: as long as a key may be (etcd sets no smaller limit).
+    static let maximumNameLength = maximumKeyLength
+    /// A password hash's salt and digest (the store writes 16 and 32 bytes).
+    static let maximumHashFieldLength = 1024
 }
 
 /// What a snapshot holds, from its header and end record; `sha256` is the trailer's hash.
@@ -37,6 +44,8 @@ public struct SnapshotInfo: Hashable, Sendable {
     public var keyCount: Int
     public var versionCount: Int
     public var leaseCount: Int
+    /// Whether the file holds an auth record (users, roles or the enabled flag; see docs/SNAPSHOT.md).
+    public var hasAuth: Bool
     /// The file's size in bytes.
     public var totalBytes: Int
     public var sha256: [UInt8]
