@@ -48,7 +48,8 @@ enum SnapshotDecoder {
                 let count = Int(try reader.int(expecting: "a version count", max: Int64(Int32.max)))
                 guard count > 0 else { throw .corrupt(offset: recordOffset, reason: "a key with no versions") }
                 var records: [KVRecord] = []
-                if state != nil { records.reserveCapacity(count) }
+                // The count is not trusted before the checksum: reserve a bounded amount, grow past it.
+                if state != nil { records.reserveCapacity(min(count, 1024)) }
                 var lastMain: Int64 = 0
                 for _ in 0..<count {
                     let versionOffset = reader.offset

@@ -48,6 +48,12 @@ public struct Flags {
 
     public func has(_ name: String) -> Bool { values[name] != nil }
 
+    /// The flag's value, or nil when it was not given.
+    public mutating func optionalString(_ name: String) -> String? {
+        used.insert(name)
+        return values[name]
+    }
+
     public mutating func string(_ name: String, default value: String) -> String {
         used.insert(name)
         return values[name] ?? value

@@ -1,5 +1,6 @@
 import Glibc
 import KVPosix
+import KVProtocol
 
 /// `kvbench put|get|range|txn|watch`: runs one load benchmark against a server and prints its summary.
 public enum LoadBenchmark {
@@ -28,6 +29,7 @@ public enum LoadBenchmark {
       --timeout D             bound on the whole run (default 60s)
       --name NAME             prefix of the figures printed last (default: the command)
       --precise               summary times with 6 decimals
+      --user NAME:PASSWORD    log every connection in first (a server with auth enabled)
 
     Output: etcd benchmark's summary, the client's CPU, then `NAME.figure: value unit` lines.
     Exit status: 0 ok, 1 server unreachable / ERR replies / timeout, 2 bad command line.
@@ -52,6 +54,10 @@ public enum LoadBenchmark {
 
     static func run(_ o: LoadOptions) throws(RunError) -> Int32 {
         let engine = try LoadEngine(endpoint: o.endpoint, timeoutSeconds: o.timeoutSeconds)
+        if let user = o.user, let colon = user.firstIndex(of: ":") {
+            engine.login = RequestEncoder.encode(.authenticate(AuthenticateRequest(
+                name: String(user[..<colon]), password: String(user[user.index(after: colon)...]))))
+        }
         if o.command == .watch { return try watch(o, engine) }
 
         let source: RequestSource = switch o.command {

@@ -91,6 +91,8 @@ public final class LoadEngine {
     let endpoint: String
 
     public var source: RequestSource?
+    /// An `AUTHENTICATE` line each new connection sends (and must get `OK` for) before any load.
+    public var login: [UInt8]?
     /// Requests to issue in this phase, and how many were issued / answered.
     public var phaseTotal = 0
     public private(set) var issued = 0
@@ -138,6 +140,7 @@ public final class LoadEngine {
         } catch {
             throw RunError("cannot connect to \(endpoint): \(error) (is the server running?)")
         }
+        if let login { try logIn(socket, login) }
         let connection = LoadConnection(socket: socket, role: load ? .load : .watch, window: window,
                                         sendCapacity: window * lineLength)
         do {
@@ -147,6 +150,44 @@ public final class LoadEngine {
         }
         connection.index = connections.count
         connections.append(connection)
+    }
+
+    /// Sends the login line and waits (bounded by the run's deadline) for its one-line reply.
+    private func logIn(_ socket: Socket, _ line: [UInt8]) throws(RunError) {
+        func wait(_ events: Int32) throws(RunError) {
+            let now = Posix.monotonicNanoseconds()
+            guard now < deadline else { throw RunError("timed out after \(timeoutSeconds) s while logging in") }
+            var request = pollfd(fd: socket.fd.rawValue, events: Int16(events), revents: 0)
+            _ = poll(&request, 1, Int32(min((deadline - now) / 1_000_000, 1000)))
+        }
+        var offset = 0
+        while offset < line.count {
+            let result: IOResult<Int>
+            do {
+                result = try line.withUnsafeBytes { (bytes) throws(PosixError) in try socket.send(UnsafeRawBufferPointer(rebasing: bytes[offset...])) }
+            } catch {
+                throw RunError("login: \(error)")
+            }
+            if case .processed(let count) = result { offset += count } else { try wait(POLLOUT) }
+        }
+        var reply: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while !reply.contains(UInt8(ascii: "\n")) {
+            let result: IOResult<Int>
+            do {
+                result = try chunk.withUnsafeMutableBytes { (bytes) throws(PosixError) in try socket.receive(into: bytes) }
+            } catch {
+                throw RunError("login: \(error)")
+            }
+            switch result {
+            case .processed(0): throw RunError("login: the server closed the connection")
+            case .processed(let count): reply += chunk[..<count]
+            case .wouldBlock: try wait(POLLIN)
+            }
+        }
+        guard reply.starts(with: Array("OK".utf8)) else {
+            throw RunError("login refused: \(String(decoding: reply.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self))")
+        }
     }
 
     /// Starts a phase of `total` requests from `source` on the load connections, with counters and the

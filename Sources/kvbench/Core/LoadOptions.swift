@@ -42,6 +42,8 @@ public struct LoadOptions: Equatable, Sendable {
     public var watchedKeyTotal = 1
     public var watchedKeySize = 8
     public var putTotal = 1000
+    /// `name:password` to log every connection in with (auth enabled on the server).
+    public var user: String?
 
     public init(command: LoadCommand) { self.command = command }
 
@@ -66,6 +68,12 @@ public struct LoadOptions: Equatable, Sendable {
         o.timeoutSeconds = try flags.seconds("timeout", default: 60)
         o.name = flags.string("name", default: command.rawValue)
         o.precise = try flags.bool("precise")
+        if let user = flags.optionalString("user") {
+            guard let colon = user.firstIndex(of: ":"), colon != user.startIndex else {
+                throw UsageError("--user must be NAME:PASSWORD")
+            }
+            o.user = user
+        }
         switch command {
         case .put:
             break
