@@ -135,6 +135,41 @@ struct DataDirectoryTests {
     }
 }
 
+extension DataDirectoryTests {
+    @Test func usersRolesAndTheAuthSwitchSurviveARestart() throws {
+        let data = temporaryDirectory() + "/member"
+        let arguments = ["--data-dir", data, "--password-hash-iterations", "100", "--auth-failure-delay", "0ms"]
+        let first = try ServerProcess(arguments: arguments)
+        let admin = try KVClient(endpoints: [first.endpoint])
+        for request: AuthRequest in [.userAdd(name: "root", password: "rootpw"), .userAdd(name: "alice", password: "a"),
+                                     .roleAdd("reader"),
+                                     .roleGrantPermission(role: "reader", permission: Permission(kind: .read, key: b("app/"), rangeEnd: b("app0"))),
+                                     .userGrantRole(user: "alice", role: "reader"), .enable] {
+            _ = try admin.call(.auth(request))
+        }
+        admin.close()
+        #expect(first.terminate() == 0)
+
+        let second = try ServerProcess(arguments: arguments)
+        let anonymous = try KVClient(endpoints: [second.endpoint])
+        #expect(throws: ClientError.self) { try anonymous.call(.range(RangeRequest(key: b("app/x")))) }
+        anonymous.close()
+        let alice = try KVClient(endpoints: [second.endpoint], credentials: KVClient.Credentials(name: "alice", password: "a"))
+        _ = try alice.call(.range(RangeRequest(key: b("app/x"))))
+        do {
+            _ = try alice.call(.put(PutRequest(key: b("app/x"), value: b("1"))))
+            Issue.record("alice may only read")
+        } catch {
+            #expect(error.wire == .auth(.permissionDenied))
+        }
+        alice.close()
+        #expect(throws: ClientError.self) {
+            _ = try KVClient(endpoints: [second.endpoint], credentials: KVClient.Credentials(name: "alice", password: "wrong"))
+        }
+        #expect(second.terminate() == 0)
+    }
+}
+
 struct SnapshotStreamingTests {
     @Test func clientStreamsAVerifiableSnapshot() throws {
         let server = try TestServer()
