@@ -52,6 +52,36 @@ public final class AuthStore: Sendable {
         var tokens: [String: Token] = [:]
         /// Bumped when a user's password changes or the user is deleted: older tokens stop working.
         var generations: [String: Int] = [:]
+        /// Compiled permissions per user; emptied by every change.
+        var access: [String: UserAccess] = [:]
+        /// Token count at which expired tokens are next swept out (amortized O(1) per login).
+        var tokenSweepAt = 1024
+
+        /// The user a token belongs to, renewing it (at most once a second, so the hot path rarely
+        /// writes); nil for an unknown, expired or revoked token, which is dropped.
+        mutating func user(forToken token: String, now: UInt64, ttl: UInt64) -> String? {
+            guard let entry = tokens[token], entry.expires > now, users[entry.user] != nil,
+                  entry.generation == generations[entry.user] ?? 0 else {
+                tokens[token] = nil
+                return nil
+            }
+            if entry.expires &- now < ttl &- min(ttl / 2, 1_000_000_000) {
+                tokens[token] = Token(user: entry.user, expires: now &+ ttl, generation: entry.generation)
+            }
+            return entry.user
+        }
+
+        /// The user's compiled permissions (cached until the next change).
+        mutating func access(for name: String) -> UserAccess {
+            if let cached = access[name] { return cached }
+            let roleNames = users[name]?.roles ?? []
+            let permissions = roleNames.flatMap { roles[$0]?.permissions ?? [] }
+            let compiled = UserAccess(isRoot: roleNames.contains(AuthStore.rootName),
+                                      read: PermissionSet(permissions.filter(\.allowsRead)),
+                                      write: PermissionSet(permissions.filter(\.allowsWrite)))
+            access[name] = compiled
+            return compiled
+        }
     }
 
     public static let rootName = "root"
@@ -84,6 +114,7 @@ public final class AuthStore: Sendable {
         try state.withLock { (s) throws(AuthError) -> T in
             let result = try body(&s)
             s.revision &+= 1
+            s.access.removeAll()
             enabledFlag.store(s.enabled, ordering: .releasing)
             return result
         }
@@ -106,6 +137,7 @@ public final class AuthStore: Sendable {
         state.withLock { s in
             s.enabled = false
             s.tokens = [:]
+            s.access.removeAll()
             s.revision &+= 1
             enabledFlag.store(false, ordering: .releasing)
         }
@@ -237,9 +269,10 @@ public final class AuthStore: Sendable {
         let expires = clock.nowNanoseconds() &+ tokenTTL
         state.withLock { s in
             // Drop expired tokens now and then, so they cannot pile up.
-            if s.tokens.count > 1024 {
+            if s.tokens.count >= s.tokenSweepAt {
                 let now = clock.nowNanoseconds()
                 s.tokens = s.tokens.filter { $0.value.expires > now }
+                s.tokenSweepAt = max(1024, s.tokens.count * 2)
             }
             s.tokens[token] = Token(user: name, expires: expires, generation: generation)
         }
@@ -251,15 +284,8 @@ public final class AuthStore: Sendable {
     /// - Throws: `.invalidAuthToken` for an unknown, expired or revoked (password changed) token.
     public func userName(forToken token: String) throws(AuthError) -> String {
         let now = clock.nowNanoseconds()
-        return try state.withLock { (s) throws(AuthError) -> String in
-            guard let entry = s.tokens[token], entry.expires > now, s.users[entry.user] != nil,
-                  entry.generation == s.generations[entry.user] ?? 0 else {
-                s.tokens[token] = nil
-                throw .invalidAuthToken
-            }
-            s.tokens[token] = Token(user: entry.user, expires: now &+ tokenTTL, generation: entry.generation)
-            return entry.user
-        }
+        guard let name = state.withLock({ $0.user(forToken: token, now: now, ttl: tokenTTL) }) else { throw .invalidAuthToken }
+        return name
     }
 
     /// Whether the holder of `token` may read (or write) every key of `[key, rangeEnd)` (etcd's
@@ -268,20 +294,16 @@ public final class AuthStore: Sendable {
     /// - Throws: `.userNameEmpty` without a token, `.invalidAuthToken`, `.permissionDenied`.
     public func checkPermission(token: String?, key: [UInt8], rangeEnd: [UInt8] = [], write: Bool) throws(AuthError) {
         guard isEnabled else { return }
-        let name = try authenticatedUser(token)
-        let allowed = state.withLock { s -> Bool in
-            guard let user = s.users[name] else { return false }
-            if user.roles.contains(Self.rootName) { return true }
-            var granted: [Permission] = []
-            for roleName in user.roles {
-                guard let role = s.roles[roleName] else { continue }
-                for permission in role.permissions where (write ? permission.allowsWrite : permission.allowsRead) {
-                    granted.append(permission)
-                }
-            }
-            return Permission.union(granted, covers: key, rangeEnd: rangeEnd)
+        guard let token else { throw .userNameEmpty }
+        let now = clock.nowNanoseconds()
+        // One lock hold: the token, the user's compiled permissions (cached), one binary search.
+        let refusal = state.withLock { s -> AuthError? in
+            guard let name = s.user(forToken: token, now: now, ttl: tokenTTL) else { return .invalidAuthToken }
+            let access = s.access(for: name)
+            if access.isRoot { return nil }
+            return (write ? access.write : access.read).covers(key: key, rangeEnd: rangeEnd) ? nil : .permissionDenied
         }
-        if !allowed { throw .permissionDenied }
+        if let refusal { throw refusal }
     }
 
     /// For root-only operations (compaction, snapshot, hash, auth management): allowed while auth is
@@ -362,6 +384,7 @@ public final class AuthStore: Sendable {
             s.revision = contents.revision
             for user in contents.users { s.users[user.name] = user }
             for role in contents.roles { s.roles[role.name] = role }
+            s.access.removeAll()
             enabledFlag.store(s.enabled, ordering: .releasing)
         }
     }

@@ -17,22 +17,9 @@ public struct Permission: Hashable, Sendable {
     var allowsRead: Bool { kind != .write }
     var allowsWrite: Bool { kind != .read }
 
-    /// Whether the union of `permissions` covers every key of `[key, rangeEnd)` (etcd's convention:
-    /// an empty end is the one key, `"\0"` every key from `key` on). An empty key, or an end not after
-    /// the key, is never covered (etcd refuses such ranges for non-root users).
+    /// Whether the union of `permissions` covers every key of `[key, rangeEnd)` (see `PermissionSet`).
     static func union(_ permissions: [Permission], covers key: [UInt8], rangeEnd: [UInt8]) -> Bool {
-        guard let wanted = Interval(key: key, rangeEnd: rangeEnd) else { return false }
-        let granted = permissions.compactMap { Interval(key: $0.key, rangeEnd: $0.rangeEnd) }
-            .sorted { $0.start.lexicographicallyPrecedes($1.start) }
-        // Sweep the granted intervals in start order, extending the covered prefix of `wanted`.
-        var reached = wanted.start
-        for interval in granted {
-            if reached.lexicographicallyPrecedes(interval.start) { return false }
-            guard let end = interval.end else { return true }
-            if reached.lexicographicallyPrecedes(end) { reached = end }
-            if let wantedEnd = wanted.end, !reached.lexicographicallyPrecedes(wantedEnd) { return true }
-        }
-        return false
+        PermissionSet(permissions).covers(key: key, rangeEnd: rangeEnd)
     }
 
     /// `[start, end)` over byte strings; a nil end is unbounded.
