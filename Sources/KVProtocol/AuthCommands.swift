@@ -57,12 +57,31 @@ public enum AuthRequest: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Never shows a password.
+    /// The verb and its names, for logs; never a password.
     public var description: String {
+        func quoted(_ text: String) -> String { String(reflecting: text) }
         switch self {
-        case .userAdd(let name, let password): "userAdd(\(name), password: \(password == nil ? "none" : "set"))"
-        case .userChangePassword(let name, _): "userChangePassword(\(name))"
-        default: "\(kind.verb)"
+        case .enable, .disable, .status, .userList, .roleList: return kind.verb
+        case .userAdd(let name, let password):
+            return "\(kind.verb) \(quoted(name)) (\(password == nil ? "no password" : "with a password"))"
+        case .userChangePassword(let name, _), .userDelete(let name), .userGet(let name), .roleAdd(let name),
+             .roleDelete(let name), .roleGet(let name):
+            return "\(kind.verb) \(quoted(name))"
+        case .userGrantRole(let user, let role), .userRevokeRole(let user, let role):
+            return "\(kind.verb) \(quoted(user)) \(quoted(role))"
+        case .roleGrantPermission(let role, let permission):
+            return "\(kind.verb) \(quoted(role)) \(AuthManagementCommand.permissionTypes[permission.kind.rawValue])"
+                + " \(quoted(String(decoding: permission.key, as: UTF8.self))) \(quoted(String(decoding: permission.rangeEnd, as: UTF8.self)))"
+        case .roleRevokePermission(let role, let key, let rangeEnd):
+            return "\(kind.verb) \(quoted(role)) \(quoted(String(decoding: key, as: UTF8.self))) \(quoted(String(decoding: rangeEnd, as: UTF8.self)))"
+        }
+    }
+
+    /// Whether the request changes users, roles or the auth switch (and so is logged).
+    public var isChange: Bool {
+        switch self {
+        case .status, .userGet, .userList, .roleGet, .roleList: false
+        default: true
         }
     }
 }

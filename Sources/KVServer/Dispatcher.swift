@@ -24,6 +24,7 @@ struct Dispatcher: Sendable {
         if case .auth(let auth) = request {
             do {
                 ReplyEncoder.encode(try answer(auth), kind: auth.kind, tag: tag, into: &output)
+                if auth.isChange { state.logger.info("auth change: \(auth)") }
             } catch {
                 ReplyEncoder.encode(WireError.auth(error), tag: tag, into: &output)
             }

@@ -314,6 +314,8 @@ import Testing
         let logText = String(decoding: log, as: UTF8.self)
         #expect(logText.contains("failed login"), "the failed login is logged")
         #expect(logText.contains("alice"), "with the user name")
+        #expect(logText.contains("auth change: USER-ADD \"alice\" (with a password)"), "changes are logged by name")
+        #expect(logText.contains("auth change: USER-PASSWD \"alice\""))
         #expect(!logText.contains("s3cret"), "\(logText)")
         for reply in replies { #expect(!reply.contains("s3cret"), "\(reply)") }
         #expect(replies[4].hasPrefix("ERR ARGS"))
