@@ -284,6 +284,29 @@ import Testing
         #expect(try fresh.line().hasPrefix("OK"))
     }
 
+    @Test func aScriptThatLogsInAndHangsUpGetsEveryReply() throws {
+        let server = try Self.makeServer(failureDelay: 20_000_000)
+        defer { server.stop() }
+        try Self.configure(server)
+        // `printf '…' | nc`: the requests, then end of input, while the logins are still being checked.
+        let raw = try server.raw()
+        try raw.send("AUTHENTICATE reader nope\nAUTHENTICATE reader r\nGET app/x\n")
+        try raw.socket.shutdown(.write)
+        #expect(try raw.line().hasPrefix("ERR AUTH_FAILED"))
+        #expect(try raw.line().hasPrefix("OK"))
+        #expect(try raw.line().contains("KV app/x 1"))
+        #expect(raw.readsEndOfStream())
+        // A client that vanishes mid-login leaves nothing behind.
+        for _ in 0..<20 {
+            let gone = try server.raw()
+            try gone.send("AUTHENTICATE reader nope\n")
+        }
+        #expect(eventually { server.server.state.connectionCount.load(ordering: .relaxed) == 0 }, "closed connections are released")
+        let alive = try server.raw()
+        try alive.send("PING\n")
+        #expect(try alive.line() == "OK")
+    }
+
     @Test func noSecretInLogsOrReplies() throws {
         var template = Array("/tmp/kvauth-log-XXXXXX".utf8CString)
         let fd = mkstemp(&template)
