@@ -172,6 +172,7 @@ final class Connection: EventHandler {
         guard state != .closed else { return }
         switch result {
         case .success(let token):
+            if let previous = authToken { context.state.store.auth.revoke(token: previous) }
             authToken = token
             ReplyEncoder.encode(AuthResponse(header: context.state.header()), kind: .authenticate, tag: tag, into: &output)
         case .failure(let error):
@@ -264,6 +265,7 @@ final class Connection: EventHandler {
         guard state != .closed else { return }
         state = .closed
         watches.cancelAll()
+        if let authToken { context.state.store.auth.revoke(token: authToken) }
         context.loop.deregister(socket.fd)
         try? socket.close()
         context.forget(self)

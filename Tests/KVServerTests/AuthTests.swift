@@ -302,6 +302,7 @@ import Testing
             try gone.send("AUTHENTICATE reader nope\n")
         }
         #expect(eventually { server.server.state.connectionCount.load(ordering: .relaxed) == 0 }, "closed connections are released")
+        #expect(eventually { server.store.auth.tokenCount == 0 }, "a closed connection's login ends with it")
         let alive = try server.raw()
         try alive.send("PING\n")
         #expect(try alive.line() == "OK")

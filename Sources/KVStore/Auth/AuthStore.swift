@@ -279,6 +279,14 @@ public final class AuthStore: Sendable {
         return token
     }
 
+    /// Ends a token at once (a server drops a connection's token when the connection closes).
+    public func revoke(token: String) {
+        state.withLock { _ = $0.tokens.removeValue(forKey: token) }
+    }
+
+    /// How many tokens are live or not yet swept (for tests and diagnostics).
+    public var tokenCount: Int { state.withLock { $0.tokens.count } }
+
     /// The user a token belongs to. Using a token renews it for another token TTL (etcd's simple
     /// tokens), so only an idle token expires.
     /// - Throws: `.invalidAuthToken` for an unknown, expired or revoked (password changed) token.
