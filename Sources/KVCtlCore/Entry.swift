@@ -17,9 +17,7 @@ public enum KVCtlMain {
         }
         let console = Console.standard()
         let status = KVCtl.run(Array(arguments.dropFirst()), program: KVCtl.programName(argv0: arguments.first ?? "kvctl"),
-                               environment: environment, console: console, connector: { e, d, c throws(BackendError) in
-            try ClientBackend.connect(endpoints: e, dialTimeout: d, commandTimeout: c)
-        })
+                               environment: environment, console: console, connector: ClientBackend.connect)
         console.flush()
         return status
     }

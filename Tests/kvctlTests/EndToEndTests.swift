@@ -19,9 +19,7 @@ import KVStore
         func run(_ args: [String], stdin: String = "") -> RunResult {
             let console = Console.captured(input: Array(stdin.utf8))
             let code = KVCtl.run(["--endpoints=\(endpoint)"] + args, program: "etcdctl", environment: [:], console: console,
-                                 connector: { e, d, c throws(BackendError) in
-                try ClientBackend.connect(endpoints: e, dialTimeout: d, commandTimeout: c)
-            })
+                                 connector: ClientBackend.connect)
             return RunResult(out: console.capturedOut, err: console.capturedErr, code: code)
         }
     }
@@ -66,9 +64,7 @@ import KVStore
     @Test func connectionRefused() throws {
         let console = Console.captured()
         let code = KVCtl.run(["--endpoints=127.0.0.1:1", "get", "foo"], environment: [:], console: console,
-                             connector: { e, d, c throws(BackendError) in
-            try ClientBackend.connect(endpoints: e, dialTimeout: d, commandTimeout: c)
-        })
+                             connector: ClientBackend.connect)
         #expect(code == 1)
         #expect(console.capturedErr == "Error: context deadline exceeded\n")
     }

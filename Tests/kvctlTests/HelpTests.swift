@@ -6,7 +6,10 @@ import Testing
     @Test(arguments: ["", "get", "put", "del", "txn", "watch", "compaction", "version", "lease", "lease grant",
                       "lease revoke", "lease timetolive", "lease list", "lease keep-alive", "member", "member list",
                       "endpoint", "endpoint status", "endpoint health", "endpoint hashkv", "snapshot", "snapshot save",
-                      "snapshot status", "snapshot restore", "user", "role", "auth", "help"])
+                      "snapshot status", "snapshot restore", "user", "role", "auth", "help",
+                      "user add", "user delete", "user get", "user list", "user passwd", "user grant-role",
+                      "user revoke-role", "role add", "role delete", "role get", "role list", "role grant-permission",
+                      "role revoke-permission", "auth enable", "auth disable"])
     func helpMatchesEtcdctl(command: String) {
         let words = command.split(separator: " ").map(String.init)
         let file = command.isEmpty ? "help/root.txt" : "help/\(words.joined(separator: "_")).txt"

@@ -8,6 +8,8 @@ final class StoreBackend: Backend {
     let store: Store
     let endpoint: String
     let header: (UInt64, UInt64, UInt64)
+    /// The session's auth token (see `StoreBackend+Auth`): nil until logged in.
+    var token: String?
 
     init(store: Store, endpoint: String = "127.0.0.1:2379") {
         self.store = store
@@ -15,12 +17,13 @@ final class StoreBackend: Backend {
         self.header = (12141362416698482028, 8439526027888870300, 2)
     }
 
-    private func stamp(_ h: ResponseHeader) -> ResponseHeader {
+    func stamp(_ h: ResponseHeader) -> ResponseHeader {
         ResponseHeader(clusterID: header.0, memberID: header.1, revision: h.revision, raftTerm: header.2)
     }
 
     func call(_ request: Request) throws(BackendError) -> Response {
         do {
+            try authorize(request)
             switch request {
             case .range(let r): var x = try store.range(r); x.header = stamp(x.header); return .range(x)
             case .put(let r): var x = try store.put(r); x.header = stamp(x.header); return .put(x)
@@ -45,9 +48,12 @@ final class StoreBackend: Backend {
             case .leaseKeepAlive(let id): var x = try store.keepAliveLease(id); x.header = stamp(x.header); return .leaseKeepAlive(x)
             case .leaseTimeToLive(let r): var x = store.leaseTimeToLive(r.id, keys: r.keys); x.header = stamp(x.header); return .leaseTimeToLive(x)
             case .leaseList: var x = store.leases(); x.header = stamp(x.header); return .leaseList(x)
+            case .auth(let r): return .auth(r.kind, try answer(r))
             default: throw BackendError.failure("unsupported")
             }
         } catch let error as StoreError {
+            throw .server(error.description)
+        } catch let error as AuthError {
             throw .server(error.description)
         } catch let error as BackendError {
             throw error
@@ -81,9 +87,10 @@ struct RunResult {
 func kvctl(_ args: [String], stdin: String = "", env: [String: String] = [:], backend: Backend? = nil,
            program: String = "etcdctl") -> RunResult {
     let console = Console.captured(input: Array(stdin.utf8))
-    let code = KVCtl.run(args, program: program, environment: env, console: console, connector: { _, _, _ throws(BackendError) in
+    let code = KVCtl.run(args, program: program, environment: env, console: console, connector: { _, _, _, credentials throws(BackendError) in
         guard let backend else { throw BackendError.unavailable }
-        return backend
+        guard let credentials, let store = backend as? StoreBackend else { return backend }
+        return try store.session(credentials)
     })
     return RunResult(out: console.capturedOut, err: console.capturedErr, code: code)
 }

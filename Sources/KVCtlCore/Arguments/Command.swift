@@ -12,15 +12,19 @@ public final class Command {
     public private(set) var flags: [Flag]
     public private(set) var subcommands: [Command] = []
     public private(set) weak var parent: Command?
+    /// Runs and completes like any command but is left out of COMMANDS lists, so that help texts stay
+    /// etcdctl 3.4's while kvctl offers a later etcdctl's command (`auth status`).
+    public let hidden: Bool
     let action: Action?
 
     public init(_ name: String, short: String, use: String = "", long: String? = nil, flags: [Flag] = [],
-                action: Action? = nil) {
+                hidden: Bool = false, action: Action? = nil) {
         self.name = name
         self.short = short
         self.use = use
         self.long = long
         self.flags = flags + [.bool("help", short: "h", "help for \(name)")]
+        self.hidden = hidden
         self.action = action
     }
 
@@ -103,7 +107,7 @@ public final class Command {
     /// `name\tshort` for every runnable command below `base`, sorted, names relative to `base`.
     private func commandLines(relativeTo base: Command) -> [String] {
         var lines: [String] = []
-        for command in subcommands.sorted(by: { $0.name < $1.name }) {
+        for command in subcommands.sorted(by: { $0.name < $1.name }) where !command.hidden {
             if command.runnable { lines.append(command.name(relativeTo: base) + "\t" + command.short) }
             lines += command.commandLines(relativeTo: base)
         }

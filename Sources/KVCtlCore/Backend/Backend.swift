@@ -34,8 +34,11 @@ public protocol BackendWatch: AnyObject {
     func cancel()
 }
 
-/// Opens a backend on endpoints with the dial and command timeouts (nanoseconds).
-public typealias Connector = (_ endpoints: [String], _ dialTimeout: Int64, _ commandTimeout: Int64) throws(BackendError) -> Backend
+/// Opens a backend on endpoints with the dial and command timeouts (nanoseconds), logged in with the
+/// credentials when there are any. A login the server refuses fails the connect (etcdctl then exits 2);
+/// a server with auth disabled accepts the connection without one, as etcd's client does.
+public typealias Connector = (_ endpoints: [String], _ dialTimeout: Int64, _ commandTimeout: Int64,
+                              _ credentials: Credentials?) throws(BackendError) -> Backend
 
 extension Backend {
     func range(_ r: RangeRequest) throws(BackendError) -> RangeResponse {
@@ -92,6 +95,10 @@ extension Backend {
     }
     func leaseLeases() throws(BackendError) -> LeaseLeasesResponse {
         guard case .leaseList(let x) = try call(.leaseList) else { throw .failure("unexpected reply") }
+        return x
+    }
+    func auth(_ r: AuthRequest) throws(BackendError) -> AuthResponse {
+        guard case .auth(_, let x) = try call(.auth(r)) else { throw .failure("unexpected reply") }
         return x
     }
     func health() throws(BackendError) -> HealthResponse {

@@ -12,16 +12,33 @@ final class ClientBackend: Backend {
         self.endpoint = endpoint
     }
 
-    /// Connects to the first endpoint that answers. Endpoints may be written `host:port` or `http://host:port`.
-    static func connect(endpoints: [String], dialTimeout: Int64, commandTimeout: Int64) throws(BackendError) -> Backend {
+    /// Connects to the first endpoint that answers and logs in with `credentials`. Endpoints may be
+    /// written `host:port` or `http://host:port`.
+    ///
+    /// A server with auth disabled answers the login with "authentication is not enabled"; etcd's
+    /// client then carries on without a token, and so does this (the user is simply not needed).
+    static func connect(endpoints: [String], dialTimeout: Int64, commandTimeout: Int64,
+                        credentials: Credentials?) throws(BackendError) -> Backend {
         let addresses = endpoints.map(strippingScheme)
+        let client: KVClient
         do {
-            let client = try KVClient(endpoints: addresses, dialTimeout: .nanoseconds(dialTimeout),
-                                      commandTimeout: .nanoseconds(commandTimeout))
-            return ClientBackend(client: client, endpoint: client.endpoint)
+            client = try KVClient(endpoints: addresses, dialTimeout: .nanoseconds(dialTimeout),
+                                  commandTimeout: .nanoseconds(commandTimeout))
         } catch {
             throw map(error)
         }
+        if let credentials {
+            do {
+                try client.authenticate(KVClient.Credentials(name: credentials.name, password: credentials.password))
+            } catch {
+                if case .auth(.authNotEnabled)? = error.wire {
+                    return ClientBackend(client: client, endpoint: client.endpoint)
+                }
+                client.close()
+                throw map(error)
+            }
+        }
+        return ClientBackend(client: client, endpoint: client.endpoint)
     }
 
     static func strippingScheme(_ endpoint: String) -> String {

@@ -120,28 +120,3 @@ func unsupported(_ name: String, _ short: String, use: String = "") -> Command {
         throw .error("\(inv.command.relativePath) is not supported by kvctl")
     })
 }
-
-enum AuthCommands {
-    static func make() -> [Command] {
-        [
-            Command("auth", short: "Enable or disable authentication", use: "<enable or disable>").add(
-                unsupported("disable", "Disables authentication"),
-                unsupported("enable", "Enables authentication")),
-            Command("user", short: "User related commands", use: "<subcommand>").add(
-                unsupported("add", "Adds a new user"),
-                unsupported("delete", "Deletes a user"),
-                unsupported("get", "Gets detailed information of a user"),
-                unsupported("grant-role", "Grants a role to a user"),
-                unsupported("list", "Lists all users"),
-                unsupported("passwd", "Changes password of user"),
-                unsupported("revoke-role", "Revokes a role from a user")),
-            Command("role", short: "Role related commands", use: "<subcommand>").add(
-                unsupported("add", "Adds a new role"),
-                unsupported("delete", "Deletes a role"),
-                unsupported("get", "Gets detailed information of a role"),
-                unsupported("grant-permission", "Grants a key to a role"),
-                unsupported("list", "Lists all roles"),
-                unsupported("revoke-permission", "Revokes a key from a role")),
-        ]
-    }
-}

@@ -36,21 +36,36 @@ public final class Invocation {
 
     var endpoints: [String] { flags.list("endpoints") }
 
-    /// The connection to the endpoints (opened once).
+    private var resolvedCredentials: Credentials??
+
+    /// `--user`/`--password`, asking for the password when only a name is given (once per run, when
+    /// the first connection is opened — as etcdctl asks while creating its client).
+    var credentials: Credentials? {
+        if let resolvedCredentials { return resolvedCredentials }
+        let credentials = Credentials.resolve(user: flags.string("user"), password: flags.string("password"),
+                                              console: console)
+        resolvedCredentials = .some(credentials)
+        return credentials
+    }
+
+    /// The connection to the endpoints (opened once). With credentials, a failed connect or login exits 2
+    /// (etcdctl's ExitBadConnection: its client logs in while being created); without, 1.
     public func backend() throws(CtlError) -> Backend {
         if let opened { return opened }
+        let credentials = self.credentials
         do {
-            let backend = try connector(endpoints, flags.duration("dial-timeout"), flags.duration("command-timeout"))
+            let backend = try connector(endpoints, flags.duration("dial-timeout"), flags.duration("command-timeout"),
+                                        credentials)
             opened = backend
             return backend
         } catch {
-            throw Invocation.failure(error)
+            throw Invocation.failure(error, code: credentials == nil ? ExitCode.error : ExitCode.badConnection)
         }
     }
 
     /// A connection to one endpoint (endpoint status/health/hashkv).
     func backend(for endpoint: String) throws(BackendError) -> Backend {
-        try connector([endpoint], flags.duration("dial-timeout"), flags.duration("command-timeout"))
+        try connector([endpoint], flags.duration("dial-timeout"), flags.duration("command-timeout"), credentials)
     }
 
     func close() { opened?.close() }

@@ -26,6 +26,9 @@ public final class Console {
         self.inputEOF = !live
     }
 
+    /// Whether this console is the process's own standard streams (not a captured one).
+    var isLive: Bool { live }
+
     public var capturedOut: String { String(decoding: stdout, as: UTF8.self) }
     public var capturedErr: String { String(decoding: stderr, as: UTF8.self) }
 
