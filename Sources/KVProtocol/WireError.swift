@@ -76,7 +76,6 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
             case .invalidAuthToken: "INVALID_AUTH_TOKEN"
             case .authNotEnabled: "AUTH_NOT_ENABLED"
             case .invalidAuthManagement: "INVALID_AUTH_MGMT"
-            case .userWithEmptyPassword: "PASSWORD_EMPTY"
             }
         case .protocolViolation: "PROTOCOL"
         case .unknownCommand: "UNKNOWN_COMMAND"
@@ -179,7 +178,6 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case "INVALID_AUTH_TOKEN": self = .auth(.invalidAuthToken)
         case "AUTH_NOT_ENABLED": self = .auth(.authNotEnabled)
         case "INVALID_AUTH_MGMT": self = .auth(.invalidAuthManagement)
-        case "PASSWORD_EMPTY": self = .auth(.userWithEmptyPassword)
         case "PROTOCOL": self = .protocolViolation(message)
         case "UNKNOWN_COMMAND": self = .unknownCommand(message)
         case "ARGS": self = .invalidArguments(message)
@@ -198,6 +196,6 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
         "NO_SPACE", "TOO_LARGE",
         "USER_EMPTY", "USER_EXISTS", "USER_NOT_FOUND", "ROLE_EXISTS", "ROLE_NOT_FOUND", "AUTH_FAILED",
         "PERMISSION_DENIED", "ROOT_USER_NOT_EXIST", "ROOT_ROLE_NOT_EXIST", "ROLE_NOT_GRANTED",
-        "PERMISSION_NOT_GRANTED", "INVALID_AUTH_TOKEN", "AUTH_NOT_ENABLED", "INVALID_AUTH_MGMT", "PASSWORD_EMPTY",
+        "PERMISSION_NOT_GRANTED", "INVALID_AUTH_TOKEN", "AUTH_NOT_ENABLED", "INVALID_AUTH_MGMT",
     ]
 }

@@ -63,7 +63,6 @@ import Testing
             .userNameEmpty, .userAlreadyExists("alice"), .userNotFound("bob"), .roleAlreadyExists("r"),
             .roleNotFound("reader"), .authenticationFailed, .permissionDenied, .rootUserNotExist, .rootRoleNotExist,
             .roleNotGranted, .permissionNotGranted, .invalidAuthToken, .authNotEnabled, .invalidAuthManagement,
-            .userWithEmptyPassword,
         ]
         var codes = Set<String>()
         for error in errors {

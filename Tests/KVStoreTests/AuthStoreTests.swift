@@ -125,8 +125,20 @@ struct AuthStoreTests {
         try auth.grantPermission(Permission(kind: .readwrite, key: b("z")), to: "r")
         #expect(try auth.role("r").permissions == [Permission(kind: .read, key: b("a"), rangeEnd: b("c")),
                                                    Permission(kind: .readwrite, key: b("z"))])
+        // Permissions on one key keep the order they were granted in, as etcd keeps them.
+        try auth.grantPermission(Permission(kind: .read, key: b("m"), rangeEnd: b("z")), to: "r")
+        try auth.grantPermission(Permission(kind: .write, key: b("m"), rangeEnd: b("n")), to: "r")
+        #expect(try auth.role("r").permissions.map(\.rangeEnd) == [b("c"), b("z"), b("n"), []])
         try auth.deleteRole("r")
         #expect(auth.roleNames().isEmpty)
+    }
+
+    @Test func anEmptyPasswordIsAPasswordAsInEtcd() throws {
+        let auth = AuthStore(clock: ManualClock(), iterations: 10)
+        try auth.addUser("root", password: "")
+        try auth.enable()
+        #expect(!(try auth.authenticate(name: "root", password: "")).isEmpty)
+        #expect(throws: AuthError.authenticationFailed) { try auth.authenticate(name: "root", password: "x") }
     }
 }
 

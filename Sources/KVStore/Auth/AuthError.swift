@@ -15,7 +15,6 @@ public enum AuthError: Error, Equatable, Sendable, CustomStringConvertible {
     case authNotEnabled
     /// Changing root's role or deleting the root user while auth is enabled.
     case invalidAuthManagement
-    case userWithEmptyPassword
 
     public var description: String {
         switch self {
@@ -33,7 +32,6 @@ public enum AuthError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidAuthToken: "etcdserver: invalid auth token"
         case .authNotEnabled: "etcdserver: authentication is not enabled"
         case .invalidAuthManagement: "etcdserver: invalid auth management"
-        case .userWithEmptyPassword: "etcdserver: password is empty"
         }
     }
 }

@@ -28,7 +28,7 @@ public final class AuthStore: Sendable {
 
     public struct Role: Hashable, Sendable {
         public let name: String
-        /// Sorted by key, then range end.
+        /// Sorted by key; permissions on the same key in the order they were granted (etcd's order).
         public internal(set) var permissions: [Permission]
 
         public init(name: String, permissions: [Permission]) {
@@ -146,9 +146,9 @@ public final class AuthStore: Sendable {
     // MARK: Users
 
     /// Adds a user; a nil password makes a user that cannot log in with one (etcd's `--no-password`).
+    /// An empty password is a password, as in etcd.
     public func addUser(_ name: String, password: String?) throws(AuthError) {
         if name.isEmpty { throw .userNameEmpty }
-        if let password, password.isEmpty { throw .userWithEmptyPassword }
         let hash = password.map { PasswordHash(password: $0, iterations: iterations) }
         try change { (s) throws(AuthError) in
             guard s.users[name] == nil else { throw .userAlreadyExists(name) }
@@ -175,7 +175,6 @@ public final class AuthStore: Sendable {
 
     /// Sets a new password; the user's existing tokens stop working at once.
     public func changePassword(_ name: String, to password: String) throws(AuthError) {
-        if password.isEmpty { throw .userWithEmptyPassword }
         let hash = PasswordHash(password: password, iterations: iterations)
         try change { (s) throws(AuthError) in
             guard s.users[name] != nil else { throw .userNotFound(name) }
@@ -234,10 +233,13 @@ public final class AuthStore: Sendable {
     public func grantPermission(_ permission: Permission, to role: String) throws(AuthError) {
         try change { (s) throws(AuthError) in
             guard var current = s.roles[role] else { throw .roleNotFound(role) }
-            current.permissions.removeAll { $0.key == permission.key && $0.rangeEnd == permission.rangeEnd }
-            current.permissions.append(permission)
-            current.permissions.sort { a, b in
-                a.key != b.key ? a.key.lexicographicallyPrecedes(b.key) : a.rangeEnd.lexicographicallyPrecedes(b.rangeEnd)
+            // As etcd: the same range changes its type in place; a new one goes after every permission
+            // whose key is not greater, so equal keys keep the order they were granted in.
+            if let index = current.permissions.firstIndex(where: { $0.key == permission.key && $0.rangeEnd == permission.rangeEnd }) {
+                current.permissions[index].kind = permission.kind
+            } else {
+                let index = current.permissions.firstIndex { permission.key.lexicographicallyPrecedes($0.key) }
+                current.permissions.insert(permission, at: index ?? current.permissions.endIndex)
             }
             s.roles[role] = current
         }
