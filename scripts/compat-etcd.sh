@@ -176,6 +176,13 @@ get foo
 --user=root --password=rootpw role list
 --user=root role list <<< rootpw\n
 --user=root:rootpw --password=rootpw role list
+--user=bob:bobpw watch /other
+watch /other
+--user=bob:bobpw snapshot save /tmp/kvctl-compat-denied.snap
+--user=bob:bobpw endpoint hashkv
+--user=bob:bobpw lease grant 10
+endpoint status
+endpoint health
 auth disable
 --user=root:rootpw auth disable
 --user=root:wrong get foo

@@ -65,6 +65,19 @@ import KVStore
         #expect(s.run("--user=alice:alicepw user get alice --detail").out ==
             "User: alice\n\nRole app-reader\nKV Read:\n\t[app/, app0) (prefix app/)\nKV Write:\n")
 
+        // Refusals as etcd 3.4's maintenance and watch APIs word them.
+        let watch = s.run("--user=alice:alicepw watch other")
+        #expect(watch.err == "watch was canceled (rpc error: code = PermissionDenied desc = etcdserver: permission denied)\n"
+                + "Error: watch is canceled by the server\n" && watch.code == 5)
+        let anonymousWatch = s.run("watch app/x")
+        #expect(anonymousWatch.err == "watch was canceled (rpc error: code = InvalidArgument desc = etcdserver: user name is empty)\n"
+                + "Error: watch is canceled by the server\n" && anonymousWatch.code == 5)
+        let snapshot = s.run("--user=alice:alicepw snapshot save /tmp/kvctl-denied-\(UInt32.random(in: 0...UInt32.max)).snap")
+        #expect(snapshot.err == "Error: rpc error: code = Unknown desc = auth: permission denied\n" && snapshot.code == 5)
+        let hash = s.run("--user=alice:alicepw endpoint hashkv")
+        #expect(hash.err == "Failed to get the hash of endpoint \(s.endpoint) (rpc error: code = Unknown desc = auth: permission denied)\n"
+                + "Error: rpc error: code = Unknown desc = auth: permission denied\n" && hash.code == 1)
+
         let prompted = s.run("--user alice get app/x", stdin: "alicepw\n")
         #expect(prompted.out == "Password: \napp/x\n1\n" && prompted.code == 0)
         #expect(s.run("role list", env: ["ETCDCTL_USER": "root:rootpw"]).out == "app-reader\nroot\n")

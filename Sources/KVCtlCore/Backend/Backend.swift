@@ -16,6 +16,15 @@ public enum BackendError: Error, Equatable {
         case .unavailable: "context deadline exceeded"
         }
     }
+
+    /// The message as etcdctl shows it for a maintenance call (snapshot, hash): etcd's maintenance API
+    /// refuses non-root users with its auth package's own error, which gRPC reports as code Unknown.
+    public var maintenanceMessage: String {
+        if self == .server(AuthError.permissionDenied.description) {
+            return "rpc error: code = Unknown desc = auth: permission denied"
+        }
+        return message
+    }
 }
 
 /// What kvctl needs from a server connection. The real one wraps `KVClient`; tests use an in-process store.

@@ -74,19 +74,20 @@ enum EndpointCommands {
         let display = try inv.display()
         let revision = inv.flags.int64("rev")
         var results: [EndpointHash] = []
-        var failed = false
+        var lastFailure: String?
         for endpoint in try endpoints(inv) {
             do {
                 let backend = try inv.backend(for: endpoint)
                 defer { backend.close() }
                 results.append(EndpointHash(endpoint: endpoint, hash: try backend.hashKV(revision)))
             } catch {
-                inv.console.errLine("Failed to get the hash of endpoint \(endpoint) (\(error.message))")
-                failed = true
+                let message = error.maintenanceMessage
+                inv.console.errLine("Failed to get the hash of endpoint \(endpoint) (\(message))")
+                lastFailure = message
             }
         }
         try display.endpointHashKV(results)
-        if failed { throw CtlError(ExitCode.error, nil) }
+        if let lastFailure { throw CtlError(ExitCode.error, lastFailure) }
     }
 
     static func health(_ inv: Invocation) throws(CtlError) {

@@ -64,7 +64,7 @@ enum SnapshotCommands {
                 }
             }
         } catch let error as BackendError {
-            throw CtlError(ExitCode.interrupted, error.message)
+            throw CtlError(ExitCode.interrupted, error.maintenanceMessage)
         } catch {
             throw CtlError(ExitCode.interrupted, "could not save \(path) (\(error))")
         }

@@ -60,7 +60,7 @@ enum WatchCommand {
         if inv.flags.bool("interactive") { return try interactive(inv) }
         let spec = try spec(inv.args, argsLenAtDash: inv.argsLenAtDash, flags: inv.flags, environment: inv.environment)
         let display = try inv.display()
-        let watch = try inv.call { b throws(BackendError) in try b.watch(spec.request) }
+        let watch = try openWatch(spec.request, inv)
         while true {
             let response: WatchResponse?
             do {
@@ -73,6 +73,23 @@ enum WatchCommand {
             if response.canceled { break }
         }
         throw CtlError(ExitCode.interrupted, "watch is canceled by the server")
+    }
+
+    /// Opens the watch. etcd refuses a watch the user may not read by canceling it at creation, with the
+    /// auth error in gRPC's words as the reason; etcdctl then reports it as any canceled watch (exit 5).
+    static func openWatch(_ request: WatchRequest, _ inv: Invocation) throws(CtlError) -> BackendWatch {
+        let grpcCodes = [AuthError.permissionDenied.description: "PermissionDenied",
+                         AuthError.userNameEmpty.description: "InvalidArgument",
+                         AuthError.invalidAuthToken.description: "Unauthenticated"]
+        let backend = try inv.backend()
+        do {
+            return try backend.watch(request)
+        } catch .server(let message) where grpcCodes[message] != nil {
+            inv.console.errLine("watch was canceled (rpc error: code = \(grpcCodes[message]!) desc = \(message))")
+            throw CtlError(ExitCode.interrupted, "watch is canceled by the server")
+        } catch {
+            throw CtlError(ExitCode.error, error.message)
+        }
     }
 
     /// Prints one response (flushed at once) and runs the exec command per event.
