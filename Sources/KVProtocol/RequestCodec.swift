@@ -22,6 +22,12 @@ public enum RequestDecoder {
     /// Decodes one line (without its terminator). Returns nil for a blank line, which servers ignore.
     /// A failure carries the line's tag when one could be read, so the error reply can carry it too.
     public static func decode(_ line: [UInt8]) throws(RequestDecodingError) -> RequestLine? {
+        if let plain = PlainRequestDecoder.decode(line) { return plain }
+        return try decodeTokenized(line)
+    }
+
+    /// The general decoder: tokenizes the line and looks the verb up in the command table.
+    static func decodeTokenized(_ line: [UInt8]) throws(RequestDecodingError) -> RequestLine? {
         let tokens: [Token]
         do {
             tokens = try Tokenizer.tokenize(line)

@@ -134,3 +134,36 @@ import Testing
         }
     }
 }
+
+/// The plain-line fast path against the general decoder: whenever it decodes a line, the general decoder
+/// decodes the same line to the same request.
+@Suite struct PlainRequestDecoderTests {
+    @Test func agreesWithTheGeneralDecoderOnRandomLines() throws {
+        var rng = SeededGenerator(seed: 0xfa57)
+        let pieces = ["PUT", "put", "Put", "GET", "get", "GEt", "RANGE", "DEL", "@t1", "@", "@bad!tag", "k", "key/1", "v",
+                      "--prefix", "--", "-", "\"q\"", "a\"b", "x\\y", "\t", "", "caf\u{e9}", "0", "--lease=1", "END", "@x"]
+        var decodedFast = 0
+        for _ in 0..<20_000 {
+            let count = Int.random(in: 0...5, using: &rng)
+            var words = (0..<count).map { _ in pieces.randomElement(using: &rng)! }
+            if Bool.random(using: &rng) {
+                // Shaped like the common case, with random pieces in it.
+                words = (Bool.random(using: &rng) ? ["@t\(Int.random(in: 0...9, using: &rng))"] : [])
+                    + [["PUT", "get", "GET", "pUt"].randomElement(using: &rng)!] + words.prefix(Int.random(in: 1...2, using: &rng))
+            }
+            var line = words.joined(separator: Bool.random(using: &rng) ? " " : "  ")
+            if Int.random(in: 0...9, using: &rng) == 0 { line = " " + line }
+            let bytes = Array(line.utf8)
+            guard let plain = PlainRequestDecoder.decode(bytes) else { continue }
+            decodedFast += 1
+            #expect(try RequestDecoder.decodeTokenized(bytes) == plain, "\(line)")
+        }
+        #expect(decodedFast > 500, "the generator reaches the fast path")
+        // And the fast path takes what it should.
+        #expect(PlainRequestDecoder.decode(Array("@t7 PUT foo bar".utf8)) == RequestLine(tag: RequestTag("t7"), .put(PutRequest(key: Array("foo".utf8), value: Array("bar".utf8)))))
+        #expect(PlainRequestDecoder.decode(Array("get k".utf8)) == RequestLine(.range(RangeRequest(key: Array("k".utf8)))))
+        for other in ["PUT k", "PUT k v --prev-kv", "GET a b", "PUT \"k\" v", "PUT k  v", "DEL k", "@bad! PUT k v", ""] {
+            #expect(PlainRequestDecoder.decode(Array(other.utf8)) == nil, "\(other)")
+        }
+    }
+}
