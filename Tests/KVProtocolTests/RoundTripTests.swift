@@ -166,4 +166,17 @@ import Testing
             #expect(PlainRequestDecoder.decode(Array(other.utf8)) == nil, "\(other)")
         }
     }
+
+    @Test func wordAtATimeCheckMatchesBytewise() {
+        var rng = SeededGenerator(seed: 0x5a4)
+        let interesting: [UInt8] = [0x00, 0x1f, 0x20, 0x21, 0x22, 0x5b, 0x5c, 0x5d, 0x7e, 0x7f, 0x80, 0xfe, 0xff, 0x41, 0x61]
+        for _ in 0..<20_000 {
+            let bytes = (0..<Int.random(in: 0...40, using: &rng)).map { _ in
+                Int.random(in: 0...3, using: &rng) == 0 ? interesting.randomElement(using: &rng)! : UInt8.random(in: 0x21...0x7e, using: &rng)
+            }
+            let expected = bytes.allSatisfy { $0 >= 0x20 && $0 <= 0x7e && $0 != 0x22 && $0 != 0x5c }
+            let actual = bytes.withUnsafeBufferPointer { $0.isEmpty ? true : PlainRequestDecoder.isPlain($0) }
+            #expect(actual == expected, "\(bytes)")
+        }
+    }
 }
