@@ -16,7 +16,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "KVSync"),
-        .target(name: "KVStore", dependencies: ["KVSync"]),
+        // SHA-256 compression with the x86 SHA extensions, used when the CPU has them (checked at run time).
+        .target(name: "CSHA256"),
+        .target(name: "KVStore", dependencies: ["KVSync", "CSHA256"]),
         .target(name: "CEpoll"),
         .target(name: "KVPosix", dependencies: ["CEpoll", "KVSync"]),
         .target(name: "KVProtocol", dependencies: ["KVStore"]),
