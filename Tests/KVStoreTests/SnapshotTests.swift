@@ -148,4 +148,58 @@ struct SnapshotTests {
             #expect("\(error)".hasPrefix("snapshot: "))
         }
     }
+
+    /// A key record for `key` with one put version at `revision` (value "v").
+    private func keyRecord(_ key: String, revision: UInt8) -> [UInt8] {
+        [0x01] + lengthPrefixed(key) + [0x01, 0x00, revision, 0x00, revision, 0x01, 0x00, 0x01, 0x76]
+    }
+
+    /// Varints are decoded in place when ten bytes are buffered and byte by byte near the end of the
+    /// input; both ways refuse the same overlong and out-of-range values at the same offset.
+    @Test func varintChecksHoldNearTheEndAndInTheMiddle() throws {
+        let overlong: [UInt8] = Array(repeating: 0xff, count: 9) + [0x02]   // past 64 bits
+        let tooLarge: [UInt8] = Array(repeating: 0xff, count: 9) + [0x01]   // UInt64.max
+        let eleven: [UInt8] = Array(repeating: 0x80, count: 10) + [0x00]    // an 11th byte
+        for padding in [0, 3, 9, 10, 64] {
+            let tail = [UInt8](repeating: 0, count: padding)
+            let header = assemble(revision: 5, []).dropLast(40)   // header only, no trailer
+            #expect(throws: SnapshotError.corrupt(offset: 65, reason: "a key length overflows 64 bits"), "padding \(padding)") {
+                try Store.restore(skipHashCheck: true, from: source(Array(header) + [0x01] + overlong + tail, step: 7))
+            }
+            #expect(throws: SnapshotError.corrupt(offset: 65, reason: "a key length overflows 64 bits"), "padding \(padding)") {
+                try Store.restore(skipHashCheck: true, from: source(Array(header) + [0x01] + eleven + tail, step: 7))
+            }
+            #expect(throws: SnapshotError.corrupt(offset: 65, reason: "a key length \(UInt64.max) is out of range"), "padding \(padding)") {
+                try Store.restore(skipHashCheck: true, from: source(Array(header) + [0x01] + tooLarge + tail, step: 7))
+            }
+            // A lease TTL is a varint deep inside a record.
+            let lease: [UInt8] = keyRecord("a", revision: 2) + [0x02, 0x02] + overlong
+            #expect(throws: SnapshotError.corrupt(offset: 64 + 12 + 2, reason: "a lease TTL overflows 64 bits"), "padding \(padding)") {
+                try Store.restore(skipHashCheck: true, from: source(Array(header) + lease + tail, step: 5))
+            }
+        }
+        // Multi-byte varints decode to the same values both ways: a revision of 300 (0xac 0x02).
+        let body: [UInt8] = [0x01] + lengthPrefixed("k") + [0x01, 0x00, 0xac, 0x02, 0x00, 0x01, 0x01, 0x00, 0x00, 0xff, 0x01, 0x01, 0x00]
+        for step in [1, 3, 4096] {
+            let restored = try Store.restore(from: source(assemble(revision: 300, body), step: step))
+            #expect(try restored.get("k")?.modRevision == 300)
+        }
+    }
+
+    /// Keys must strictly ascend: a repeated or smaller key, or a longer key after its own extension, is refused.
+    @Test func keysMustAscend() throws {
+        let end: [UInt8] = [0xff, 0x02, 0x02, 0x00]
+        let ordered = keyRecord("a", revision: 2) + keyRecord("ab", revision: 3)
+        #expect(try Store.restore(from: source(assemble(revision: 3, ordered + end))).keyCount == 2)
+        for (first, second) in [("b", "a"), ("a", "a"), ("ab", "a"), ("b", "ab")] {
+            let body = keyRecord(first, revision: 2) + keyRecord(second, revision: 3) + end
+            let offset = 64 + keyRecord(first, revision: 2).count
+            #expect(throws: SnapshotError.corrupt(offset: offset, reason: "keys are not in strictly ascending order"), "\(first) then \(second)") {
+                try Store.restore(from: source(assemble(revision: 3, body)))
+            }
+            #expect(throws: SnapshotError.corrupt(offset: offset, reason: "keys are not in strictly ascending order")) {
+                try Store.inspectSnapshot(from: source(assemble(revision: 3, body)))
+            }
+        }
+    }
 }
