@@ -16,9 +16,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "KVSync"),
-        // SHA-256 compression with the x86 SHA extensions, used when the CPU has them (checked at run time).
-        .target(name: "CSHA256"),
-        .target(name: "KVStore", dependencies: ["KVSync", "CSHA256"]),
+        // SHA-256 compression on the x86 SHA extensions (used when the CPU has them) and a prefetch.
+        .target(name: "CKVStore"),
+        .target(name: "KVStore", dependencies: ["KVSync", "CKVStore"]),
         .target(name: "CEpoll"),
         .target(name: "KVPosix", dependencies: ["CEpoll", "KVSync"]),
         .target(name: "KVProtocol", dependencies: ["KVStore"]),

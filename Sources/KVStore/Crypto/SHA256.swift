@@ -1,4 +1,4 @@
-import CSHA256
+import CKVStore
 
 /// A streaming SHA-256 hasher (FIPS 180-4).
 ///
@@ -9,7 +9,7 @@ import CSHA256
 /// Whole 64-byte blocks are compressed straight from the caller's memory; only a trailing partial block is
 /// copied into the hasher's fixed inline buffer. Nothing is allocated on the heap except the returned digest.
 ///
-/// On x86 CPUs with the SHA extensions the compression function runs on them (the C target `CSHA256`,
+/// On x86 CPUs with the SHA extensions the compression function runs on them (the C target `CKVStore`,
 /// several times faster); elsewhere it runs in Swift. Both give the same digests (see SHA256Tests).
 ///
 /// - Complexity: O(n) in the number of bytes hashed; O(1) memory.
@@ -46,7 +46,7 @@ public struct SHA256: Sendable {
         case hardware
 
         /// Whether this CPU has the SHA extensions (and the SSSE3 and SSE4.1 the code also uses).
-        static let hardwareIsAvailable = csha256_hardware_available() != 0
+        static let hardwareIsAvailable = ckv_sha256_hardware_available() != 0
         /// The fastest engine this CPU runs.
         static let preferred: Engine = hardwareIsAvailable ? .hardware : .software
     }
@@ -250,7 +250,7 @@ public struct SHA256: Sendable {
         if engine == .hardware {
             var state = (h0, h1, h2, h3, h4, h5, h6, h7)
             withUnsafeMutableBytes(of: &state) {
-                csha256_compress($0.baseAddress!.assumingMemoryBound(to: UInt32.self), blocks, count)
+                ckv_sha256_compress($0.baseAddress!.assumingMemoryBound(to: UInt32.self), blocks, count)
             }
             (h0, h1, h2, h3, h4, h5, h6, h7) = state
         } else {

@@ -1,3 +1,5 @@
+import CKVStore
+
 /// The ordered index of every key and its retained history: a copy-on-write B-tree, so copying it is
 /// an O(1) read view of one moment.
 struct TreeIndex {
@@ -48,6 +50,21 @@ struct TreeIndex {
                 }
             }
         }
+    }
+
+    /// Visits the entries from `start` on in key order until `body` returns false, prefetching the
+    /// records of the entries a few places ahead (for walks over the whole index, like a snapshot).
+    func forEachPrefetching(from start: UnsafeRawBufferPointer, _ body: (IndexKey, KeyHistory) -> Bool) {
+        let probe = KeyProbe(start)
+        let latestOffset = MemoryLayout<IndexKey>.offset(of: \IndexKey.latest)!
+        tree.forEach(from: { probe.compare($0) }, ahead: { key in
+            // The record's address without retaining it: the retain would wait for the very miss
+            // the prefetch is meant to hide.
+            let record = UnsafeRawPointer(key).load(fromByteOffset: latestOffset, as: UnsafeRawPointer.self)
+            ckv_prefetch(record)
+            ckv_prefetch(record + 64)
+            ckv_prefetch(record + 128)
+        }, body)
     }
 
     /// Finds `key` and lets `body` replace, create or remove its entry in one search.

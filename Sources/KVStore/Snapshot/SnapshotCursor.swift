@@ -85,9 +85,9 @@ public final class SnapshotCursor {
         case .keys:
             var written = 0
             var finished = true
-            let range: KeyRange = .fromKey(lastKey?.key ?? [0])
+            let start = lastKey?.key ?? [0]
             var failure: (any Error)? = nil
-            view.index.forEach(in: range) { key, history in
+            start.withUnsafeBytes { start in view.index.forEachPrefetching(from: start) { key, history in
                 if let lastKey, lastKey.withKeyBytes({ key.latest.compareKey(to: $0) }) == 0 { return true }
                 if written >= budget {
                     finished = false
@@ -101,7 +101,7 @@ public final class SnapshotCursor {
                 }
                 lastKey = key.latest
                 return true
-            }
+            } }
             if let failure { throw failure }
             if finished { stage = .leases }
         case .leases:

@@ -1,11 +1,11 @@
-#include "CSHA256.h"
+#include "CKVStore.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 
 #include <cpuid.h>
 #include <immintrin.h>
 
-int csha256_hardware_available(void) {
+int ckv_sha256_hardware_available(void) {
     unsigned int eax, ebx, ecx, edx;
     if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
     const int ssse3 = (ecx >> 9) & 1;
@@ -28,7 +28,7 @@ static const uint32_t round_constants[64] __attribute__((aligned(16))) = {
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
-#define CSHA256_TARGET __attribute__((target("sha,sse4.1,ssse3")))
+#define SHA_TARGET __attribute__((target("sha,sse4.1,ssse3")))
 
 /* Four rounds starting at schedule word 4*i: `w` holds W[4i...4i+3] (lane 0 first). SHA256RNDS2 does two
  * rounds on (A,B,E,F) and (C,D,G,H) with the two W+K sums in the low half of its third operand, and
@@ -47,8 +47,8 @@ static const uint32_t round_constants[64] __attribute__((aligned(16))) = {
 #define NEXT_WORDS(w0, w1, w2, w3) \
     _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32((w0), (w1)), _mm_alignr_epi8((w3), (w2), 4)), (w3))
 
-CSHA256_TARGET
-void csha256_compress(uint32_t state[8], const void *blocks, size_t count) {
+SHA_TARGET
+void ckv_sha256_compress(uint32_t state[8], const void *blocks, size_t count) {
     /* Byte order within each 32-bit lane reversed: the message words are big-endian. */
     const __m128i byteswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
 
@@ -96,11 +96,11 @@ void csha256_compress(uint32_t state[8], const void *blocks, size_t count) {
 
 #else
 
-int csha256_hardware_available(void) { return 0; }
+int ckv_sha256_hardware_available(void) { return 0; }
 
-void csha256_compress(uint32_t state[8], const void *blocks, size_t count) {
+void ckv_sha256_compress(uint32_t state[8], const void *blocks, size_t count) {
     (void)state; (void)blocks; (void)count;
-    __builtin_trap(); /* never called: csha256_hardware_available() is 0 */
+    __builtin_trap(); /* never called: ckv_sha256_hardware_available() is 0 */
 }
 
 #endif
