@@ -11,9 +11,14 @@ struct TreeIndex {
         tree = Tree(nodeCapacity: nodeCapacity)
     }
 
-    /// An index built in O(n) from entries in strictly ascending key order (snapshot restore).
+    /// An index built in O(n) from entries in strictly ascending key order.
     init(sortedKeys keys: [IndexKey], histories: [KeyHistory], nodeCapacity: Int) {
         tree = Tree(sortedKeys: keys, values: histories, nodeCapacity: nodeCapacity)
+    }
+
+    /// An index of the entries given to `builder`, in O(n) (snapshot restore streams them in).
+    init(_ builder: consuming Tree.Builder) {
+        tree = builder.finish()
     }
 
     /// How many keys the index holds (including keys whose latest record is a tombstone).

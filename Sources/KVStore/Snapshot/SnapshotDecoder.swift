@@ -30,8 +30,8 @@ enum SnapshotDecoder {
         defer { keyBuffer.deallocate() }
         var previousKeyLength = 0
         var leaseOfKey: [([UInt8], Int64)] = []
-        var indexKeys: [IndexKey] = []
-        var histories: [KeyHistory] = []
+        // The index, built as the keys come (they ascend); used only when loading into `state`.
+        var index = TreeIndex.Tree.Builder(nodeCapacity: state?.pointee.index.tree.nodeCapacity ?? 64)
         var auth: (contents: AuthStore.Contents, offset: Int)? = nil
         while true {
             let recordOffset = reader.offset
@@ -111,8 +111,7 @@ enum SnapshotDecoder {
                 if let state, let latest {
                     state.pointee.footprint += footprint
                     if !latest.isTombstone, latest.lease != 0 { leaseOfKey.append((Array(key), latest.lease)) }
-                    indexKeys.append(IndexKey(latest))
-                    histories.append(history)
+                    index.append(IndexKey(latest), history)
                 }
             case SnapshotFormat.leaseRecord:
                 guard auth == nil else { throw .corrupt(offset: recordOffset, reason: "lease record after the auth record") }
@@ -147,8 +146,7 @@ enum SnapshotDecoder {
                     guard try reader.isAtEnd() else { throw .corrupt(offset: reader.offset, reason: "unexpected bytes after the trailer") }
                 }
                 if let state {
-                    state.pointee.index = TreeIndex(sortedKeys: indexKeys, histories: histories,
-                                                    nodeCapacity: state.pointee.index.tree.nodeCapacity)
+                    state.pointee.index = TreeIndex(index)
                     state.pointee.currentRevision = revision
                     state.pointee.compactedRevision = compacted
                     for (id, lease) in leases {
