@@ -14,13 +14,12 @@ extension Store {
     @discardableResult
     public func writeSnapshot(revision: Int64 = 0, createdAt: UInt64 = 0, chunkSize: Int = 1 << 16,
                               to sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws(SnapshotError) -> SnapshotInfo {
-        let cursor = try SnapshotCursor(store: self, revision: revision, createdAt: createdAt)
-        while let chunk = cursor.next(maxBytes: chunkSize) {
-            do {
-                try chunk.withUnsafeBytes { try sink($0) }
-            } catch {
-                throw .io("writing failed: \(error)")
-            }
+        let cursor = try SnapshotCursor(store: self, revision: revision, createdAt: createdAt,
+                                        chunkSize: chunkSize, sink: sink)
+        do {
+            try cursor.writeAll()
+        } catch {
+            throw .io("writing failed: \(error)")
         }
         return cursor.info!
     }
