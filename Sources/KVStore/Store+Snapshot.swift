@@ -2,8 +2,9 @@
 /// auth users and roles — as one checksummed stream (format: `SnapshotFormat`, docs/SNAPSHOT.md).
 extension Store {
     /// Streams a snapshot of the store at `revision` (0: the current one) to `sink`, in chunks of
-    /// about `chunkSize` bytes. The state is captured in O(1) under the lock (a copy-on-write view);
-    /// writing happens outside it, so writers are never held off and memory stays at one chunk.
+    /// `chunkSize` bytes (at least 4 KiB, at most 16 MiB; a value larger than half a chunk goes alone).
+    /// The state is captured in O(1) under the lock (a copy-on-write view); writing happens outside
+    /// it, so writers are never held off and memory stays at one chunk.
     ///
     /// A past revision keeps only the history up to it; leases are those live now, and a key whose
     /// lease no longer exists is restored without one. Auth (users, roles, the enabled flag and the

@@ -53,13 +53,17 @@ public final class SnapshotCursor {
         clusterID = store.configuration.clusterID
         memberID = store.configuration.memberID
         if let sink {
-            writer = SnapshotWriter(chunkSize: chunkSize, sink: sink)
+            // The chunk is allocated up front: a huge chunk size must not allocate more than a modest buffer.
+            writer = SnapshotWriter(chunkSize: min(chunkSize, SnapshotCursor.maximumChunkSize), sink: sink)
         } else {
             writer = SnapshotWriter(chunkSize: chunkSize) { [unowned self] chunk in
                 self.pending.append(contentsOf: chunk.assumingMemoryBound(to: UInt8.self))
             }
         }
     }
+
+    /// The largest chunk `writeAll` hands out, whatever chunk size was asked for (16 MiB).
+    static let maximumChunkSize = 1 << 24
 
     /// Produces the whole file at once, handing it to the sink given at creation in chunks of the
     /// chunk size (a value larger than half a chunk goes on its own, uncopied).
