@@ -16,7 +16,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "KVSync"),
-        .target(name: "KVStore", dependencies: ["KVSync"]),
+        // SHA-256 compression on the x86 SHA extensions (used when the CPU has them) and a prefetch.
+        .target(name: "CKVStore"),
+        .target(name: "KVStore", dependencies: ["KVSync", "CKVStore"]),
         .target(name: "CEpoll"),
         .target(name: "KVPosix", dependencies: ["CEpoll", "KVSync"]),
         .target(name: "KVProtocol", dependencies: ["KVStore"]),

@@ -2,8 +2,9 @@
 /// auth users and roles — as one checksummed stream (format: `SnapshotFormat`, docs/SNAPSHOT.md).
 extension Store {
     /// Streams a snapshot of the store at `revision` (0: the current one) to `sink`, in chunks of
-    /// about `chunkSize` bytes. The state is captured in O(1) under the lock (a copy-on-write view);
-    /// writing happens outside it, so writers are never held off and memory stays at one chunk.
+    /// `chunkSize` bytes (at least 4 KiB, at most 16 MiB; a value larger than half a chunk goes alone).
+    /// The state is captured in O(1) under the lock (a copy-on-write view); writing happens outside
+    /// it, so writers are never held off and memory stays at one chunk.
     ///
     /// A past revision keeps only the history up to it; leases are those live now, and a key whose
     /// lease no longer exists is restored without one. Auth (users, roles, the enabled flag and the
@@ -14,13 +15,12 @@ extension Store {
     @discardableResult
     public func writeSnapshot(revision: Int64 = 0, createdAt: UInt64 = 0, chunkSize: Int = 1 << 16,
                               to sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws(SnapshotError) -> SnapshotInfo {
-        let cursor = try SnapshotCursor(store: self, revision: revision, createdAt: createdAt)
-        while let chunk = cursor.next(maxBytes: chunkSize) {
-            do {
-                try chunk.withUnsafeBytes { try sink($0) }
-            } catch {
-                throw .io("writing failed: \(error)")
-            }
+        let cursor = try SnapshotCursor(store: self, revision: revision, createdAt: createdAt,
+                                        chunkSize: chunkSize, sink: sink)
+        do {
+            try cursor.writeAll()
+        } catch {
+            throw .io("writing failed: \(error)")
         }
         return cursor.info!
     }

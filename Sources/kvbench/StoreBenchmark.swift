@@ -8,12 +8,21 @@ struct StoreBenchmark {
     let keySize: Int
     let valueSize: Int
     let seed: UInt64
+    /// `--only snapshot`: build the store, then only save, inspect and restore it, `rounds` times.
+    let onlySnapshot: Bool
+    let rounds: Int
 
     init(options: inout BenchmarkOptions) throws {
         keys = max(1, try options.int("keys", default: 1_000_000))
         keySize = max(8, try options.int("key-size", default: 16))
         valueSize = try options.int("value-size", default: 100)
         seed = UInt64(try options.int("seed", default: 1))
+        let only = options.string("only", default: "")
+        guard only == "" || only == "snapshot" else {
+            throw BenchmarkOptions.Failure("--only takes 'snapshot', got '\(only)'")
+        }
+        onlySnapshot = only == "snapshot"
+        rounds = max(1, try options.int("rounds", default: 1))
     }
 
     /// The key of index `i`: `keySize` bytes, the first 8 a mixed hash of `i` (random order).
@@ -28,6 +37,10 @@ struct StoreBenchmark {
     }
 
     func run() {
+        if onlySnapshot {
+            runSnapshotOnly()
+            return
+        }
         runStore()
         // On a heap without the big store: measured inside it, the figures below also measure the
         // cache and TLB misses the 1M-key store causes, not the watcher and lease code.
@@ -82,20 +95,7 @@ struct StoreBenchmark {
             }
         }
 
-        // Snapshots of the whole store: save into memory, inspect (status) and restore from it.
-        var snapshot: [UInt8] = []
-        snapshot.reserveCapacity(store.sizeInBytes + (1 << 20))
-        let saveSeconds = measure {
-            _ = try? store.writeSnapshot(createdAt: 0, chunkSize: 1 << 20) { snapshot.append(contentsOf: $0) }
-        }
-        var inspected: SnapshotInfo? = nil
-        let statusSeconds = measure { inspected = try? Store.inspectSnapshot(from: Self.source(snapshot)) }
-        var restored: Store? = nil
-        let restoreSeconds = measure { restored = try? Store.restore(from: Self.source(snapshot)) }
-        precondition(inspected?.totalBytes == snapshot.count && restored?.revision == store.revision, "snapshot round trip")
-        let megabytes = Double(snapshot.count) / 1_000_000
-        restored = nil
-        snapshot = []
+        let snapshot = measureSnapshot(store)
 
         // Baseline: a Dictionary doing the same point operations.
         var dictionary: [[UInt8]: [UInt8]] = [:]
@@ -121,14 +121,54 @@ struct StoreBenchmark {
         Report.ratio("ratio.get_vs_dict", getRate / dictGetRate)
         Report.ratio("ratio.put_vs_dict", putRate / dictPutRate)
         Report.figure("memory.rss_bytes_per_key", Double(rssAfter - rssBefore) / Double(keys), "B")
-        Report.figure("snapshot.size_mb", megabytes, "MB")
-        Report.figure("snapshot.save_mb_per_s", megabytes / saveSeconds, "MB/s")
-        Report.figure("snapshot.restore_mb_per_s", megabytes / restoreSeconds, "MB/s")
-        Report.figure("snapshot.status_mb_per_s", megabytes / statusSeconds, "MB/s")
+        snapshot.report()
         Report.figure("memory.store_size_bytes_per_key", Double(store.sizeInBytes) / Double(keys), "B")
         withExtendedLifetime(store) {}
         withExtendedLifetime(dictionary) {}
         dictionary = [:]
+    }
+
+    /// Rates of one save, status and restore of the whole store.
+    struct SnapshotFigures {
+        var megabytes: Double
+        var saveSeconds: Double
+        var statusSeconds: Double
+        var restoreSeconds: Double
+
+        func report() {
+            Report.figure("snapshot.size_mb", megabytes, "MB")
+            Report.figure("snapshot.save_mb_per_s", megabytes / saveSeconds, "MB/s")
+            Report.figure("snapshot.restore_mb_per_s", megabytes / restoreSeconds, "MB/s")
+            Report.figure("snapshot.status_mb_per_s", megabytes / statusSeconds, "MB/s")
+        }
+    }
+
+    /// Snapshots of the whole store: save into memory, inspect (status) and restore from it.
+    func measureSnapshot(_ store: Store) -> SnapshotFigures {
+        var snapshot: [UInt8] = []
+        snapshot.reserveCapacity(store.sizeInBytes + (1 << 20))
+        let saveSeconds = measure {
+            _ = try? store.writeSnapshot(createdAt: 0, chunkSize: 1 << 20) { snapshot.append(contentsOf: $0) }
+        }
+        var inspected: SnapshotInfo? = nil
+        let statusSeconds = measure { inspected = try? Store.inspectSnapshot(from: Self.source(snapshot)) }
+        var restored: Store? = nil
+        let restoreSeconds = measure { restored = try? Store.restore(from: Self.source(snapshot)) }
+        precondition(inspected?.totalBytes == snapshot.count && restored?.revision == store.revision, "snapshot round trip")
+        return SnapshotFigures(megabytes: Double(snapshot.count) / 1_000_000, saveSeconds: saveSeconds,
+                               statusSeconds: statusSeconds, restoreSeconds: restoreSeconds)
+    }
+
+    /// `--only snapshot`: the snapshot figures alone, once per round, on a store filled as `run` fills it.
+    private func runSnapshotOnly() {
+        Report.note("snapshot benchmark: \(keys) keys of \(keySize) B, values of \(valueSize) B, \(rounds) round(s)")
+        let value = [UInt8](repeating: 0x76, count: valueSize)
+        let store = Store()
+        for i in 0..<keys { _ = try? store.put(key(i), value) }
+        // The same second versions as the transactions of `run` write: the first 200,000 probed keys.
+        var rng = SplitMix(seed: seed)
+        for _ in 0..<min(keys, 200_000) { _ = try? store.put(key(Int(rng.next() % UInt64(keys))), value) }
+        for _ in 0..<rounds { measureSnapshot(store).report() }
     }
 
     /// Writes with 10,000 idle watchers against writes with none; fan-out to 1,000 watchers of one

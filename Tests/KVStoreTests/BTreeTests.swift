@@ -91,6 +91,37 @@ struct BTreeTests {
         #expect(tree.last?.key == 98)
     }
 
+    /// The walk that looks ahead visits exactly what the plain walk does, and shows it only keys that
+    /// are still to come: in order, from the bound on, never past where the walk stops.
+    @Test(arguments: [3, 4, 7, 64])
+    func forEachLookingAheadMatchesForEach(capacity: Int) {
+        var rng = SeededGenerator(seed: 0xA4EAD + UInt64(capacity))
+        var tree = BTree<Int, Int>(nodeCapacity: capacity)
+        for _ in 0..<2000 { let k = Int.random(in: 0..<5000, using: &rng); tree.updateValue(-k, forKey: k) }
+        for trial in 0..<60 {
+            let bound = Int.random(in: -10..<5010, using: &rng)
+            let limit = trial % 3 == 0 ? Int.max : Int.random(in: 1..<300, using: &rng)
+            var plain: [Int] = []
+            tree.forEach(from: BTree<Int, Int>.probe(bound)) { key, _ in plain.append(key); return plain.count < limit }
+            var visited: [Int] = []
+            var seenAhead: [Int] = []
+            tree.forEach(from: BTree<Int, Int>.probe(bound), ahead: { seenAhead.append($0.pointee) }) { key, value in
+                #expect(value == -key)
+                visited.append(key)
+                return visited.count < limit
+            }
+            #expect(visited == plain, "capacity \(capacity) bound \(bound)")
+            for key in seenAhead {
+                #expect(key >= bound, "capacity \(capacity) bound \(bound): looked at \(key)")
+            }
+            if limit == .max {
+                // A full walk looks at every key of every leaf it walks, each once.
+                #expect(Set(seenAhead).isSubset(of: Set(plain)), "capacity \(capacity) bound \(bound)")
+                #expect(seenAhead.count == Set(seenAhead).count, "capacity \(capacity) bound \(bound)")
+            }
+        }
+    }
+
     @Test func modifyCanInsertReplaceRemoveOrLeaveAlone() {
         var tree = BTree<Int, String>(nodeCapacity: 4)
         let probe = BTree<Int, String>.probe(5)

@@ -66,4 +66,76 @@ import Testing
             #expect(hasher.finalize() == expected, "seed \(seed) trial \(trial) length \(length)")
         }
     }
+
+    // MARK: - Both engines
+
+    /// The engines this CPU runs: always the Swift one, and the SHA extensions where present (a CPU
+    /// without them tests the Swift engine only).
+    static let engines = SHA256.Engine.allCases.filter { $0 == .software || SHA256.Engine.hardwareIsAvailable }
+
+    static func digest(_ message: [UInt8], engine: SHA256.Engine) -> [UInt8] {
+        var hasher = SHA256(engine: engine)
+        hasher.update(message)
+        return hasher.finalize()
+    }
+
+    @Test(arguments: engines)
+    func engineKnownDigests(engine: SHA256.Engine) {
+        for (message, digest) in Self.vectors {
+            #expect(Hex.encode(Self.digest(Array(message.utf8), engine: engine)) == digest, "\(engine) \(message)")
+        }
+        let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+        #expect(Hex.encode(Self.digest(million, engine: engine)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    /// Random messages of every length 0…300 give the same digest on both engines, hashed in one piece
+    /// or streamed in pieces of random sizes (so blocks straddle the pieces at every offset).
+    @Test func enginesAgreeOnEveryLength() {
+        let seed: UInt64 = 0x5EED_0002
+        var rng = SeededGenerator(seed: seed)
+        for length in 0...300 {
+            let message = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let expected = Self.digest(message, engine: .software)
+            for engine in Self.engines {
+                #expect(Self.digest(message, engine: engine) == expected, "seed \(seed) length \(length) \(engine)")
+                for split in 0..<4 {
+                    var hasher = SHA256(engine: engine)
+                    var offset = 0
+                    while offset < length {
+                        let piece = Int.random(in: 0...min(split == 0 ? 3 : 130, length - offset), using: &rng)
+                        message[offset..<(offset + piece)].withUnsafeBytes { hasher.update($0) }
+                        offset += piece
+                    }
+                    #expect(hasher.finalize() == expected, "seed \(seed) length \(length) \(engine) split \(split)")
+                }
+            }
+        }
+    }
+
+    /// Long messages (many blocks per call, any alignment) agree too, whatever the split.
+    @Test func enginesAgreeOnLongMessages() {
+        let seed: UInt64 = 0x5EED_0003
+        var rng = SeededGenerator(seed: seed)
+        for trial in 0..<20 {
+            let length = Int.random(in: 1000...70_000, using: &rng)
+            let message = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let expected = Self.digest(message, engine: .software)
+            for engine in Self.engines {
+                var hasher = SHA256(engine: engine)
+                var offset = 0
+                while offset < length {
+                    let piece = Int.random(in: 0...min(9000, length - offset), using: &rng)
+                    message[offset..<(offset + piece)].withUnsafeBytes { hasher.update($0) }
+                    offset += piece
+                }
+                #expect(hasher.finalize() == expected, "seed \(seed) trial \(trial) \(engine)")
+                #expect(Self.digest(message, engine: engine) == expected, "seed \(seed) trial \(trial) \(engine)")
+            }
+        }
+    }
+
+    /// The engine the hasher picks by itself is the hardware one wherever the CPU has it.
+    @Test func defaultEngineIsTheFastestAvailable() {
+        #expect(SHA256.Engine.preferred == (SHA256.Engine.hardwareIsAvailable ? .hardware : .software))
+    }
 }

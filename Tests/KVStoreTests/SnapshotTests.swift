@@ -64,6 +64,37 @@ struct SnapshotTests {
         #expect(info.totalBytes == bytes.count && info.revision == original.revision && info.clusterID == 11)
     }
 
+    /// `writeSnapshot` (chunks straight from the encoder) and a cursor pulled piece by piece give the
+    /// same bytes and the same info, at the current revision and a past one; values larger than half a
+    /// chunk go to the sink on their own, other chunks never exceed the chunk size (at least 4096).
+    @Test(arguments: [3, 8] as [UInt64])
+    func writeSnapshotMatchesTheCursor(seed: UInt64) throws {
+        let clock = ManualClock(nanoseconds: 5_000_000_000)
+        let store = try randomStore(seed: seed, clock: clock)
+        try store.put(Array("big".utf8), [UInt8](repeating: 0x42, count: 50_000))
+        for revision in [0, min(store.revision, max(store.revision - 3, store.compactedRevision + 1))] {
+            for chunkSize in [1, 5000, 1 << 20, .max] {
+                var written: [UInt8] = []
+                var largest = 0
+                let info = try store.writeSnapshot(revision: revision, chunkSize: chunkSize) { chunk in
+                    written.append(contentsOf: chunk)
+                    if chunk.count != 50_000 { largest = max(largest, chunk.count) }
+                }
+                #expect(largest <= min(max(4096, chunkSize), 1 << 24), "chunk size \(chunkSize)")
+                let cursor = try SnapshotCursor(store: store, revision: revision)
+                var pulled: [UInt8] = []
+                var step = 1
+                while let chunk = cursor.next(maxBytes: step) {
+                    pulled += chunk
+                    step = step * 3 % 70_001
+                }
+                #expect(written == pulled, "revision \(revision) chunk size \(chunkSize)")
+                #expect(info == cursor.info, "revision \(revision) chunk size \(chunkSize)")
+                #expect(info.totalBytes == written.count)
+            }
+        }
+    }
+
     @Test func pastRevisionSnapshotHoldsThatState() throws {
         let store = Store()
         for i in 0..<20 { try store.put("k\(i % 4)", "v\(i)") }
@@ -146,6 +177,60 @@ struct SnapshotTests {
             Issue.record("a flipped byte was accepted")
         } catch {
             #expect("\(error)".hasPrefix("snapshot: "))
+        }
+    }
+
+    /// A key record for `key` with one put version at `revision` (value "v").
+    private func keyRecord(_ key: String, revision: UInt8) -> [UInt8] {
+        [0x01] + lengthPrefixed(key) + [0x01, 0x00, revision, 0x00, revision, 0x01, 0x00, 0x01, 0x76]
+    }
+
+    /// Varints are decoded in place when ten bytes are buffered and byte by byte near the end of the
+    /// input; both ways refuse the same overlong and out-of-range values at the same offset.
+    @Test func varintChecksHoldNearTheEndAndInTheMiddle() throws {
+        let overlong: [UInt8] = Array(repeating: 0xff, count: 9) + [0x02]   // past 64 bits
+        let tooLarge: [UInt8] = Array(repeating: 0xff, count: 9) + [0x01]   // UInt64.max
+        let eleven: [UInt8] = Array(repeating: 0x80, count: 10) + [0x00]    // an 11th byte
+        for padding in [0, 3, 9, 10, 64] {
+            let tail = [UInt8](repeating: 0, count: padding)
+            let header = assemble(revision: 5, []).dropLast(40)   // header only, no trailer
+            #expect(throws: SnapshotError.corrupt(offset: 65, reason: "a key length overflows 64 bits"), "padding \(padding)") {
+                try Store.restore(skipHashCheck: true, from: source(Array(header) + [0x01] + overlong + tail, step: 7))
+            }
+            #expect(throws: SnapshotError.corrupt(offset: 65, reason: "a key length overflows 64 bits"), "padding \(padding)") {
+                try Store.restore(skipHashCheck: true, from: source(Array(header) + [0x01] + eleven + tail, step: 7))
+            }
+            #expect(throws: SnapshotError.corrupt(offset: 65, reason: "a key length \(UInt64.max) is out of range"), "padding \(padding)") {
+                try Store.restore(skipHashCheck: true, from: source(Array(header) + [0x01] + tooLarge + tail, step: 7))
+            }
+            // A lease TTL is a varint deep inside a record.
+            let lease: [UInt8] = keyRecord("a", revision: 2) + [0x02, 0x02] + overlong
+            #expect(throws: SnapshotError.corrupt(offset: 64 + 12 + 2, reason: "a lease TTL overflows 64 bits"), "padding \(padding)") {
+                try Store.restore(skipHashCheck: true, from: source(Array(header) + lease + tail, step: 5))
+            }
+        }
+        // Multi-byte varints decode to the same values both ways: a revision of 300 (0xac 0x02).
+        let body: [UInt8] = [0x01] + lengthPrefixed("k") + [0x01, 0x00, 0xac, 0x02, 0x00, 0x01, 0x01, 0x00, 0x00, 0xff, 0x01, 0x01, 0x00]
+        for step in [1, 3, 4096] {
+            let restored = try Store.restore(from: source(assemble(revision: 300, body), step: step))
+            #expect(try restored.get("k")?.modRevision == 300)
+        }
+    }
+
+    /// Keys must strictly ascend: a repeated or smaller key, or a longer key after its own extension, is refused.
+    @Test func keysMustAscend() throws {
+        let end: [UInt8] = [0xff, 0x02, 0x02, 0x00]
+        let ordered = keyRecord("a", revision: 2) + keyRecord("ab", revision: 3)
+        #expect(try Store.restore(from: source(assemble(revision: 3, ordered + end))).keyCount == 2)
+        for (first, second) in [("b", "a"), ("a", "a"), ("ab", "a"), ("b", "ab")] {
+            let body = keyRecord(first, revision: 2) + keyRecord(second, revision: 3) + end
+            let offset = 64 + keyRecord(first, revision: 2).count
+            #expect(throws: SnapshotError.corrupt(offset: offset, reason: "keys are not in strictly ascending order"), "\(first) then \(second)") {
+                try Store.restore(from: source(assemble(revision: 3, body)))
+            }
+            #expect(throws: SnapshotError.corrupt(offset: offset, reason: "keys are not in strictly ascending order")) {
+                try Store.inspectSnapshot(from: source(assemble(revision: 3, body)))
+            }
         }
     }
 }

@@ -5,31 +5,72 @@ extension BTree {
     /// - Precondition: `keys` ascending without duplicates, `keys.count == values.count`.
     init(sortedKeys keys: [Key], values: [Value], nodeCapacity: Int = 64) {
         precondition(keys.count == values.count)
-        self.init(nodeCapacity: nodeCapacity)
-        guard !keys.isEmpty else { return }
+        var builder = Builder(nodeCapacity: nodeCapacity)
+        for i in keys.indices { builder.append(keys[i], values[i]) }
+        self = builder.finish()
+    }
+
+    /// Builds a tree from elements appended one at a time in strictly ascending key order, as
+    /// `init(sortedKeys:values:)` does from arrays: leaves are filled as the elements come, so a caller
+    /// streaming them (snapshot restore) needs no arrays of its own and moves each element in once.
+    struct Builder {
+        let nodeCapacity: Int
+        /// The full leaves so far, and the separators between them (one fewer than the leaves, or as
+        /// many when the last element appended was a separator).
+        private var level: [Node] = []
+        private var separatorKeys: [Key] = []
+        private var separatorValues: [Value] = []
+        /// The leaf being filled; nil when the next element starts a new one.
+        private var leaf: Node?
+        private(set) var count = 0
+
+        init(nodeCapacity: Int = 64) {
+            precondition(nodeCapacity >= 3, "a B-tree node needs room for at least 3 elements")
+            self.nodeCapacity = nodeCapacity
+        }
+
+        /// Adds an element after every element added so far.
+        /// - Precondition: `key` sorts after every key appended before.
+        mutating func append(_ key: consuming Key, _ value: consuming Value) {
+            count += 1
+            guard let leaf else {
+                let next = Node(reserving: nodeCapacity + 1, isLeaf: true)
+                next.keys.append(key)
+                next.values.append(value)
+                self.leaf = next
+                return
+            }
+            if leaf.keys.count < nodeCapacity {
+                leaf.keys.append(key)
+                leaf.values.append(value)
+                return
+            }
+            // The leaf is full: this element separates it from the next one.
+            level.append(leaf)
+            self.leaf = nil
+            separatorKeys.append(key)
+            separatorValues.append(value)
+        }
+
+        /// The tree of every element appended.
+        consuming func finish() -> BTree {
+            var tree = BTree(nodeCapacity: nodeCapacity)
+            guard count > 0 else { return tree }
+            // A separator needs a leaf on its right, even an empty one (evened out below).
+            level.append(leaf ?? Node(reserving: nodeCapacity + 1, isLeaf: true))
+            tree.replaceRoot(BTree.root(leaves: level, separatorKeys: separatorKeys, separatorValues: separatorValues,
+                                        nodeCapacity: nodeCapacity), count: count)
+            return tree
+        }
+    }
+
+    /// The root of a tree whose leaves are `level`, full but maybe the last, with the separators between them.
+    private static func root(leaves: [Node], separatorKeys: [Key], separatorValues: [Value], nodeCapacity: Int) -> Node {
+        var level = leaves
+        var separatorKeys = separatorKeys
+        var separatorValues = separatorValues
         let capacity = nodeCapacity
         let minimum = capacity / 2
-
-        // Leaves and the separators between them.
-        var level: [Node] = []
-        var separatorKeys: [Key] = []
-        var separatorValues: [Value] = []
-        var i = 0
-        while i < keys.count {
-            let end = min(i + capacity, keys.count)
-            let leaf = Node(reserving: capacity + 1, isLeaf: true)
-            leaf.keys.append(contentsOf: keys[i..<end])
-            leaf.values.append(contentsOf: values[i..<end])
-            level.append(leaf)
-            i = end
-            if i < keys.count {
-                separatorKeys.append(keys[i])
-                separatorValues.append(values[i])
-                i += 1
-                // A separator needs a leaf on its right, even an empty one (evened out below).
-                if i == keys.count { level.append(Node(reserving: capacity + 1, isLeaf: true)) }
-            }
-        }
         if level.count > 1, level[level.count - 1].keys.count < minimum {
             // Even out the last two leaves around their separator.
             let right = level.removeLast()
@@ -98,6 +139,6 @@ extension BTree {
             separatorKeys = upKeys
             separatorValues = upValues
         }
-        replaceRoot(level[0], count: keys.count)
+        return level[0]
     }
 }

@@ -1,3 +1,5 @@
+import CKVStore
+
 /// The ordered index of every key and its retained history: a copy-on-write B-tree, so copying it is
 /// an O(1) read view of one moment.
 struct TreeIndex {
@@ -9,9 +11,14 @@ struct TreeIndex {
         tree = Tree(nodeCapacity: nodeCapacity)
     }
 
-    /// An index built in O(n) from entries in strictly ascending key order (snapshot restore).
+    /// An index built in O(n) from entries in strictly ascending key order.
     init(sortedKeys keys: [IndexKey], histories: [KeyHistory], nodeCapacity: Int) {
         tree = Tree(sortedKeys: keys, values: histories, nodeCapacity: nodeCapacity)
+    }
+
+    /// An index of the entries given to `builder`, in O(n) (snapshot restore streams them in).
+    init(_ builder: consuming Tree.Builder) {
+        tree = builder.finish()
     }
 
     /// How many keys the index holds (including keys whose latest record is a tombstone).
@@ -48,6 +55,21 @@ struct TreeIndex {
                 }
             }
         }
+    }
+
+    /// Visits the entries from `start` on in key order until `body` returns false, prefetching the
+    /// records of the entries a few places ahead (for walks over the whole index, like a snapshot).
+    func forEachPrefetching(from start: UnsafeRawBufferPointer, _ body: (IndexKey, KeyHistory) -> Bool) {
+        let probe = KeyProbe(start)
+        let latestOffset = MemoryLayout<IndexKey>.offset(of: \IndexKey.latest)!
+        tree.forEach(from: { probe.compare($0) }, ahead: { key in
+            // The record's address without retaining it: the retain would wait for the very miss
+            // the prefetch is meant to hide.
+            let record = UnsafeRawPointer(key).load(fromByteOffset: latestOffset, as: UnsafeRawPointer.self)
+            ckv_prefetch(record)
+            ckv_prefetch(record + 64)
+            ckv_prefetch(record + 128)
+        }, body)
     }
 
     /// Finds `key` and lets `body` replace, create or remove its entry in one search.

@@ -30,7 +30,14 @@ public final class SnapshotCursor {
     /// Captures the store at `revision` (0: the current one). Auth, like leases, is captured as it is
     /// now whatever the revision: auth changes are not part of the key-value history.
     /// - Throws: `.store` for a compacted or future revision.
-    public init(store: Store, revision: Int64 = 0, createdAt: UInt64 = 0) throws(SnapshotError) {
+    public convenience init(store: Store, revision: Int64 = 0, createdAt: UInt64 = 0) throws(SnapshotError) {
+        try self.init(store: store, revision: revision, createdAt: createdAt, chunkSize: 1 << 16, sink: nil)
+    }
+
+    /// A cursor whose chunks go straight to `sink` (when given) as `writeAll` produces them, rather than
+    /// being collected for `next`: `Store.writeSnapshot` saves a copy of every byte this way.
+    init(store: Store, revision: Int64, createdAt: UInt64, chunkSize: Int,
+         sink: ((UnsafeRawBufferPointer) throws -> Void)?) throws(SnapshotError) {
         let now = store.configuration.clock.nowNanoseconds()
         let captured = store.state.withLock { state in
             (state.view, state.leases.leases.values.map {
@@ -45,9 +52,24 @@ public final class SnapshotCursor {
         self.createdAt = createdAt
         clusterID = store.configuration.clusterID
         memberID = store.configuration.memberID
-        writer = SnapshotWriter(chunkSize: 1 << 16) { [unowned self] chunk in
-            self.pending.append(contentsOf: chunk.assumingMemoryBound(to: UInt8.self))
+        if let sink {
+            // The chunk is allocated up front: a huge chunk size must not allocate more than a modest buffer.
+            writer = SnapshotWriter(chunkSize: min(chunkSize, SnapshotCursor.maximumChunkSize), sink: sink)
+        } else {
+            writer = SnapshotWriter(chunkSize: chunkSize) { [unowned self] chunk in
+                self.pending.append(contentsOf: chunk.assumingMemoryBound(to: UInt8.self))
+            }
         }
+    }
+
+    /// The largest chunk `writeAll` hands out, whatever chunk size was asked for (16 MiB).
+    static let maximumChunkSize = 1 << 24
+
+    /// Produces the whole file at once, handing it to the sink given at creation in chunks of the
+    /// chunk size (a value larger than half a chunk goes on its own, uncopied).
+    /// - Throws: whatever the sink throws.
+    func writeAll() throws {
+        while stage != .done { try advance(budget: .max) }
     }
 
     /// The next chunk of about `maxBytes` (at least one record; a record with a large value may exceed
@@ -85,9 +107,9 @@ public final class SnapshotCursor {
         case .keys:
             var written = 0
             var finished = true
-            let range: KeyRange = .fromKey(lastKey?.key ?? [0])
+            let start = lastKey?.key ?? [0]
             var failure: (any Error)? = nil
-            view.index.forEach(in: range) { key, history in
+            start.withUnsafeBytes { start in view.index.forEachPrefetching(from: start) { key, history in
                 if let lastKey, lastKey.withKeyBytes({ key.latest.compareKey(to: $0) }) == 0 { return true }
                 if written >= budget {
                     finished = false
@@ -101,7 +123,7 @@ public final class SnapshotCursor {
                 }
                 lastKey = key.latest
                 return true
-            }
+            } }
             if let failure { throw failure }
             if finished { stage = .leases }
         case .leases:

@@ -26,10 +26,12 @@ enum SnapshotDecoder {
         var keys = 0
         var versions = 0
         var leases: [Int64: (granted: Int64, remainingMillis: UInt64)] = [:]
-        var previousKey: [UInt8]? = nil
+        var keyBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 16)
+        defer { keyBuffer.deallocate() }
+        var previousKeyLength = 0
         var leaseOfKey: [([UInt8], Int64)] = []
-        var indexKeys: [IndexKey] = []
-        var histories: [KeyHistory] = []
+        // The index, built as the keys come (they ascend); used only when loading into `state`.
+        var index = TreeIndex.Tree.Builder(nodeCapacity: state?.pointee.index.tree.nodeCapacity ?? 64)
         var auth: (contents: AuthStore.Contents, offset: Int)? = nil
         while true {
             let recordOffset = reader.offset
@@ -40,16 +42,28 @@ enum SnapshotDecoder {
                 guard auth == nil else { throw .corrupt(offset: recordOffset, reason: "key record after the auth record") }
                 let keyLength = Int(try reader.int(expecting: "a key length", max: Int64(SnapshotFormat.maximumKeyLength)))
                 guard keyLength > 0 else { throw .corrupt(offset: recordOffset, reason: "empty key") }
-                let key = try reader.bytes(keyLength, expecting: "key bytes")
-                if let previousKey, !previousKey.lexicographicallyPrecedes(key) {
+                // The key is compared in place with the previous one, then kept in `keyBuffer` (reused)
+                // while its versions are read.
+                let ascending = try reader.withBytes(keyLength, expecting: "key bytes") { key in
+                    let inOrder = keys == 0 || KeyBytes.compare(UnsafeRawBufferPointer(rebasing: keyBuffer[..<previousKeyLength]), key) < 0
+                    if keyBuffer.count < keyLength {
+                        keyBuffer.deallocate()
+                        keyBuffer = .allocate(byteCount: max(keyLength, 2 * keyBuffer.count), alignment: 16)
+                    }
+                    keyBuffer.baseAddress!.copyMemory(from: key.baseAddress!, byteCount: keyLength)
+                    previousKeyLength = keyLength
+                    return inOrder
+                }
+                guard ascending else {
                     throw .corrupt(offset: recordOffset, reason: "keys are not in strictly ascending order")
                 }
-                previousKey = key
+                let key = UnsafeRawBufferPointer(rebasing: keyBuffer[..<keyLength])
                 let count = Int(try reader.int(expecting: "a version count", max: Int64(Int32.max)))
                 guard count > 0 else { throw .corrupt(offset: recordOffset, reason: "a key with no versions") }
-                var records: [KVRecord] = []
-                // The count is not trusted before the checksum: reserve a bounded amount, grow past it.
-                if state != nil { records.reserveCapacity(min(count, 1024)) }
+                // The newest version so far, and the older ones (allocated only for a key with several).
+                var latest: KVRecord? = nil
+                var history: KeyHistory = []
+                var footprint = 0
                 var lastMain: Int64 = 0
                 for _ in 0..<count {
                     let versionOffset = reader.offset
@@ -77,25 +91,27 @@ enum SnapshotDecoder {
                     lastMain = modMain
                     if state != nil {
                         let record = try reader.withBytes(valueLength, expecting: "value bytes") { value in
-                            key.withUnsafeBytes { keyBytes in
-                                KVRecord.make(key: keyBytes, value: value, createRevision: create,
-                                              modRevision: Revision(main: modMain, sub: modSub), version: version,
-                                              lease: lease, isTombstone: tombstone)
-                            }
+                            KVRecord.make(key: key, value: value, createRevision: create,
+                                          modRevision: Revision(main: modMain, sub: modSub), version: version,
+                                          lease: lease, isTombstone: tombstone)
                         }
-                        records.append(record)
+                        footprint += record.footprint
+                        if let older = latest {
+                            // The count is not trusted before the checksum: reserve a bounded amount, grow past it.
+                            if history.isEmpty { history.reserveCapacity(min(count - 1, 1024)) }
+                            history.append(older)
+                        }
+                        latest = record
                     } else {
                         try reader.withBytes(valueLength, expecting: "value bytes") { _ in }
                     }
                 }
                 keys += 1
                 versions += count
-                if let state {
-                    let latest = records.removeLast()
-                    state.pointee.footprint += latest.footprint + records.reduce(0) { $0 + $1.footprint }
-                    if !latest.isTombstone, latest.lease != 0 { leaseOfKey.append((key, latest.lease)) }
-                    indexKeys.append(IndexKey(latest))
-                    histories.append(records)
+                if let state, let latest {
+                    state.pointee.footprint += footprint
+                    if !latest.isTombstone, latest.lease != 0 { leaseOfKey.append((Array(key), latest.lease)) }
+                    index.append(IndexKey(latest), history)
                 }
             case SnapshotFormat.leaseRecord:
                 guard auth == nil else { throw .corrupt(offset: recordOffset, reason: "lease record after the auth record") }
@@ -130,8 +146,7 @@ enum SnapshotDecoder {
                     guard try reader.isAtEnd() else { throw .corrupt(offset: reader.offset, reason: "unexpected bytes after the trailer") }
                 }
                 if let state {
-                    state.pointee.index = TreeIndex(sortedKeys: indexKeys, histories: histories,
-                                                    nodeCapacity: state.pointee.index.tree.nodeCapacity)
+                    state.pointee.index = TreeIndex(index)
                     state.pointee.currentRevision = revision
                     state.pointee.compactedRevision = compacted
                     for (id, lease) in leases {

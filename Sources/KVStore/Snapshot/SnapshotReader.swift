@@ -82,12 +82,14 @@ struct SnapshotReader {
     }
 
     /// Calls `body` with the next `count` bytes in place (valid only during the call).
+    @inline(__always)
     mutating func withBytes<R>(_ length: Int, expecting what: String, _ body: (UnsafeRawBufferPointer) -> R) throws(SnapshotError) -> R {
         guard try fill(length) else { throw .truncated(offset: base + count, expecting: what) }
         defer { position += length }
         return body(UnsafeRawBufferPointer(rebasing: storage[position..<(position + length)]))
     }
 
+    @inline(__always)
     mutating func byte(expecting what: String) throws(SnapshotError) -> UInt8 {
         guard try fill(1) else { throw .truncated(offset: offset, expecting: what) }
         defer { position += 1 }
@@ -105,6 +107,25 @@ struct SnapshotReader {
     }
 
     mutating func varint(expecting what: String) throws(SnapshotError) -> UInt64 {
+        // Fast path: a varint is at most 10 bytes, so with 10 buffered it is decoded in place.
+        if count - position >= 10 {
+            let bytes = UnsafeRawPointer(storage.baseAddress! + position)
+            var result: UInt64 = 0
+            var shift: UInt64 = 0
+            var used = 0
+            while true {
+                let b = bytes.load(fromByteOffset: used, as: UInt8.self)
+                used += 1
+                if shift == 63, b > 1 { throw .corrupt(offset: offset, reason: "\(what) overflows 64 bits") }
+                result |= UInt64(b & 0x7f) << shift
+                if b & 0x80 == 0 {
+                    position += used
+                    return result
+                }
+                shift += 7
+                if shift > 63 { throw .corrupt(offset: offset, reason: "\(what) overflows 64 bits") }
+            }
+        }
         let start = offset
         var result: UInt64 = 0
         var shift: UInt64 = 0
