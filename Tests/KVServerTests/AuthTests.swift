@@ -312,7 +312,7 @@ import Testing
         var template = Array("/tmp/kvauth-log-XXXXXX".utf8CString)
         let fd = mkstemp(&template)
         #expect(fd >= 0)
-        let path = String(cString: template)
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer {
             close(fd)
             unlink(path)
