@@ -8,12 +8,17 @@ struct StoreBenchmark {
     let keySize: Int
     let valueSize: Int
     let seed: UInt64
+    /// `--only reads` measures put, get and range100 (and memory per key) and skips the rest.
+    let readsOnly: Bool
 
     init(options: inout BenchmarkOptions) throws {
         keys = max(1, try options.int("keys", default: 1_000_000))
         keySize = max(8, try options.int("key-size", default: 16))
         valueSize = try options.int("value-size", default: 100)
         seed = UInt64(try options.int("seed", default: 1))
+        let only = options.string("only", default: "")
+        guard only.isEmpty || only == "reads" else { throw BenchmarkOptions.Failure("--only takes 'reads', got '\(only)'") }
+        readsOnly = only == "reads"
     }
 
     /// The key of index `i`: `keySize` bytes, the first 8 a mixed hash of `i` (random order).
@@ -29,6 +34,7 @@ struct StoreBenchmark {
 
     func run() {
         runStore()
+        if readsOnly { return }
         // On a heap without the big store: measured inside it, the figures below also measure the
         // cache and TLB misses the 1M-key store causes, not the watcher and lease code.
         runWatchAndLease(value: [UInt8](repeating: 0x76, count: valueSize))
@@ -69,6 +75,14 @@ struct StoreBenchmark {
             }
         }
         sortedKeys = []
+        if readsOnly {
+            Report.figure("store.put", Double(keys) / putSeconds, "ops/s")
+            Report.figure("store.get", Double(lookups) / getSeconds, "ops/s")
+            Report.figure("store.range100", Double(rangeKeys) / rangeSeconds, "keys/s")
+            Report.figure("memory.rss_bytes_per_key", Double(rssAfter - rssBefore) / Double(keys), "B")
+            withExtendedLifetime(store) {}
+            return
+        }
 
         // Compare-and-swap transactions on existing keys.
         let txns = min(keys, 200_000)

@@ -6,10 +6,11 @@ import KVBenchCore
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first, !["-h", "--help", "help"].contains(command) else {
     print("""
-    usage: kvbench store [--keys N] [--key-size B] [--value-size B] [--seed S]
+    usage: kvbench store [--keys N] [--key-size B] [--value-size B] [--seed S] [--only reads]
 
     store   in-process benchmarks of the KVStore library: put, get, range, txn, and memory per key,
-            with a Swift Dictionary doing the same point operations as a baseline in the same run
+            with a Swift Dictionary doing the same point operations as a baseline in the same run;
+            --only reads measures put, get and range only
 
     """ + LoadBenchmark.usage)
     exit(arguments.isEmpty ? 2 : 0)
