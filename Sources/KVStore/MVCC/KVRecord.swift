@@ -82,14 +82,12 @@ final class KVRecord: ManagedBuffer<KVRecord.Header, UInt8> {
     var key: [UInt8] { withKeyBytes(Self.copy) }
     var value: [UInt8] { withValueBytes(Self.copy) }
 
-    /// One allocation and one memcpy (the generic `Array(sequence)` copies byte by byte).
+    /// One allocation and one memcpy. `Array(UnsafeRawBufferPointer)` specializes to a cached type
+    /// lookup; `Array(unsafeUninitializedCapacity:)` calls the generic allocator, which looks the array
+    /// type up in the runtime's metadata cache on every call.
     @inline(__always)
     static func copy(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        guard bytes.count > 0 else { return [] }
-        return [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, count in
-            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes)
-            count = bytes.count
-        }
+        Array(bytes)
     }
 
     /// The public view of this version (`keysOnly` leaves the value empty).
