@@ -90,10 +90,10 @@ final class KVRecord: ManagedBuffer<KVRecord.Header, UInt8> {
         Array(bytes)
     }
 
-    /// The public view of this version (`keysOnly` leaves the value empty).
+    /// The public view of this version (`keysOnly` leaves the value empty), sharing this record's bytes.
+    @inline(__always)
     func keyValue(keysOnly: Bool = false) -> KeyValue {
-        KeyValue(key: key, value: keysOnly ? [] : value, createRevision: createRevision,
-                 modRevision: modMain, version: version, lease: lease)
+        KeyValue(self, keysOnly: keysOnly)
     }
 
     /// Loads the header and the key and value bytes (up to 192 of them, a word per cache line) and
