@@ -96,18 +96,13 @@ final class KVRecord: ManagedBuffer<KVRecord.Header, UInt8> {
         KeyValue(self, keysOnly: keysOnly)
     }
 
-    /// Loads the header and the key and value bytes (up to 192 of them, a word per cache line) and
-    /// returns a value that is non-zero for every record (its key is never empty): a batch of touches
-    /// brings several records into cache at once.
+    /// Loads the header (its first and last words: a header may straddle two cache lines) and returns
+    /// a value that is non-zero for every record (its key is never empty): a batch of touches brings
+    /// several records' headers into cache at once.
     @inline(__always)
-    func touch() -> UInt32 {
-        withUnsafeMutablePointers { header, elements in
-            let keyCount = header.pointee.keyCount
-            let count = Int(keyCount) &+ Int(header.pointee.valueCount)
-            var sum = UInt32(elements.pointee)
-            if count > 64 { sum &+= UInt32(elements[64]) }
-            if count > 128 { sum &+= UInt32(elements[128]) }
-            return keyCount | sum
+    func touch() -> UInt64 {
+        withUnsafeMutablePointerToHeader { header in
+            UInt64(header.pointee.keyCount) | UInt64(bitPattern: header.pointee.lease)
         }
     }
 

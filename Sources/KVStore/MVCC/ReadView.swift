@@ -104,7 +104,7 @@ struct ReadView {
             let n = keys.count
             while i < n {
                 let batchEnd = min(i &+ Self.touchBatch, n)
-                var touched: UInt32 = 0
+                var touched: UInt64 = 0
                 for j in i..<batchEnd { touched |= keys[j].latest.touch() }
                 // Every record has a non-empty key; the test keeps the loads above.
                 precondition(touched != 0, "index entry without a key")
