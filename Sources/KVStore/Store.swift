@@ -80,10 +80,8 @@ public final class Store: Sendable {
     }
 
     private func rangeResponse(_ request: RangeRequest, in view: ReadView) throws(StoreError) -> RangeResponse {
-        let (records, more, count) = try view.range(request)
-        return RangeResponse(header: header(view.currentRevision),
-                             kvs: records.map { $0.keyValue(keysOnly: request.keysOnly) },
-                             more: more, count: count)
+        let (kvs, more, count) = try view.range(request)
+        return RangeResponse(header: header(view.currentRevision), kvs: kvs, more: more, count: count)
     }
 
     // MARK: Writes
@@ -161,11 +159,11 @@ public final class Store: Sendable {
                 var request = r
                 if request.revision <= 0 { request.revision = readRevision }
                 // Checked before anything was applied; a read cannot fail here.
-                let (records, more, count) = (try? ReadView(index: state.index, currentRevision: readRevision,
+                let (kvs, more, count) = (try? ReadView(index: state.index, currentRevision: readRevision,
                                                             compactedRevision: state.compactedRevision).range(request))
                     ?? ([], false, 0)
                 responses.append(.range(RangeResponse(header: ResponseHeader(revision: readRevision),
-                                                      kvs: records.map { $0.keyValue(keysOnly: r.keysOnly) },
+                                                      kvs: kvs,
                                                       more: more, count: count)))
             case .put(let p):
                 let previous = state.applyPut(p, in: &batch)

@@ -11,6 +11,8 @@ struct StoreBenchmark {
     /// `--only snapshot`: build the store, then only save, inspect and restore it, `rounds` times.
     let onlySnapshot: Bool
     let rounds: Int
+    /// `--only reads` measures put, get and range100 (and memory per key) and skips the rest.
+    let readsOnly: Bool
 
     init(options: inout BenchmarkOptions) throws {
         keys = max(1, try options.int("keys", default: 1_000_000))
@@ -18,10 +20,11 @@ struct StoreBenchmark {
         valueSize = try options.int("value-size", default: 100)
         seed = UInt64(try options.int("seed", default: 1))
         let only = options.string("only", default: "")
-        guard only == "" || only == "snapshot" else {
-            throw BenchmarkOptions.Failure("--only takes 'snapshot', got '\(only)'")
+        guard only == "" || only == "snapshot" || only == "reads" else {
+            throw BenchmarkOptions.Failure("--only takes 'reads' or 'snapshot', got '\(only)'")
         }
         onlySnapshot = only == "snapshot"
+        readsOnly = only == "reads"
         rounds = max(1, try options.int("rounds", default: 1))
     }
 
@@ -42,6 +45,7 @@ struct StoreBenchmark {
             return
         }
         runStore()
+        if readsOnly { return }
         // On a heap without the big store: measured inside it, the figures below also measure the
         // cache and TLB misses the 1M-key store causes, not the watcher and lease code.
         runWatchAndLease(value: [UInt8](repeating: 0x76, count: valueSize))
@@ -82,6 +86,14 @@ struct StoreBenchmark {
             }
         }
         sortedKeys = []
+        if readsOnly {
+            Report.figure("store.put", Double(keys) / putSeconds, "ops/s")
+            Report.figure("store.get", Double(lookups) / getSeconds, "ops/s")
+            Report.figure("store.range100", Double(rangeKeys) / rangeSeconds, "keys/s")
+            Report.figure("memory.rss_bytes_per_key", Double(rssAfter - rssBefore) / Double(keys), "B")
+            withExtendedLifetime(store) {}
+            return
+        }
 
         // Compare-and-swap transactions on existing keys.
         let txns = min(keys, 200_000)

@@ -6,11 +6,12 @@ import KVBenchCore
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first, !["-h", "--help", "help"].contains(command) else {
     print("""
-    usage: kvbench store [--keys N] [--key-size B] [--value-size B] [--seed S] [--only snapshot [--rounds N]]
+    usage: kvbench store [--keys N] [--key-size B] [--value-size B] [--seed S] [--only reads|snapshot [--rounds N]]
 
     store   in-process benchmarks of the KVStore library: put, get, range, txn, and memory per key,
             with a Swift Dictionary doing the same point operations as a baseline in the same run;
-            --only snapshot measures just snapshot save, status and restore, --rounds times
+            --only reads measures put, get and range only; --only snapshot measures just snapshot
+            save, status and restore, --rounds times
 
     """ + LoadBenchmark.usage)
     exit(arguments.isEmpty ? 2 : 0)

@@ -129,6 +129,45 @@ struct BTree<Key, Value> {
         return true
     }
 
+    /// Like `forEach(from:_:)`, but hands over *runs*: `body(node, range)` gets consecutive elements of
+    /// one node (a leaf's whole remainder at once; an internal node's elements one at a time), in
+    /// ascending key order, until it returns false. A caller can then look ahead within a run.
+    /// - Returns: false when `body` stopped the walk.
+    @discardableResult
+    func forEachRun(from lowerBound: ((Key) -> Int)?, _ body: (Node, Range<Int>) -> Bool) -> Bool {
+        Self.visitRuns(root, lowerBound, body)
+    }
+
+    private static func visitRuns(_ node: Node, _ lowerBound: ((Key) -> Int)?, _ body: (Node, Range<Int>) -> Bool) -> Bool {
+        var start = 0
+        if let lowerBound {
+            let (i, found) = node.search(lowerBound)
+            start = i
+            if found {
+                if node.isLeaf { return start < node.keys.count ? body(node, start..<node.keys.count) : true }
+                if !body(node, i..<(i + 1)) { return false }
+                if !visitRuns(node.children[i + 1], nil, body) { return false }
+                return visitRunsFrom(node, i + 1, body)
+            }
+            if !node.isLeaf, !visitRuns(node.children[i], lowerBound, body) { return false }
+            return visitRunsFrom(node, start, body)
+        }
+        if !node.isLeaf, !visitRuns(node.children[0], nil, body) { return false }
+        return visitRunsFrom(node, 0, body)
+    }
+
+    private static func visitRunsFrom(_ node: Node, _ start: Int, _ body: (Node, Range<Int>) -> Bool) -> Bool {
+        let n = node.keys.count
+        if node.isLeaf { return start < n ? body(node, start..<n) : true }
+        var i = start
+        while i < n {
+            if !body(node, i..<(i + 1)) { return false }
+            if !visitRuns(node.children[i + 1], nil, body) { return false }
+            i += 1
+        }
+        return true
+    }
+
     // MARK: Mutation
 
     /// Finds the element matching the probe and lets `body` change it in place: `body` receives the

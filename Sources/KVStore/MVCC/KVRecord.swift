@@ -82,20 +82,28 @@ final class KVRecord: ManagedBuffer<KVRecord.Header, UInt8> {
     var key: [UInt8] { withKeyBytes(Self.copy) }
     var value: [UInt8] { withValueBytes(Self.copy) }
 
-    /// One allocation and one memcpy (the generic `Array(sequence)` copies byte by byte).
+    /// One allocation and one memcpy. `Array(UnsafeRawBufferPointer)` specializes to a cached type
+    /// lookup; `Array(unsafeUninitializedCapacity:)` calls the generic allocator, which looks the array
+    /// type up in the runtime's metadata cache on every call.
     @inline(__always)
     static func copy(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        guard bytes.count > 0 else { return [] }
-        return [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, count in
-            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes)
-            count = bytes.count
-        }
+        Array(bytes)
     }
 
-    /// The public view of this version (`keysOnly` leaves the value empty).
+    /// The public view of this version (`keysOnly` leaves the value empty), sharing this record's bytes.
+    @inline(__always)
     func keyValue(keysOnly: Bool = false) -> KeyValue {
-        KeyValue(key: key, value: keysOnly ? [] : value, createRevision: createRevision,
-                 modRevision: modMain, version: version, lease: lease)
+        KeyValue(self, keysOnly: keysOnly)
+    }
+
+    /// Loads the header (its first and last words: a header may straddle two cache lines) and returns
+    /// a value that is non-zero for every record (its key is never empty): a batch of touches brings
+    /// several records' headers into cache at once.
+    @inline(__always)
+    func touch() -> UInt64 {
+        withUnsafeMutablePointerToHeader { header in
+            UInt64(header.pointee.keyCount) | UInt64(bitPattern: header.pointee.lease)
+        }
     }
 
     /// Three-way comparison of this record's key with `other` bytes.

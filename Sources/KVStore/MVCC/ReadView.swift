@@ -35,42 +35,86 @@ struct ReadView {
         }
     }
 
-    /// A range read with etcd's semantics: `count` is every match at the revision; `limit`, the
-    /// revision filters and sorting apply afterwards (sorting before the limit).
-    /// - Returns: the kept records, `more` and `count`. The header is the caller's.
-    func range(_ request: RangeRequest) throws(StoreError) -> (records: [KVRecord], more: Bool, count: Int64) {
+    /// A range read with etcd's semantics: `count` is every match at the revision; the revision
+    /// filters, sorting and `limit` apply afterwards, in that order.
+    /// - Returns: the kept key-values, `more` and `count`. The header is the caller's.
+    func range(_ request: RangeRequest) throws(StoreError) -> (kvs: [KeyValue], more: Bool, count: Int64) {
         if request.key.isEmpty { throw .emptyKey }
         let revision = try readRevision(request.revision)
         let range = KeyRange(key: request.key, rangeEnd: request.rangeEnd)
         let filtered = request.minModRevision != 0 || request.maxModRevision != 0
             || request.minCreateRevision != 0 || request.maxCreateRevision != 0
-        let sorts = request.sortOrder != .none || request.sortTarget != .key
-        // Without sorting or filtering, keep one more than the limit to learn `more`.
-        let keep: Int = (request.limit > 0 && !filtered && !sorts) ? Int(clamping: request.limit) + 1 : Int.max
-        var records: [KVRecord] = []
-        if keep != Int.max { records.reserveCapacity(keep) }
-        var count: Int64 = 0
-        forEachVisible(in: range, at: revision) { record in
-            count += 1
-            if !request.countOnly, records.count < keep { records.append(record) }
-            return true
-        }
-        if request.countOnly { return ([], false, count) }
-        if filtered {
-            records.removeAll { record in
-                (request.maxModRevision != 0 && record.modMain > request.maxModRevision)
-                    || (request.minModRevision != 0 && record.modMain < request.minModRevision)
-                    || (request.maxCreateRevision != 0 && record.createRevision > request.maxCreateRevision)
-                    || (request.minCreateRevision != 0 && record.createRevision < request.minCreateRevision)
+        let limit = request.limit > 0 ? Int(clamping: request.limit) : Int.max
+        if request.countOnly || request.sortTarget == .key && request.sortOrder != .descend {
+            // Key order: the result is the first `limit` matches, kept as the walk meets them
+            // (one more than the limit, to learn `more`).
+            let keep = request.countOnly ? 0 : (limit == Int.max ? Int.max : limit + 1)
+            var kvs: [KeyValue] = []
+            if keep != Int.max, keep > 0 { kvs.reserveCapacity(keep) }
+            var count: Int64 = 0
+            let keysOnly = request.keysOnly
+            forEachVisibleRun(in: range, at: revision) { record in
+                count += 1
+                if kvs.count < keep, !filtered || Self.passes(request, record) {
+                    kvs.append(record.keyValue(keysOnly: keysOnly))
+                }
             }
+            var more = false
+            if kvs.count > limit {
+                kvs.removeLast(kvs.count - limit)
+                more = true
+            }
+            return (kvs, more, count)
         }
-        if sorts { Self.sort(&records, by: request.sortTarget, order: request.sortOrder) }
+        var records: [KVRecord] = []
+        var count: Int64 = 0
+        forEachVisibleRun(in: range, at: revision) { record in
+            count += 1
+            if !filtered || Self.passes(request, record) { records.append(record) }
+        }
+        Self.sort(&records, by: request.sortTarget, order: request.sortOrder)
         var more = false
-        if request.limit > 0, records.count > request.limit {
-            records.removeSubrange(Int(request.limit)...)
+        if records.count > limit {
+            records.removeSubrange(limit...)
             more = true
         }
-        return (records, more, count)
+        return (records.map { $0.keyValue(keysOnly: request.keysOnly) }, more, count)
+    }
+
+    /// Whether `record` passes the request's revision filters.
+    @inline(__always)
+    private static func passes(_ request: RangeRequest, _ record: KVRecord) -> Bool {
+        !((request.maxModRevision != 0 && record.modMain > request.maxModRevision)
+            || (request.minModRevision != 0 && record.modMain < request.minModRevision)
+            || (request.maxCreateRevision != 0 && record.createRevision > request.maxCreateRevision)
+            || (request.minCreateRevision != 0 && record.createRevision < request.minCreateRevision))
+    }
+
+    /// Entries whose records are touched together before any of them is read, so that their cache
+    /// misses overlap instead of following one another.
+    static let touchBatch = 16
+
+    /// The records of `range` visible at `revision`, in key order. Within each run of index entries the
+    /// records are touched in batches ahead of use: records sit wherever they were allocated, so
+    /// walking them in key order otherwise waits for one memory access after another.
+    @inline(__always)
+    func forEachVisibleRun(in range: KeyRange, at revision: Int64, _ body: (KVRecord) -> Void) {
+        index.forEachRun(in: range) { keys, histories in
+            var i = 0
+            let n = keys.count
+            while i < n {
+                let batchEnd = min(i &+ Self.touchBatch, n)
+                var touched: UInt64 = 0
+                for j in i..<batchEnd { touched |= keys[j].latest.touch() }
+                // Every record has a non-empty key; the test keeps the loads above.
+                precondition(touched != 0, "index entry without a key")
+                for j in i..<batchEnd {
+                    if let record = KeyIndex.visible(keys[j], histories[j], at: revision) { body(record) }
+                }
+                i = batchEnd
+            }
+            return true
+        }
     }
 
     /// Sorts key-ordered records. A target other than the key with no order sorts ascending, as etcd

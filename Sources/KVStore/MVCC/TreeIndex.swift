@@ -72,6 +72,56 @@ struct TreeIndex {
         }, body)
     }
 
+    /// Visits the entries of `range` in key order as runs of consecutive entries (`keys[i]` goes with
+    /// `histories[i]`), until `body` returns false. The buffers are valid only during the call.
+    func forEachRun(in range: KeyRange,
+                    _ body: (UnsafeBufferPointer<IndexKey>, UnsafeBufferPointer<KeyHistory>) -> Bool) {
+        switch range {
+        case .single(let key):
+            key.withUnsafeBytes { bytes in
+                guard var entry = entry(bytes) else { return }
+                withUnsafePointer(to: &entry.key) { k in
+                    withUnsafePointer(to: &entry.value) { h in
+                        _ = body(UnsafeBufferPointer(start: k, count: 1), UnsafeBufferPointer(start: h, count: 1))
+                    }
+                }
+            }
+        case .fromKey(let start):
+            start.withUnsafeBytes { bytes in
+                let probe = KeyProbe(bytes)
+                tree.forEachRun(from: { probe.compare($0) }) { node, run in
+                    node.keys.withUnsafeBufferPointer { keys in
+                        node.values.withUnsafeBufferPointer { histories in
+                            body(UnsafeBufferPointer(rebasing: keys[run]), UnsafeBufferPointer(rebasing: histories[run]))
+                        }
+                    }
+                }
+            }
+        case .halfOpen(let start, let end):
+            start.withUnsafeBytes { startBytes in
+                end.withUnsafeBytes { endBytes in
+                    let probe = KeyProbe(startBytes)
+                    let endProbe = KeyProbe(endBytes)
+                    tree.forEachRun(from: { probe.compare($0) }) { node, run in
+                        node.keys.withUnsafeBufferPointer { keys in
+                            node.values.withUnsafeBufferPointer { histories in
+                                // Entries below the end: compared by their inline prefixes first.
+                                var stop = run.lowerBound
+                                while stop < run.upperBound, endProbe.compare(keys[stop]) < 0 { stop += 1 }
+                                if stop > run.lowerBound {
+                                    let part = run.lowerBound..<stop
+                                    if !body(UnsafeBufferPointer(rebasing: keys[part]),
+                                             UnsafeBufferPointer(rebasing: histories[part])) { return false }
+                                }
+                                return stop == run.upperBound
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Finds `key` and lets `body` replace, create or remove its entry in one search.
     @inline(__always)
     mutating func modify<R>(_ key: UnsafeRawBufferPointer,
