@@ -15,7 +15,7 @@ struct Dispatcher: Sendable {
     func dispatch(_ request: Request, tag: RequestTag?, token: String?, watches: WatchFanout, into output: inout ByteBuffer) {
         if state.store.auth.isEnabled {
             do {
-                try authorize(request, token: token)
+                try request.authorize(on: state.store, token: token)
             } catch {
                 ReplyEncoder.encode(WireError.auth(error), tag: tag, into: &output)
                 return
@@ -23,7 +23,8 @@ struct Dispatcher: Sendable {
         }
         if case .auth(let auth) = request {
             do {
-                ReplyEncoder.encode(try answer(auth), kind: auth.kind, tag: tag, into: &output)
+                ReplyEncoder.encode(try auth.apply(to: state.store.auth, header: state.header()), kind: auth.kind,
+                                    tag: tag, into: &output)
                 if auth.isChange { state.logger.info("auth change: \(auth)") }
             } catch {
                 ReplyEncoder.encode(WireError.auth(error), tag: tag, into: &output)

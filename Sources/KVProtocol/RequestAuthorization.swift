@@ -1,14 +1,14 @@
-import KVProtocol
 import KVStore
 
 /// What each request needs while auth is enabled (the rules are the store's, see `Store+Auth`): the
 /// connection's token must name a user allowed to make it. Connection-level commands (`HELLO`, `PING`,
 /// `AUTHENTICATE`, `UNWATCH`, `PROGRESS`, `SNAPSHOT-NEXT` of a snapshot already allowed) and the
-/// member-level reads etcd leaves open (`STATUS`, `MEMBERS`, `HEALTH`) need nothing.
-extension Dispatcher {
-    func authorize(_ request: Request, token: String?) throws(AuthError) {
-        let store = state.store
-        switch request {
+/// member-level reads etcd leaves open (`STATUS`, `MEMBERS`, `HEALTH`) need nothing. Shared by the
+/// server and by anything else that serves requests from a `Store` (the CLI's in-process test backend).
+extension Request {
+    public func authorize(on store: Store, token: String?) throws(AuthError) {
+        guard store.auth.isEnabled else { return }
+        switch self {
         case .hello, .ping, .authenticate, .unwatch, .progress, .snapshotNext, .status, .memberList, .health:
             return
         case .range(let range): try store.authorize(range, token: token)
@@ -36,12 +36,13 @@ extension Dispatcher {
             }
         }
     }
+}
 
-    /// Runs an auth management request (already authorized).
-    func answer(_ request: AuthRequest) throws(AuthError) -> AuthResponse {
-        let auth = state.store.auth
-        var response = AuthResponse(header: state.header())
-        switch request {
+extension AuthRequest {
+    /// Runs the request on `auth` (already authorized); the reply carries `header`.
+    public func apply(to auth: AuthStore, header: ResponseHeader) throws(AuthError) -> AuthResponse {
+        var response = AuthResponse(header: header)
+        switch self {
         case .enable: try auth.enable()
         case .disable: auth.disable()
         case .status:
