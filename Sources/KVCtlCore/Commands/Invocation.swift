@@ -50,6 +50,12 @@ public final class Invocation {
 
     /// The connection to the endpoints (opened once). With credentials, a failed connect or login exits 2
     /// (etcdctl's ExitBadConnection: its client logs in while being created); without, 1.
+    /// The command's one positional argument; `usage` is etcdctl's error when there is not exactly one.
+    func onlyArgument(_ usage: String) throws(CtlError) -> String {
+        guard args.count == 1 else { throw .badArgs(usage) }
+        return args[0]
+    }
+
     public func backend() throws(CtlError) -> Backend {
         if let opened { return opened }
         let credentials = self.credentials

@@ -55,24 +55,21 @@ enum RoleCommands {
     }
 
     static func add(_ inv: Invocation) throws(CtlError) {
-        guard inv.args.count == 1 else { throw .badArgs("role add command requires role name as its argument") }
-        let name = inv.args[0]
+        let name = try inv.onlyArgument("role add command requires role name as its argument")
         let display = try inv.display()
         let response = try inv.call { b throws(BackendError) in try b.auth(.roleAdd(name)) }
         try display.authHeaderOnly(Array("Role \(name) created".utf8), response)
     }
 
     static func delete(_ inv: Invocation) throws(CtlError) {
-        guard inv.args.count == 1 else { throw .badArgs("role delete command requires role name as its argument") }
-        let name = inv.args[0]
+        let name = try inv.onlyArgument("role delete command requires role name as its argument")
         let display = try inv.display()
         let response = try inv.call { b throws(BackendError) in try b.auth(.roleDelete(name)) }
         try display.authHeaderOnly(Array("Role \(name) deleted".utf8), response)
     }
 
     static func get(_ inv: Invocation) throws(CtlError) {
-        guard inv.args.count == 1 else { throw .badArgs("role get command requires role name as its argument") }
-        let name = inv.args[0]
+        let name = try inv.onlyArgument("role get command requires role name as its argument")
         let display = try inv.display()
         let response = try inv.call { b throws(BackendError) in try b.auth(.roleGet(name)) }
         try display.roleGet(name, response)

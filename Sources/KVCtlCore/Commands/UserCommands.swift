@@ -26,8 +26,7 @@ enum UserCommands {
     /// (then the argument is the whole name), a prompt, or one word of stdin with `--interactive=false`.
     /// `--no-password` wins over all of them and takes the argument as the name.
     static func newUser(_ inv: Invocation) throws(CtlError) -> (name: String, password: String?) {
-        guard inv.args.count == 1 else { throw .badArgs("user add command requires user name as its argument") }
-        let argument = inv.args[0]
+        let argument = try inv.onlyArgument("user add command requires user name as its argument")
         if inv.flags.bool("no-password") { return (argument, nil) }
         let fromFlag = inv.flags.string("new-user-password")
         if !fromFlag.isEmpty { return (argument, fromFlag) }
@@ -58,8 +57,7 @@ enum UserCommands {
     }
 
     static func delete(_ inv: Invocation) throws(CtlError) {
-        guard inv.args.count == 1 else { throw .badArgs("user delete command requires user name as its argument") }
-        let name = inv.args[0]
+        let name = try inv.onlyArgument("user delete command requires user name as its argument")
         let display = try inv.display()
         let response = try inv.call { b throws(BackendError) in try b.auth(.userDelete(name)) }
         try display.authHeaderOnly(Array("User \(name) deleted".utf8), response)
@@ -67,8 +65,7 @@ enum UserCommands {
 
     /// With `--detail`, `User: NAME` and then each role as `role get` prints it, after an empty line.
     static func get(_ inv: Invocation) throws(CtlError) {
-        guard inv.args.count == 1 else { throw .badArgs("user get command requires user name as its argument") }
-        let name = inv.args[0]
+        let name = try inv.onlyArgument("user get command requires user name as its argument")
         let display = try inv.display()
         let response = try inv.call { b throws(BackendError) in try b.auth(.userGet(name)) }
         guard inv.flags.bool("detail") else {
@@ -91,8 +88,7 @@ enum UserCommands {
     }
 
     static func passwd(_ inv: Invocation) throws(CtlError) {
-        guard inv.args.count == 1 else { throw .badArgs("user passwd command requires user name as its argument") }
-        let name = inv.args[0]
+        let name = try inv.onlyArgument("user passwd command requires user name as its argument")
         let password = try password(inv, for: name)
         let display = try inv.display()
         let response = try inv.call { b throws(BackendError) in
