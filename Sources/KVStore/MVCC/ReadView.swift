@@ -50,7 +50,8 @@ struct ReadView {
             // (one more than the limit, to learn `more`).
             let keep = request.countOnly ? 0 : (limit == Int.max ? Int.max : limit + 1)
             var kvs: [KeyValue] = []
-            if keep != Int.max, keep > 0 { kvs.reserveCapacity(keep) }
+            // A limit is a cap, not a size: reserve no more than a small result needs.
+            if keep > 0 { kvs.reserveCapacity(min(keep, 64)) }
             var count: Int64 = 0
             let keysOnly = request.keysOnly
             forEachVisibleRun(in: range, at: revision) { record in
