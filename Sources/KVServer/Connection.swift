@@ -15,6 +15,12 @@ import KVStore
 /// stops reading the socket and stops taking watch events; it resumes when the output has drained below
 /// half the limit. Input is read at most `readBudget` bytes per wake-up, so the input buffer holds at
 /// most that plus one partial line (which the line decoder caps at the request limit).
+///
+/// Large replies (range reads, transactions) are streamed: the dispatcher hands back a `ReplyStream`,
+/// which the connection produces a step at a time while its output is under the limit, at most
+/// `streamStepsPerTurn` steps before it lets the loop serve other clients. While a reply is being
+/// produced the connection reads no input and takes no watch events (they would land inside the line),
+/// so one request holds at most the output limit plus one step, however large its reply.
 final class Connection: EventHandler {
     enum State { case open, draining, closed }
 
@@ -28,6 +34,10 @@ final class Connection: EventHandler {
     private var decoder: LineDecoder
     private var readPaused = false
     private var interest: EpollInterest = .readable
+    /// The reply being produced, when a large one is streamed; requests wait until it is finished.
+    private var reply: ReplyStream?
+    /// A turn of `reply` is queued on the loop.
+    private var replyTurnQueued = false
     let watches: WatchFanout
     /// The snapshot being streamed to this client, chunk by chunk (`SNAPSHOT`, `SNAPSHOT-NEXT`).
     var snapshot: SnapshotCursor?
@@ -43,6 +53,11 @@ final class Connection: EventHandler {
 
     /// Bytes read per wake-up at most (level-triggered: the rest is read next tick).
     static let readBudget = 256 * 1024
+    /// One step of a streamed reply: at most this many keys walked or written, about this many bytes.
+    static let streamKeysPerStep = 2048
+    static let streamBytesPerStep = 256 * 1024
+    /// Steps of a streamed reply per turn before other clients are served.
+    static let streamStepsPerTurn = 4
 
     init(socket: Socket, context: LoopContext, peer: String) {
         self.socket = socket
@@ -58,6 +73,8 @@ final class Connection: EventHandler {
     }
 
     var isOpen: Bool { state == .open }
+    /// Whether watch events may be written now: open, and no reply line half-written.
+    var acceptsEvents: Bool { state == .open && reply == nil }
     var outputLimit: Int { context.state.config.maxOutputBytes }
     var pendingOutputBytes: Int { output.readableBytes }
 
@@ -70,7 +87,7 @@ final class Connection: EventHandler {
     // MARK: Events
 
     func readable() {
-        guard state == .open, !readPaused, !loginPending else { return }
+        guard state == .open, !readPaused, !loginPending, reply == nil else { return }
         var budget = Connection.readBudget
         var peerClosed = false
         while budget > 0 {
@@ -111,7 +128,7 @@ final class Connection: EventHandler {
 
     /// Answers every complete line in the input, stopping early when the output reaches its limit.
     private func processInput() {
-        while state == .open && !loginPending && output.readableBytes < outputLimit {
+        while state == .open && !loginPending && reply == nil && output.readableBytes < outputLimit {
             guard let framed = decoder.next(from: &input) else { break }
             switch framed {
             case .line(let line):
@@ -140,7 +157,59 @@ final class Connection: EventHandler {
             beginLogin(login, tag: decoded.tag)
             return
         }
-        context.dispatcher.dispatch(decoded.request, tag: decoded.tag, token: authToken, watches: watches, into: &output)
+        if let stream = context.dispatcher.dispatch(decoded.request, tag: decoded.tag, token: authToken,
+                                                    watches: watches, into: &output) {
+            reply = stream
+            if !advanceReply() { updateInterest() }
+        }
+    }
+
+    // MARK: Streamed replies
+
+    /// Produces the reply while the output has room, for at most one turn; true once it is finished.
+    /// When the turn ends with room left, another turn is queued behind the loop's other work; when the
+    /// output is full, `flush` resumes the reply once it has drained.
+    private func advanceReply() -> Bool {
+        guard let stream = reply else { return true }
+        var steps = 0
+        while output.readableBytes < outputLimit && steps < Connection.streamStepsPerTurn {
+            if stream.produce(into: &output, maxKeys: Connection.streamKeysPerStep, maxBytes: Connection.streamBytesPerStep) {
+                reply = nil
+                return true
+            }
+            steps += 1
+        }
+        if output.readableBytes < outputLimit { queueReplyTurn() }
+        return false
+    }
+
+    private func queueReplyTurn() {
+        guard !replyTurnQueued else { return }
+        replyTurnQueued = true
+        let handle = LoopOwned(self)
+        context.loop.execute {
+            handle.value.replyTurnQueued = false
+            handle.value.resumeReply()
+        }
+    }
+
+    /// Continues the streamed reply; once it is finished, reading, requests and watch events resume.
+    private func resumeReply() {
+        guard state != .closed, reply != nil else { return }
+        let finished = advanceReply()
+        afterWriting()
+        guard finished else { return }
+        if readPaused && output.readableBytes < outputLimit / 2 { readPaused = false }
+        updateInterest()
+        switch state {
+        case .open:
+            processInput()
+            watches.pump()
+        case .draining:
+            if output.isEmpty { close(reason: "drained") }
+        case .closed:
+            break
+        }
     }
 
     // MARK: Logins
@@ -219,13 +288,17 @@ final class Connection: EventHandler {
             guard case .processed(let count) = result else { break }
             output.moveReaderIndex(forwardBy: count)
         }
-        if readPaused && state == .open && output.readableBytes < outputLimit / 2 {
+        if reply != nil && output.readableBytes < outputLimit / 2 {
+            resumeReply()
+            guard state != .closed else { return }
+        }
+        if readPaused && reply == nil && state == .open && output.readableBytes < outputLimit / 2 {
             readPaused = false
             processInput()
             watches.pump()
             if !output.isEmpty { context.markDirty(self) }
         }
-        if state == .draining && output.isEmpty {
+        if state == .draining && output.isEmpty && reply == nil {
             close(reason: "drained")
             return
         }
@@ -235,7 +308,7 @@ final class Connection: EventHandler {
     private func updateInterest() {
         guard state != .closed else { return }
         var wanted: EpollInterest = []
-        if state == .open && !readPaused && !loginPending { wanted.insert(.readable) }
+        if state == .open && !readPaused && !loginPending && reply == nil { wanted.insert(.readable) }
         if !output.isEmpty { wanted.insert(.writable) }
         guard wanted != interest else { return }
         do {
@@ -253,7 +326,7 @@ final class Connection: EventHandler {
         guard state == .open else { return }
         state = .draining
         watches.cancelAll()
-        if output.isEmpty {
+        if output.isEmpty && reply == nil {
             close(reason: "closed by peer")
         } else {
             context.markDirty(self)
@@ -264,6 +337,7 @@ final class Connection: EventHandler {
     func close(reason: String) {
         guard state != .closed else { return }
         state = .closed
+        reply = nil
         watches.cancelAll()
         if let authToken { context.state.store.auth.revoke(token: authToken) }
         context.loop.deregister(socket.fd)

@@ -2,7 +2,9 @@ import KVProtocol
 import KVStore
 
 /// Turns one decoded request into one store call and encodes the reply straight into the connection's
-/// output buffer. Watch commands are handed to the connection's `WatchFanout`.
+/// output buffer — or, for replies that may be large (range reads, transactions, deletes returning many
+/// previous key-values), returns a `ReplyStream` the connection produces at the pace its client reads.
+/// Watch commands are handed to the connection's `WatchFanout`.
 ///
 /// Store errors become `ERR` replies with etcd's messages; nothing a client sends can trap here.
 struct Dispatcher: Sendable {
@@ -11,14 +13,19 @@ struct Dispatcher: Sendable {
     /// Snapshot bytes per SNAPSHOT-NEXT reply (sent as hex, so the line is twice that).
     static let snapshotChunkBytes = 256 * 1024
 
+    /// Deletes returning more previous key-values than this are streamed.
+    static let streamedDeleteKVs = 64
+
     /// - Parameter token: the connection's auth token (nil when it has not logged in).
-    func dispatch(_ request: Request, tag: RequestTag?, token: String?, watches: WatchFanout, into output: inout ByteBuffer) {
+    /// - Returns: the reply still to be produced, when it is streamed; nil when it was written.
+    func dispatch(_ request: Request, tag: RequestTag?, token: String?, watches: WatchFanout,
+                  into output: inout ByteBuffer) -> ReplyStream? {
         if state.store.auth.isEnabled {
             do {
                 try request.authorize(on: state.store, token: token)
             } catch {
                 ReplyEncoder.encode(WireError.auth(error), tag: tag, into: &output)
-                return
+                return nil
             }
         }
         if case .auth(let auth) = request {
@@ -29,17 +36,18 @@ struct Dispatcher: Sendable {
             } catch {
                 ReplyEncoder.encode(WireError.auth(error), tag: tag, into: &output)
             }
-            return
+            return nil
         }
         do {
-            try answer(request, tag: tag, watches: watches, into: &output)
+            return try answer(request, tag: tag, watches: watches, into: &output)
         } catch {
             ReplyEncoder.encode(WireError.store(error), tag: tag, into: &output)
+            return nil
         }
     }
 
     private func answer(_ request: Request, tag: RequestTag?, watches: WatchFanout,
-                        into output: inout ByteBuffer) throws(StoreError) {
+                        into output: inout ByteBuffer) throws(StoreError) -> ReplyStream? {
         let store = state.store
         switch request {
         case .hello(let hello):
@@ -48,6 +56,8 @@ struct Dispatcher: Sendable {
         case .ping:
             ReplyEncoder.encodePong(tag: tag, into: &output)
         case .range(let range):
+            // One key is read under the lock and written at once; a range is produced from a view.
+            if !range.rangeEnd.isEmpty { return ReplyStream(range: try store.rangeCursor(range), tag: tag) }
             ReplyEncoder.encode(try store.range(range), tag: tag, into: &output)
         case .put(let put):
             try state.admitWrite(cost: put.key.count + put.value.count)
@@ -57,11 +67,13 @@ struct Dispatcher: Sendable {
             let (lease, put) = try store.put(leased.put, ttl: leased.ttl)
             ReplyEncoder.encode(LeasedPutResponse(lease: lease, put: put), tag: tag, into: &output)
         case .deleteRange(let delete):
-            ReplyEncoder.encode(try store.deleteRange(delete), tag: tag, into: &output)
+            let response = try store.deleteRange(delete)
+            if response.prevKVs.count > Dispatcher.streamedDeleteKVs { return ReplyStream(delete: response, tag: tag) }
+            ReplyEncoder.encode(response, tag: tag, into: &output)
         case .txn(let txn):
             let cost = Dispatcher.writeCost(txn)
             if cost > 0 { try state.admitWrite(cost: cost) }
-            ReplyEncoder.encode(try store.txn(txn), tag: tag, into: &output)
+            return ReplyStream(txn: try store.txnDeferringReads(txn), tag: tag)
         case .compact(let compaction):
             ReplyEncoder.encode(try store.compact(compaction), tag: tag, into: &output)
         case .status:
@@ -110,7 +122,7 @@ struct Dispatcher: Sendable {
             } catch {
                 if case .store(let storeError) = error { throw storeError }
                 ReplyEncoder.encode(WireError.internalError("\(error)"), tag: tag, into: &output)
-                return
+                return nil
             }
             watches.connection.snapshot = cursor
             ReplyEncoder.encode(SnapshotStartResponse(header: state.header(), snapshotRevision: cursor.revision),
@@ -119,7 +131,7 @@ struct Dispatcher: Sendable {
             guard let cursor = watches.connection.snapshot else {
                 ReplyEncoder.encode(WireError.invalidArguments("SNAPSHOT-NEXT: no snapshot in progress on this connection (send SNAPSHOT first)"),
                                     tag: tag, into: &output)
-                return
+                return nil
             }
             let chunk = cursor.next(maxBytes: Dispatcher.snapshotChunkBytes) ?? []
             if let info = cursor.info, cursor.isFinished {
@@ -133,6 +145,7 @@ struct Dispatcher: Sendable {
             // The connection runs logins (off the loop); `dispatch` answers auth management.
             ReplyEncoder.encode(WireError.internalError("\(request.kind.verb) reached the dispatcher"), tag: tag, into: &output)
         }
+        return nil
     }
 
     private func status() -> StatusResponse {

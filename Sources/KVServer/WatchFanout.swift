@@ -106,7 +106,7 @@ final class WatchFanout {
     /// Moves ready responses into the connection's output until every watcher is drained or the output
     /// is over its limit (then the connection calls `pump` again once it has drained).
     func pump() {
-        guard let connection, connection.isOpen, !entries.isEmpty else { return }
+        guard let connection, connection.acceptsEvents, !entries.isEmpty else { return }
         connection.withOutput { output in
             for id in order {
                 while output.readableBytes < outputLimit, let entry = entries[id] {

@@ -123,15 +123,25 @@ public final class Store: Sendable {
     /// (none when it writes nothing). Either every operation applies or none does.
     /// - Throws: `.tooManyOperations`, `.emptyKey`, `.duplicateKey`, and the errors of its operations.
     public func txn(_ request: TxnRequest) throws(StoreError) -> TxnResponse {
+        try txn(request, deferringReads: false).resolved()
+    }
+
+    /// Runs a transaction like `txn(_:)`, leaving its range reads to be produced later, in steps, from
+    /// views of the state each read saw (see `DeferredTxnResponse`): nothing is read under the lock.
+    public func txnDeferringReads(_ request: TxnRequest) throws(StoreError) -> DeferredTxnResponse {
+        try txn(request, deferringReads: true)
+    }
+
+    private func txn(_ request: TxnRequest, deferringReads: Bool) throws(StoreError) -> DeferredTxnResponse {
         try TxnChecks.check(request, maxOps: configuration.maxTxnOps)
-        let result: Result<TxnResponse, StoreError> = state.withLock { state in
+        let result: Result<DeferredTxnResponse, StoreError> = state.withLock { state in
             Result { () throws(StoreError) in
                 // The path is decided on a view that is released before anything is written: a view
                 // still alive during the writes would make each of them copy its path in the tree.
                 let path = TxnPath(request, view: state.view)
                 try path.checkApplicable(request, state: state)
                 var batch = WriteBatch(main: state.currentRevision + 1)
-                let response = self.apply(request, path: path, to: &state, batch: &batch)
+                let response = self.apply(request, path: path, to: &state, batch: &batch, deferringReads: deferringReads)
                 self.commit(&state, batch)
                 return response
             }
@@ -147,9 +157,12 @@ public final class Store: Sendable {
         state.watchers.notify(batch.changes, revision: batch.main)
     }
 
-    private func apply(_ txn: TxnRequest, path: TxnPath, to state: inout StoreState, batch: inout WriteBatch) -> TxnResponse {
+    /// Applies the taken branch. A read becomes a cursor over the index as it stands at that op (an O(1)
+    /// view); unless `deferringReads`, it is collected at once, so that the view is gone before later writes.
+    private func apply(_ txn: TxnRequest, path: TxnPath, to state: inout StoreState, batch: inout WriteBatch,
+                       deferringReads: Bool) -> DeferredTxnResponse {
         let ops = path.succeeded ? txn.success : txn.failure
-        var responses: [ResponseOp] = []
+        var responses: [DeferredResponseOp] = []
         responses.reserveCapacity(ops.count)
         var nested = path.nested.makeIterator()
         for op in ops {
@@ -158,13 +171,13 @@ public final class Store: Sendable {
                 let readRevision = state.readRevision(during: batch)
                 var request = r
                 if request.revision <= 0 { request.revision = readRevision }
-                // Checked before anything was applied; a read cannot fail here.
-                let (kvs, more, count) = (try? ReadView(index: state.index, currentRevision: readRevision,
-                                                            compactedRevision: state.compactedRevision).range(request))
-                    ?? ([], false, 0)
-                responses.append(.range(RangeResponse(header: ResponseHeader(revision: readRevision),
-                                                      kvs: kvs,
-                                                      more: more, count: count)))
+                let view = ReadView(index: state.index, currentRevision: readRevision, compactedRevision: state.compactedRevision)
+                // The read revision was checked before anything was applied; making the cursor cannot fail.
+                guard let cursor = try? RangeCursor(view: view, request: request) else {
+                    preconditionFailure("a transaction read failed after its checks passed")
+                }
+                if !deferringReads { cursor.resolve() }
+                responses.append(.range(cursor))
             case .put(let p):
                 let previous = state.applyPut(p, in: &batch)
                 responses.append(.put(PutResponse(header: ResponseHeader(revision: batch.main),
@@ -175,13 +188,13 @@ public final class Store: Sendable {
                     header: ResponseHeader(revision: state.readRevision(during: batch)),
                     deleted: Int64(deleted.count), prevKVs: d.prevKV ? deleted.map { $0.keyValue() } : [])))
             case .txn(let t):
-                var inner = apply(t, path: nested.next()!, to: &state, batch: &batch)
+                var inner = apply(t, path: nested.next()!, to: &state, batch: &batch, deferringReads: deferringReads)
                 inner.header = ResponseHeader(revision: state.readRevision(during: batch))
                 responses.append(.txn(inner))
             }
         }
-        return TxnResponse(header: header(state.readRevision(during: batch)), succeeded: path.succeeded,
-                           responses: responses)
+        return DeferredTxnResponse(header: header(state.readRevision(during: batch)), succeeded: path.succeeded,
+                                   responses: responses)
     }
 
     // MARK: Compaction

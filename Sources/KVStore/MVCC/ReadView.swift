@@ -84,7 +84,7 @@ struct ReadView {
 
     /// Whether `record` passes the request's revision filters.
     @inline(__always)
-    private static func passes(_ request: RangeRequest, _ record: KVRecord) -> Bool {
+    static func passes(_ request: RangeRequest, _ record: KVRecord) -> Bool {
         !((request.maxModRevision != 0 && record.modMain > request.maxModRevision)
             || (request.minModRevision != 0 && record.modMain < request.minModRevision)
             || (request.maxCreateRevision != 0 && record.createRevision > request.maxCreateRevision)

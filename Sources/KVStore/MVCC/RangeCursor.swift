@@ -1,0 +1,240 @@
+/// A range read whose result is produced in bounded steps, from a view taken when the read was made.
+///
+/// A server answering `GET "" --prefix` on a large store, or a transaction holding many such reads, must
+/// not build the whole result before sending it, nor walk the whole range in one go while other clients
+/// wait. A cursor holds an O(1) read view and the request; its result is the same as
+/// `Store.range(_:)` would have returned at the moment it was made, whenever it is read.
+///
+/// Use it in two phases:
+/// 1. `plan(maxKeys:)` until it returns true: walks the range once, counting (the reply's `count`, `more`
+///    and number of key-values come before the key-values on every wire format);
+/// 2. `emit(maxKeys:maxBytes:_:)` until it returns true: hands out the key-values in order.
+///
+/// Each call visits at most `maxKeys` index entries. Memory held: the view (which shares the store's
+/// nodes and keeps the versions it sees alive), plus, for results that are not in ascending key order
+/// (`sortTarget` other than the key, or `descend`), one reference (8 bytes) per matching key.
+///
+/// Not thread-safe: one consumer drives it. `collect()` returns the whole result at once.
+public final class RangeCursor {
+    /// The response header (the view's current revision, as etcd reports for reads; the store fills in the identity of a top-level read).
+    public internal(set) var header: ResponseHeader
+    private let request: RangeRequest
+    private let revision: Int64
+    private let limit: Int
+    private let filtered: Bool
+    /// Key order ascending: the result can be emitted by walking the index again.
+    private let keyOrdered: Bool
+
+    /// Keys matching at the read revision (before filters and limit). Final once planned.
+    public private(set) var count: Int64 = 0
+    /// Key-values the result holds. Final once planned.
+    public private(set) var kvsCount = 0
+    /// Whether the limit left some out. Final once planned.
+    public private(set) var more = false
+    public private(set) var isPlanned = false
+    /// Index entries walked and key-values handed out so far: the work done, for callers that bound it.
+    public private(set) var entriesVisited = 0
+
+    /// Matches passing the filters, counted by the plan (key order).
+    private var passing = 0
+    /// The first key-ordered results, kept while planning so that a small result is walked once.
+    private var early: [KVRecord] = []
+    /// Sorted results (not key order), or none.
+    private var sorted: [KVRecord] = []
+    /// Where the current walk resumes: after this key (nil: from the start of the range).
+    private var resumeAfter: [UInt8]?
+    private var walkFinished = false
+    private var emitted = 0
+
+    /// Results kept during planning so that the emission needs no second walk.
+    static let earlyResults = 128
+
+    init(view: ReadView, request: RangeRequest) throws(StoreError) {
+        if request.key.isEmpty { throw .emptyKey }
+        revision = try view.readRevision(request.revision)
+        self.view = view
+        self.request = request
+        header = ResponseHeader(revision: view.currentRevision)
+        limit = request.limit > 0 ? Int(clamping: request.limit) : Int.max
+        filtered = request.minModRevision != 0 || request.maxModRevision != 0
+            || request.minCreateRevision != 0 || request.maxCreateRevision != 0
+        keyOrdered = request.countOnly || request.sortTarget == .key && request.sortOrder != .descend
+    }
+
+    /// The whole result, once `resolve()` computed it; the view is released then.
+    private var resolved: RangeResponse?
+    private var view: ReadView?
+
+    /// The whole result at once (the same as `Store.range`).
+    public func collect() -> RangeResponse {
+        resolve()
+        var response = resolved!
+        response.header = header
+        return response
+    }
+
+    /// Computes the whole result now and releases the view (a transaction applied in process does this
+    /// for each read before its later writes, so they need not copy the nodes the view shares).
+    func resolve() {
+        guard resolved == nil, let view else { return }
+        // The revision was checked when the cursor was made; the read cannot fail.
+        let (kvs, more, count) = (try? view.range(request)) ?? ([], false, 0)
+        resolved = RangeResponse(header: header, kvs: kvs, more: more, count: count)
+        self.view = nil
+    }
+
+    /// Walks at most `maxKeys` entries of the range; true once `count`, `more` and `kvsCount` are final.
+    public func plan(maxKeys: Int) -> Bool {
+        if isPlanned { return true }
+        if let resolved {
+            count = resolved.count
+            kvsCount = resolved.kvs.count
+            more = resolved.more
+            isPlanned = true
+            return true
+        }
+        let keysOnly = request.countOnly
+        walk(maxKeys: maxKeys) { record in
+            count += 1
+            guard !keysOnly, !filtered || ReadView.passes(request, record) else { return true }
+            if keyOrdered {
+                passing += 1
+                if early.count < Self.earlyResults && early.count < limit { early.append(record) }
+            } else {
+                sorted.append(record)
+            }
+            return true
+        }
+        guard walkFinished else { return false }
+        if request.countOnly {
+            kvsCount = 0
+        } else if keyOrdered {
+            kvsCount = min(passing, limit)
+            more = passing > limit
+        } else {
+            ReadView.sort(&sorted, by: request.sortTarget, order: request.sortOrder)
+            kvsCount = min(sorted.count, limit)
+            more = sorted.count > limit
+            sorted.removeSubrange(kvsCount...)
+        }
+        isPlanned = true
+        resumeAfter = nil
+        walkFinished = false
+        return true
+    }
+
+    /// Hands out the next key-values, at most `maxKeys` entries walked and until about `maxBytes` of keys
+    /// and values were handed out; true once every key-value was. Call after planning.
+    public func emit(maxKeys: Int, maxBytes: Int, _ body: (KeyValue) -> Void) -> Bool {
+        precondition(isPlanned, "RangeCursor.emit before the plan finished")
+        let keysOnly = request.keysOnly
+        var bytes = 0
+        if let resolved {
+            var handed = 0
+            while emitted < kvsCount && handed < maxKeys && bytes < maxBytes {
+                let kv = resolved.kvs[emitted]
+                body(kv)
+                emitted += 1
+                entriesVisited += 1
+                handed += 1
+                bytes += kv.keyCount + kv.valueCount
+            }
+            return emitted == kvsCount
+        }
+        func hand(_ record: KVRecord) {
+            body(record.keyValue(keysOnly: keysOnly))
+            emitted += 1
+            entriesVisited += 1
+            bytes += record.keyCount + (keysOnly ? 0 : record.valueCount)
+        }
+        if !keyOrdered {
+            var handed = 0
+            while emitted < kvsCount && handed < maxKeys && bytes < maxBytes {
+                hand(sorted[emitted])
+                handed += 1
+            }
+            if emitted == kvsCount { sorted = [] }
+            return emitted == kvsCount
+        }
+        if kvsCount <= early.count {
+            var handed = 0
+            while emitted < kvsCount && handed < maxKeys && bytes < maxBytes {
+                hand(early[emitted])
+                handed += 1
+            }
+            if emitted == kvsCount { early = [] }
+            return emitted == kvsCount
+        }
+        if emitted >= kvsCount { return true }
+        early = []
+        walk(maxKeys: maxKeys) { record in
+            guard !filtered || ReadView.passes(request, record) else { return true }
+            hand(record)
+            return emitted < kvsCount && bytes < maxBytes
+        }
+        return emitted >= kvsCount
+    }
+
+    /// Visits the visible records after `resumeAfter`, at most `maxKeys` index entries, until `body`
+    /// returns false; records where the next walk resumes and whether the range was exhausted.
+    private func walk(maxKeys: Int, _ body: (KVRecord) -> Bool) {
+        guard !walkFinished, let view else { return }
+        let range: KeyRange
+        switch KeyRange(key: request.key, rangeEnd: request.rangeEnd) {
+        case .single(let key):
+            entriesVisited += 1
+            if resumeAfter == nil, let record = view.record(key, at: revision) { _ = body(record) }
+            walkFinished = true
+            return
+        case .fromKey(let start):
+            range = .fromKey(resumeAfter.map { $0 + [0] } ?? start)
+        case .halfOpen(let start, let end):
+            range = .halfOpen(from: resumeAfter.map { $0 + [0] } ?? start, to: end)
+        }
+        var visited = 0
+        var stoppedAt: IndexKey?
+        var exhausted = true
+        view.index.forEachRun(in: range) { keys, histories in
+            var i = 0
+            let n = keys.count
+            while i < n {
+                let batchEnd = min(i &+ ReadView.touchBatch, n)
+                var touched: UInt64 = 0
+                for j in i..<batchEnd { touched |= keys[j].latest.touch() }
+                precondition(touched != 0, "index entry without a key")
+                for j in i..<batchEnd {
+                    visited += 1
+                    entriesVisited += 1
+                    if let record = KeyIndex.visible(keys[j], histories[j], at: revision), !body(record) {
+                        stoppedAt = keys[j]
+                        exhausted = false
+                        return false
+                    }
+                    if visited >= maxKeys {
+                        stoppedAt = keys[j]
+                        exhausted = false
+                        return false
+                    }
+                }
+                i = batchEnd
+            }
+            return true
+        }
+        if exhausted {
+            walkFinished = true
+        } else if let stoppedAt {
+            resumeAfter = stoppedAt.latest.key
+        }
+    }
+}
+
+extension Store {
+    /// A range read to be produced in steps (see `RangeCursor`): validates the request and takes an O(1)
+    /// view now; nothing is walked yet.
+    /// - Throws: `.emptyKey`, `.futureRevision`, `.compacted`.
+    public func rangeCursor(_ request: RangeRequest) throws(StoreError) -> RangeCursor {
+        let cursor = try RangeCursor(view: readView(), request: request)
+        cursor.header = header(cursor.header.revision)
+        return cursor
+    }
+}
