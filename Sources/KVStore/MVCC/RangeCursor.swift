@@ -48,6 +48,8 @@ public final class RangeCursor {
 
     /// Results kept during planning so that the emission needs no second walk.
     static let earlyResults = 128
+    /// `earlyResults`, or fewer in tests that exercise the second walk.
+    var earlyLimit = RangeCursor.earlyResults
 
     init(view: ReadView, request: RangeRequest) throws(StoreError) {
         if request.key.isEmpty { throw .emptyKey }
@@ -99,7 +101,7 @@ public final class RangeCursor {
             guard !keysOnly, !filtered || ReadView.passes(request, record) else { return true }
             if keyOrdered {
                 passing += 1
-                if early.count < Self.earlyResults && early.count < limit { early.append(record) }
+                if early.count < earlyLimit && early.count < limit { early.append(record) }
             } else {
                 sorted.append(record)
             }
