@@ -121,8 +121,9 @@ public final class ReplyStream {
                     rangeFieldsWritten = true
                 }
                 let before = cursor.entriesVisited
-                let done = cursor.emit(maxKeys: max(1, maxKeys - keys), maxBytes: max(1, maxBytes - (buffer.readableBytes - start))) { kv in
+                let done = cursor.emit(maxKeys: max(1, maxKeys - keys)) { kv in
                     ReplyEncoder.writeKV(kv, into: &buffer)
+                    return buffer.readableBytes - start < maxBytes
                 }
                 keys += max(1, cursor.entriesVisited - before)
                 if !done { return false }

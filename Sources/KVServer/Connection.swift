@@ -55,9 +55,9 @@ final class Connection: EventHandler {
     static let readBudget = 256 * 1024
     /// One step of a streamed reply: at most this many keys walked or written, about this many bytes.
     static let streamKeysPerStep = 2048
-    static let streamBytesPerStep = 256 * 1024
+    static let streamBytesPerStep = 64 * 1024
     /// Steps of a streamed reply per turn before other clients are served.
-    static let streamStepsPerTurn = 4
+    static let streamStepsPerTurn = 2
 
     init(socket: Socket, context: LoopContext, peer: String) {
         self.socket = socket
@@ -168,7 +168,9 @@ final class Connection: EventHandler {
 
     /// Produces the reply while the output has room, for at most one turn; true once it is finished.
     /// When the turn ends with room left, another turn is queued behind the loop's other work; when the
-    /// output is full, `flush` resumes the reply once it has drained.
+    /// output is full, `flush` queues one once it has drained. Turns run only as queued tasks (after the
+    /// first, in the request's own handler), and a connection has at most one queued, so each streaming
+    /// connection gets at most one turn per loop tick, however often it becomes writable.
     private func advanceReply() -> Bool {
         guard let stream = reply else { return true }
         var steps = 0
@@ -288,10 +290,7 @@ final class Connection: EventHandler {
             guard case .processed(let count) = result else { break }
             output.moveReaderIndex(forwardBy: count)
         }
-        if reply != nil && output.readableBytes < outputLimit / 2 {
-            resumeReply()
-            guard state != .closed else { return }
-        }
+        if reply != nil && output.readableBytes < outputLimit / 2 { queueReplyTurn() }
         if readPaused && reply == nil && state == .open && output.readableBytes < outputLimit / 2 {
             readPaused = false
             processInput()

@@ -12,64 +12,6 @@ private func temporaryDirectory() -> String {
     return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
 }
 
-/// The directory holding the test bundle, where `swift build` also puts `kvserver`.
-private func productsDirectory() -> String {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    let exe = n > 0 ? String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
-    var dir = AtomicFile.parentDirectory(of: exe)
-    // Inside an .xctest bundle on some layouts: climb out of it.
-    while dir.contains(".xctest") { dir = AtomicFile.parentDirectory(of: dir) }
-    return dir
-}
-
-/// A `kvserver` process on a free loopback port, stopped with SIGTERM.
-private final class ServerProcess {
-    let pid: pid_t
-    let endpoint: String
-
-    init(arguments: [String]) throws {
-        let port = try ServerProcess.freePort()
-        endpoint = "127.0.0.1:\(port)"
-        let binary = productsDirectory() + "/kvserver"
-        let argv = [binary, "--listen-client-urls", endpoint, "--log-level", "error"] + arguments
-        var cArgs = argv.map { strdup($0) } + [nil]
-        defer { for p in cArgs { free(p) } }
-        var child: pid_t = 0
-        let result = posix_spawn(&child, binary, nil, nil, &cArgs, environ)
-        guard result == 0 else { throw PosixError(call: "posix_spawn", code: result) }
-        pid = child
-        // Wait (bounded) until it accepts connections.
-        for _ in 0..<200 {
-            if (try? KVClient(endpoints: [endpoint], dialTimeout: .milliseconds(100))) != nil { return }
-            var pause = timespec(tv_sec: 0, tv_nsec: 25_000_000)
-            nanosleep(&pause, nil)
-        }
-        kill(pid, SIGKILL)
-        throw PosixError(call: "connect", code: ECONNREFUSED)
-    }
-
-    /// SIGTERM, then the exit status (bounded wait; SIGKILL after 10 s).
-    func terminate() -> Int32 {
-        kill(pid, SIGTERM)
-        var status: Int32 = 0
-        for _ in 0..<1000 {
-            if waitpid(pid, &status, WNOHANG) == pid { return (status >> 8) & 0xff }
-            var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
-            nanosleep(&pause, nil)
-        }
-        kill(pid, SIGKILL)
-        waitpid(pid, &status, 0)
-        return -1
-    }
-
-    static func freePort() throws -> Int {
-        let socket = try Socket.listen(on: try SocketAddress(parsing: "127.0.0.1:0"))
-        defer { try? socket.close() }
-        return Int(try socket.localAddress().port)
-    }
-}
-
 struct DataDirectoryTests {
     @Test func saveAndLoadRoundTrip() throws {
         let directory = DataDirectory(path: temporaryDirectory() + "/data")

@@ -45,6 +45,8 @@ enum ProcessEnvironment {
 final class RawConnection {
     let socket: Socket
     private var pending: [UInt8] = []
+    /// Bytes of `pending` already searched for a newline, so a long line is scanned once.
+    private var scanned = 0
 
     init(endpoint: String, timeout: UInt64 = 5_000_000_000) throws {
         socket = try Socket.connect(to: try SocketAddress(parsing: endpoint), timeoutNanoseconds: 2_000_000_000)
@@ -68,11 +70,13 @@ final class RawConnection {
     /// The next line (without `\n`), or throws on timeout / end of stream.
     func line() throws -> String {
         while true {
-            if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = pending[scanned...].firstIndex(of: UInt8(ascii: "\n")) {
                 let line = Array(pending[..<newline])
                 pending.removeSubrange(...newline)
+                scanned = 0
                 return String(decoding: line, as: UTF8.self)
             }
+            scanned = pending.count
             var chunk = [UInt8](repeating: 0, count: 65536)
             let result = try chunk.withUnsafeMutableBytes { try socket.receive(into: $0) }
             switch result {

@@ -12,8 +12,10 @@ import Testing
             precondition(steps < 1_000_000, "plan does not finish")
         }
         var kvs: [KeyValue] = []
-        while !cursor.emit(maxKeys: Int.random(in: 1...5, using: &generator),
-                           maxBytes: Int.random(in: 1...64, using: &generator), { kvs.append($0) }) {
+        while !cursor.emit(maxKeys: Int.random(in: 1...5, using: &generator), { kv in
+            kvs.append(kv)
+            return Int.random(in: 0..<3, using: &generator) != 0
+        }) {
             steps += 1
             precondition(steps < 1_000_000, "emit does not finish")
         }

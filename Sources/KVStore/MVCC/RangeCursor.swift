@@ -125,54 +125,43 @@ public final class RangeCursor {
         return true
     }
 
-    /// Hands out the next key-values, at most `maxKeys` entries walked and until about `maxBytes` of keys
-    /// and values were handed out; true once every key-value was. Call after planning.
-    public func emit(maxKeys: Int, maxBytes: Int, _ body: (KeyValue) -> Void) -> Bool {
+    /// Hands out the next key-values, walking at most `maxKeys` entries, until `body` returns false (it
+    /// has taken enough for now: the key-value it was given counts as taken); true once every key-value
+    /// was handed out. Call after planning.
+    public func emit(maxKeys: Int, _ body: (KeyValue) -> Bool) -> Bool {
         precondition(isPlanned, "RangeCursor.emit before the plan finished")
         let keysOnly = request.keysOnly
-        var bytes = 0
-        if let resolved {
-            var handed = 0
-            while emitted < kvsCount && handed < maxKeys && bytes < maxBytes {
-                let kv = resolved.kvs[emitted]
-                body(kv)
-                emitted += 1
-                entriesVisited += 1
-                handed += 1
-                bytes += kv.keyCount + kv.valueCount
-            }
-            return emitted == kvsCount
-        }
-        func hand(_ record: KVRecord) {
-            body(record.keyValue(keysOnly: keysOnly))
+        /// Hands one out; whether to go on.
+        func hand(_ kv: KeyValue) -> Bool {
             emitted += 1
             entriesVisited += 1
-            bytes += record.keyCount + (keysOnly ? 0 : record.valueCount)
+            return body(kv)
         }
-        if !keyOrdered {
+        func handFromArray(_ records: [KVRecord]) {
             var handed = 0
-            while emitted < kvsCount && handed < maxKeys && bytes < maxBytes {
-                hand(sorted[emitted])
+            while emitted < kvsCount && handed < maxKeys {
                 handed += 1
+                if !hand(records[emitted].keyValue(keysOnly: keysOnly)) { break }
             }
+        }
+        if let resolved {
+            var handed = 0
+            while emitted < kvsCount && handed < maxKeys {
+                handed += 1
+                if !hand(resolved.kvs[emitted]) { break }
+            }
+        } else if !keyOrdered {
+            handFromArray(sorted)
             if emitted == kvsCount { sorted = [] }
-            return emitted == kvsCount
-        }
-        if kvsCount <= early.count {
-            var handed = 0
-            while emitted < kvsCount && handed < maxKeys && bytes < maxBytes {
-                hand(early[emitted])
-                handed += 1
-            }
+        } else if kvsCount <= early.count {
+            handFromArray(early)
             if emitted == kvsCount { early = [] }
-            return emitted == kvsCount
-        }
-        if emitted >= kvsCount { return true }
-        early = []
-        walk(maxKeys: maxKeys) { record in
-            guard !filtered || ReadView.passes(request, record) else { return true }
-            hand(record)
-            return emitted < kvsCount && bytes < maxBytes
+        } else if emitted < kvsCount {
+            early = []
+            walk(maxKeys: maxKeys) { record in
+                guard !filtered || ReadView.passes(request, record) else { return true }
+                return hand(record.keyValue(keysOnly: keysOnly)) && emitted < kvsCount
+            }
         }
         return emitted >= kvsCount
     }
