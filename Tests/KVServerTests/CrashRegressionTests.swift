@@ -160,6 +160,75 @@ import Testing
         ]),
     ]
 
+    // MARK: 3. A deeply nested TXN overflowed the parser's stack
+
+    static let tooMany = #"ERR TOO_MANY_OPS "etcdserver: too many operations in txn request""#
+
+    /// `TXN THEN TXN THEN … END END` with `levels` transactions inside the outer one around `innermost`.
+    static func nestedTxnLine(levels: Int, branch: String = "THEN", innermost: String = " THEN PUT a b") -> String {
+        var line = "TXN"
+        for _ in 0..<levels { line += " \(branch) TXN" }
+        line += innermost
+        for _ in 0...levels { line += " END" }
+        return line
+    }
+
+    /// (name, --max-txn-ops, line, reply)
+    static let txnReproducers: [(name: String, maxTxnOps: Int, line: String, reply: Expect)] = [
+        ("20,000 levels", 128, nestedTxnLine(levels: 20_000), .exact(tooMany + " count=1 limit=0")),
+        ("20,000 levels, tagged", 128, "@t " + nestedTxnLine(levels: 20_000), .exact("@t " + tooMany + " count=1 limit=0")),
+        ("20,000 levels in ELSE", 128, nestedTxnLine(levels: 20_000, branch: "ELSE"), .exact(tooMany + " count=1 limit=0")),
+        ("20,000 levels under compares", 128,
+         "TXN IF VALUE a = 1 VERSION b > 0 THEN PUT x y " + nestedTxnLine(levels: 20_000) + " END",
+         .exact(tooMany + " count=1 limit=0")),
+        ("20,000 levels, --max-txn-ops=1000000", 1_000_000, nestedTxnLine(levels: 20_000),
+         .exact(#"ERR ARGS "TXN: transactions nest at most 128 levels deep""#)),
+        ("20,000 levels, --max-txn-ops=9223372036854775807", Int.max, nestedTxnLine(levels: 20_000),
+         .exact(#"ERR ARGS "TXN: transactions nest at most 128 levels deep""#)),
+        ("129 levels, --max-txn-ops=1000000", 1_000_000, nestedTxnLine(levels: 129, innermost: ""),
+         .exact(#"ERR ARGS "TXN: transactions nest at most 128 levels deep""#)),
+        ("the deepest etcd allows: 128 levels, the last empty", 128, nestedTxnLine(levels: 128, innermost: ""),
+         .ok(" succeeded=1 responses=1 TXN rev=4 term=0 cluster=0 member=0 succeeded=1 responses=0")),
+        ("128 levels with a PUT at the bottom", 128, nestedTxnLine(levels: 128), .exact(tooMany + " count=1 limit=0")),
+        ("128 levels with a PUT, --max-txn-ops=1000000", 1_000_000, nestedTxnLine(levels: 128),
+         .ok(" succeeded=1 responses=1 PUT rev=5 term=0 cluster=0 member=0 prev=0")),
+        ("100,000 flat operations", 128, "TXN THEN " + (0..<100_000).map { "GET k\($0)" }.joined(separator: " ") + " END",
+         .exact(tooMany + " count=100000 limit=128")),
+    ]
+
+    @Test(arguments: 0..<txnReproducers.count)
+    func deepTxnIsRefusedBeforeItIsParsed(index: Int) throws {
+        let (name, maxTxnOps, line, reply) = Self.txnReproducers[index]
+        let server = try Self.seededServer { $0.maxTxnOps = maxTxnOps }
+        try Self.run([.send(0, line, [reply])], on: server, name: name)
+        try Self.expectHealthy(server, after: name)
+        server.stop()
+    }
+
+    /// The client decodes the deepest reply a server can legitimately send.
+    @Test func clientDecodesTheDeepestReply() throws {
+        let server = try Self.seededServer { $0.maxTxnOps = 1_000 }
+        let client = try server.client()
+        var txn = TxnRequest(success: [.put(PutRequest(key: b("deep"), value: b("v")))])
+        for _ in 0..<TxnLimits.maximumNestingDepth { txn = TxnRequest(success: [.txn(txn)]) }
+        guard case .txn(var response) = try client.call(.txn(txn)) else {
+            Issue.record("not a TXN reply")
+            return
+        }
+        var levels = 0
+        while case .txn(let inner)? = response.responses.first {
+            levels += 1
+            response = inner
+        }
+        #expect(levels == TxnLimits.maximumNestingDepth)
+        #expect(try server.store.get("deep")?.value == b("v"))
+        // One level more is refused by the server, and the connection carries on.
+        txn = TxnRequest(success: [.txn(txn)])
+        #expect(throws: ClientError.self) { try client.call(.txn(txn)) }
+        _ = try client.call(.ping)
+        server.stop()
+    }
+
     @Test(arguments: 0..<watchReproducers.count)
     func watchIDsBelongToTheirConnection(index: Int) throws {
         let server = try Self.seededServer()
