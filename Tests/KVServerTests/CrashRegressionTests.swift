@@ -237,4 +237,82 @@ import Testing
         try Self.expectHealthy(server, after: name)
         server.stop()
     }
+
+    // MARK: 4. Every integer of every command, at the int64 edges
+
+    static let decimalValues = ["-9223372036854775808", "-1", "0", "1", "9223372036854775806", "9223372036854775807",
+                                "00000000000000000000001", "9223372036854775808", "-9223372036854775809"]
+    static let hexValues = ["8000000000000000", "ffffffffffffffff", "0", "1", "7ffffffffffffffe", "7fffffffffffffff",
+                            "00000000000000000000001", "10000000000000000"]
+
+    /// A line with `{}` where the number goes, whether it is hexadecimal, and replies some values must get
+    /// (by value: the start of the reply after the tag).
+    static let sweeps: [(line: String, hex: Bool, expected: [String: String])] = [
+        ("HELLO {}", false, ["1": "OK proto=1", "9223372036854775807": "ERR UNSUPPORTED_VERSION "]),
+        ("GET a c --limit={}", false, ["9223372036854775807": "OK rev=", "9223372036854775808": "ERR ARGS "]),
+        ("GET a --rev={}", false, ["9223372036854775807": "ERR FUTURE_REV ", "-9223372036854775808": "OK rev="]),
+        ("GET a c --min-mod-rev={} --sort-order=descend", false, ["9223372036854775807": "OK rev="]),
+        ("GET a c --max-mod-rev={}", false, ["-1": "OK rev="]),
+        ("GET a c --min-create-rev={} --count-only", false, [:]),
+        ("GET a c --max-create-rev={} --keys-only", false, [:]),
+        ("PUT k v --ttl={}", false, ["9223372036854775807": #"ERR LEASE_TTL_TOO_LARGE "etcdserver: too large lease TTL" ttl=9223372036854775807"#,
+                                     "-9223372036854775808": "OK rev="]),
+        ("COMPACT {}", false, ["9223372036854775807": "ERR FUTURE_REV ", "-9223372036854775808": "ERR COMPACTED "]),
+        ("HASH --rev={}", false, ["9223372036854775807": "ERR FUTURE_REV ", "-1": "OK rev="]),
+        ("SNAPSHOT --rev={}", false, ["9223372036854775807": "ERR FUTURE_REV ", "0": "OK rev="]),
+        ("LEASE-GRANT {} a b", false, ["9223372036854775806": "ERR LEASE_TTL_TOO_LARGE ", "-1": "OK rev="]),
+        ("WATCH a --rev={}", false, ["9223372036854775807": "OK rev="]),
+        ("WATCH a --watch-id={}", false, ["9223372036854775807": "OK rev="]),
+        ("UNWATCH {}", false, ["9223372036854775807": "OK rev="]),
+        ("TXN IF VERSION a = {} THEN GET a ELSE GET b END", false, ["1": "OK rev="]),
+        ("TXN IF CREATE a > {} END", false, [:]),
+        ("TXN IF MOD a < {} THEN PUT t v END", false, [:]),
+        ("TXN THEN GET a c --limit={} --rev={} END", false, ["9223372036854775807": "ERR FUTURE_REV "]),
+        ("PUT a b --lease={}", true, ["0": "OK rev=", "7fffffffffffffff": "ERR LEASE_NOT_FOUND "]),
+        ("LEASE-GRANT 5 --id={}", true, ["8000000000000000": "OK rev=", "10000000000000000": "ERR ARGS "]),
+        ("LEASE-REVOKE {}", true, ["7fffffffffffffff": "ERR LEASE_NOT_FOUND "]),
+        ("LEASE-KEEPALIVE {}", true, ["ffffffffffffffff": "ERR LEASE_NOT_FOUND "]),
+        ("LEASE-TTL {} --keys", true, ["7fffffffffffffff": "OK rev="]),
+        ("TXN IF LEASE a != {} THEN PUT t v --lease={} END", true, [:]),
+    ]
+
+    @Test(arguments: 0..<sweeps.count)
+    func everyIntegerAtTheEdges(index: Int) throws {
+        let (template, hex, expected) = Self.sweeps[index]
+        let server = try Self.seededServer()
+        let raw = try server.raw()
+        for (number, value) in (hex ? Self.hexValues : Self.decimalValues).enumerated() {
+            let tag = "@q\(number)"
+            let line = template.replacing("{}", with: value)
+            try raw.send("\(tag) \(line)\n")
+            // Watch events may come in between; the reply is the next line with this tag that is not one.
+            var reply = try raw.line()
+            while !reply.hasPrefix(tag + " OK") && !reply.hasPrefix(tag + " ERR ") {
+                #expect(reply.contains(" EVENT "), "\(line): \(reply.prefix(200))")
+                reply = try raw.line()
+            }
+            let body = String(reply.dropFirst(tag.count + 1))
+            #expect(body.hasPrefix("OK") || body.hasPrefix("ERR "), "\(line): \(body.prefix(200))")
+            if let start = expected[value] {
+                #expect(body.hasPrefix(start), "\(line): \(body.prefix(200)), expected \(start)")
+            }
+        }
+        try Self.expectHealthy(server, after: template)
+        server.stop()
+    }
+
+    /// A client's own timeouts at the edges: saturated deadlines, not wrapped ones.
+    @Test func clientTimeoutsAtTheEdges() throws {
+        let server = try Self.seededServer()
+        for timeout in [Duration.seconds(Int64.max), .nanoseconds(Int64.max), .seconds(1)] {
+            let client = try KVClient(endpoints: [server.endpoint], dialTimeout: timeout, commandTimeout: timeout)
+            _ = try client.call(.ping)
+            let watch = try client.watch(WatchRequest(key: b("a")))
+            _ = try client.call(.put(PutRequest(key: b("a"), value: b("x"))))
+            let response = try watch.next(timeout: timeout)
+            #expect(response?.events.first?.kv.value == b("x"))
+            client.close()
+        }
+        server.stop()
+    }
 }
