@@ -13,8 +13,8 @@ import KVStore
 ///
 /// Nesting is bounded before it is parsed: a nested `TXN` is refused, before the parser descends into
 /// it, when etcd's operation budget leaves it nothing (`TOO_MANY_OPS`, see `TxnLimits`) or when it would
-/// lie more than `TxnLimits.maximumNestingDepth` levels inside the outer one (`ARGS`). So no line, however deep its
-/// nesting, can exhaust the parser's stack or reach any later walk over the transaction.
+/// lie more than `TxnLimits.maximumNestingDepth` levels inside the outer one (`ARGS`). So no line,
+/// however deep its nesting, can exhaust the parser's stack or reach any later walk over the transaction.
 enum TxnSyntax {
     /// Words with a meaning inside a TXN line (compared case-insensitively, unquoted only).
     static let reservedWords: Set<String> = [
