@@ -116,7 +116,7 @@ final class ClientConnection {
 
     private func wait(writable: Bool, until deadline: UInt64) throws(ClientError) -> (readable: Bool, writable: Bool) {
         let now = Posix.monotonicNanoseconds()
-        let milliseconds = deadline > now ? Int32(clamping: (deadline - now + 999_999) / 1_000_000) : 0
+        let milliseconds = Posix.milliseconds(until: deadline, now: now)
         var request = pollfd(fd: socket.fd.rawValue, events: Int16(POLLIN) | (writable ? Int16(POLLOUT) : 0), revents: 0)
         let count = Glibc.poll(&request, 1, milliseconds)
         if count < 0 {

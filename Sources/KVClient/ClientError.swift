@@ -53,11 +53,13 @@ extension String {
 }
 
 extension Duration {
-    /// Whole nanoseconds, clamped at 0.
+    /// Whole nanoseconds, clamped at 0 and at `UInt64.max`.
     var nanoseconds: UInt64 {
         let (seconds, attoseconds) = components
         if seconds < 0 { return 0 }
-        return UInt64(seconds) &* 1_000_000_000 &+ UInt64(max(0, attoseconds) / 1_000_000_000)
+        let (whole, o1) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        let (sum, o2) = whole.addingReportingOverflow(UInt64(max(0, attoseconds) / 1_000_000_000))
+        return o1 || o2 ? UInt64.max : sum
     }
 
     /// `5s`, `1.5s`, `200ms` for messages.

@@ -22,7 +22,7 @@ public final class ClientWatch: @unchecked Sendable {
     /// most `timeout` (nil: until one arrives). Returns nil on timeout.
     /// - Throws: `.closed` after the final `canceled` response was returned, or when the connection is gone.
     public func next(timeout: Duration?) throws(ClientError) -> WatchResponse? {
-        let deadline = timeout.map { Posix.monotonicNanoseconds() &+ $0.nanoseconds }
+        let deadline = timeout.map { Posix.deadline(afterNanoseconds: $0.nanoseconds) }
         return try client.nextWatchResponse(sequence, deadline: deadline)
     }
 

@@ -120,7 +120,7 @@ public final class KVClient: @unchecked Sendable {
     /// Starts a watch: sends `WATCH`, waits for the `created` reply, and returns the handle its
     /// events are read through. Events travel on this client's connection.
     public func watch(_ request: WatchRequest) throws(ClientError) -> ClientWatch {
-        let deadline = Posix.monotonicNanoseconds() &+ commandTimeout.nanoseconds
+        let deadline = Posix.deadline(afterNanoseconds: commandTimeout.nanoseconds)
         let sequence = try connection.withLock { (c) throws(ClientError) -> UInt64 in
             try c.send([.watch(request)], deadline: deadline, watch: true)[0]
         }
@@ -197,7 +197,7 @@ public final class KVClient: @unchecked Sendable {
 
     static func exchange(_ connection: PosixMutex<ClientConnection>, _ requests: [Request],
                          timeout: Duration) throws(ClientError) -> [Result<Response, WireError>] {
-        let deadline = Posix.monotonicNanoseconds() &+ timeout.nanoseconds
+        let deadline = Posix.deadline(afterNanoseconds: timeout.nanoseconds)
         let sequences = try connection.withLock { (c) throws(ClientError) -> [UInt64] in
             try c.send(requests, deadline: deadline)
         }

@@ -310,7 +310,7 @@ public final class EventLoop: @unchecked Sendable {
         guard let deadline = timers.nextDeadline() else { return -1 }
         let now = Posix.monotonicNanoseconds()
         guard deadline > now else { return 0 }
-        return Int32(clamping: (deadline - now + 999_999) / 1_000_000)
+        return Posix.milliseconds(until: deadline, now: now)
     }
 
     /// Runs the timers due now. Each entry is taken out of the queue before its work runs, so

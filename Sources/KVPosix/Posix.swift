@@ -60,4 +60,19 @@ public enum Posix {
         clock_gettime(CLOCK_MONOTONIC, &now)
         return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
     }
+
+    /// The monotonic time `nanoseconds` from now, saturating at `UInt64.max` (never) instead of
+    /// wrapping around to a deadline already past.
+    public static func deadline(afterNanoseconds nanoseconds: UInt64) -> UInt64 {
+        let (sum, overflow) = monotonicNanoseconds().addingReportingOverflow(nanoseconds)
+        return overflow ? UInt64.max : sum
+    }
+
+    /// Whole milliseconds from `now` until `deadline`, rounded up, for `poll` and `epoll_wait`:
+    /// 0 once it has passed, `Int32.max` at most (so `UInt64.max`, never, waits as long as one call can).
+    public static func milliseconds(until deadline: UInt64, now: UInt64) -> Int32 {
+        guard deadline > now else { return 0 }
+        let remaining = deadline - now
+        return Int32(clamping: remaining / 1_000_000 + (remaining % 1_000_000 == 0 ? 0 : 1))
+    }
 }

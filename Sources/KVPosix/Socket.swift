@@ -91,11 +91,11 @@ public struct Socket: Hashable, Sendable {
         // A non-blocking connect reports EINPROGRESS (or EINTR, after which it goes on in the background).
         guard code == EINPROGRESS || code == EINTR else { throw Posix.failure("connect", code) }
 
-        let deadline = Posix.monotonicNanoseconds() &+ timeoutNanoseconds
+        let deadline = Posix.deadline(afterNanoseconds: timeoutNanoseconds)
         while true {
             let now = Posix.monotonicNanoseconds()
             guard now < deadline else { throw PosixError(call: "connect", code: ETIMEDOUT) }
-            let remainingMilliseconds = Int32(clamping: (deadline - now + 999_999) / 1_000_000)
+            let remainingMilliseconds = Posix.milliseconds(until: deadline, now: now)
             var request = pollfd(fd: fd.rawValue, events: Int16(POLLOUT), revents: 0)
             let ready = try Posix.call("poll") { poll(&request, 1, remainingMilliseconds) }
             if ready > 0 { break }

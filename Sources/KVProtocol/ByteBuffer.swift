@@ -154,26 +154,30 @@ public struct ByteBuffer: Sendable {
 
     // MARK: - Peeking
 
+    // Offsets and counts are compared with what is readable before any addition, so no value of
+    // them can overflow.
+
     /// The readable byte at `offset` from the reader position, or nil past the end.
     @inlinable
     public func getByte(at offset: Int) -> UInt8? {
-        let index = reader + offset
-        return offset >= 0 && index < storage.count ? storage[index] : nil
+        offset >= 0 && offset < storage.count - reader ? storage[reader + offset] : nil
     }
 
     /// `count` readable bytes from `offset`, or nil if not that many are readable.
     @inlinable
     public func getBytes(at offset: Int, count: Int) -> [UInt8]? {
+        guard offset >= 0, count >= 0, offset <= storage.count - reader, count <= storage.count - reader - offset else {
+            return nil
+        }
         let start = reader + offset
-        guard offset >= 0, count >= 0, start + count <= storage.count else { return nil }
         return Array(storage[start..<start + count])
     }
 
     /// The offset (from the reader position) of the first `byte` at or after `offset`.
     @inlinable
     public func firstOffset(of byte: UInt8, from offset: Int = 0) -> Int? {
+        guard offset < storage.count - reader else { return nil }
         let from = reader + max(0, offset)
-        guard from < storage.count else { return nil }
         return storage.withUnsafeBufferPointer { all -> Int? in
             var index = from
             let end = all.count
@@ -210,7 +214,7 @@ public struct ByteBuffer: Sendable {
 
     /// Consumes `count` bytes without copying them (clamped to what is readable).
     public mutating func moveReaderIndex(forwardBy count: Int) {
-        reader = min(storage.count, reader + max(0, count))
+        reader += min(max(0, count), storage.count - reader)
         compactIfNeeded()
     }
 

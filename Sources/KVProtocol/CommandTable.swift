@@ -28,8 +28,9 @@ public enum CommandTable {
         return specs.first { $0.aliases.contains(upper) }?.kind
     }
 
-    /// Decodes the arguments of the command `verb` names.
-    static func decode(verb: Token, arguments: ArraySlice<Token>) throws(WireError) -> Request {
+    /// Decodes the arguments of the command `verb` names. `maxTxnOps` bounds the nesting of a `TXN`
+    /// (see `TxnSyntax`).
+    static func decode(verb: Token, arguments: ArraySlice<Token>, maxTxnOps: Int = .max) throws(WireError) -> Request {
         guard !verb.isQuoted, let kind = lookup(verb.bytes) else {
             if !verb.isQuoted && plannedVerbs.contains(verb.upperText) {
                 throw WireError.notImplemented("command '\(verb.upperText)' is planned but not available in protocol \(ProtocolVersion.current)")
@@ -42,7 +43,7 @@ public enum CommandTable {
         case .get: return .range(try GetCommand.decode(arguments))
         case .put: return try PutCommand.decodeTopLevel(arguments)
         case .del: return .deleteRange(try DelCommand.decode(arguments))
-        case .txn: return .txn(try TxnSyntax.decode(arguments))
+        case .txn: return .txn(try TxnSyntax.decode(arguments, maxOps: maxTxnOps))
         case .compact: return .compact(try CompactCommand.decode(arguments))
         case .status: _ = try Arguments(arguments, spec: BareCommand.status); return .status
         case .members: _ = try Arguments(arguments, spec: BareCommand.members); return .memberList

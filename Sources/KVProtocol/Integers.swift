@@ -19,9 +19,9 @@ enum Integers {
         return Int64(magnitude)
     }
 
-    /// A decimal `UInt64` (`[0-9]+`), or nil.
+    /// A decimal `UInt64` (`[0-9]+`, any number of leading zeros), or nil on bad syntax or overflow.
     static func uint64(_ bytes: some Collection<UInt8>) -> UInt64? {
-        guard !bytes.isEmpty, bytes.count <= 20 else { return nil }
+        guard !bytes.isEmpty else { return nil }
         var value: UInt64 = 0
         for byte in bytes {
             guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
@@ -33,13 +33,14 @@ enum Integers {
         return value
     }
 
-    /// A hexadecimal `UInt64` (`(0x)?[0-9a-fA-F]{1,16}`), or nil.
+    /// A hexadecimal `UInt64` (`(0x)?[0-9a-fA-F]+` with at most 16 digits after any leading zeros), or nil.
     static func hex(_ bytes: some Collection<UInt8>) -> UInt64? {
         var digits = bytes[...]
         if digits.count > 2, digits.first == UInt8(ascii: "0"),
            digits.dropFirst().first == UInt8(ascii: "x") || digits.dropFirst().first == UInt8(ascii: "X") {
             digits = digits.dropFirst(2)
         }
+        while digits.count > 16, digits.first == UInt8(ascii: "0") { digits = digits.dropFirst() }
         guard !digits.isEmpty, digits.count <= 16 else { return nil }
         var value: UInt64 = 0
         for byte in digits {

@@ -25,8 +25,10 @@ public struct LineDecoder: Sendable {
     /// Skipping the rest of an over-long line.
     public private(set) var isDiscarding = false
 
+    /// - Parameter maximumLineLength: at least 1; at most `Int.max - 1`, so the checks past it cannot
+    ///   overflow.
     public init(maximumLineLength: Int = LineDecoder.defaultMaximumLineLength) {
-        self.maximumLineLength = max(1, maximumLineLength)
+        self.maximumLineLength = min(max(1, maximumLineLength), Int.max - 1)
     }
 
     /// The next complete line (or over-long line) from `buffer`, consuming it; nil when more bytes are

@@ -146,6 +146,7 @@ public enum ReplyDecoder {
                 throw WireError.protocolViolation("malformed reply: bad \(keyword) item count")
             }
             var result: [ReplyItem] = []
+            // Checked above: at most the items already parsed, never what the count claims.
             result.reserveCapacity(Int(count))
             for _ in 0..<count { result.append(try next(keyword)) }
             return result
@@ -226,9 +227,17 @@ public enum ReplyDecoder {
                             prevKVs: try keyValues(try fields.int64("prev") ?? 0, &items))
     }
 
-    static func txn(_ fields: Fields, _ items: inout ItemCursor) throws(WireError) -> TxnResponse {
+    /// A `TXN` reply; `depth` counts the levels down to this one (1 for the outer reply). A reply nests
+    /// no deeper than the request it answers, so nesting more than `TxnLimits.maximumNestingDepth`
+    /// levels inside the outer reply is malformed: it is refused before descending, so a hostile server
+    /// cannot exhaust the client's stack.
+    static func txn(_ fields: Fields, _ items: inout ItemCursor, depth: Int = 1) throws(WireError) -> TxnResponse {
         guard let count = try fields.int64("responses"), count >= 0 else {
             throw WireError.protocolViolation("malformed reply: TXN needs responses=N")
+        }
+        // Each response is at least one item.
+        guard count <= Int64(items.items.count - items.index) else {
+            throw WireError.protocolViolation("malformed reply: bad TXN response count")
         }
         var responses: [ResponseOp] = []
         for _ in 0..<count {
@@ -238,7 +247,11 @@ public enum ReplyDecoder {
             case "RANGE": responses.append(.range(try range(item.fields, &items)))
             case "PUT": responses.append(.put(try put(item.fields, &items)))
             case "DEL": responses.append(.deleteRange(try delete(item.fields, &items)))
-            case "TXN": responses.append(.txn(try txn(item.fields, &items)))
+            case "TXN":
+                guard depth <= TxnLimits.maximumNestingDepth else {
+                    throw WireError.protocolViolation("malformed reply: TXN responses nested more than \(TxnLimits.maximumNestingDepth) levels deep")
+                }
+                responses.append(.txn(try txn(item.fields, &items, depth: depth + 1)))
             default: throw WireError.protocolViolation("malformed reply: unexpected \(item.keyword) item in TXN reply")
             }
         }

@@ -21,13 +21,17 @@ public enum RequestEncoder {
 public enum RequestDecoder {
     /// Decodes one line (without its terminator). Returns nil for a blank line, which servers ignore.
     /// A failure carries the line's tag when one could be read, so the error reply can carry it too.
-    public static func decode(_ line: [UInt8]) throws(RequestDecodingError) -> RequestLine? {
+    /// - Parameter maxTxnOps: the server's `--max-txn-ops` (default: no operation limit). A `TXN` is
+    ///   refused as it is parsed, before its nesting is followed, when etcd's rule with this limit
+    ///   refuses a nested transaction (`TOO_MANY_OPS`), and whatever the limit when transactions nest
+    ///   more than `TxnLimits.maximumNestingDepth` levels inside it (`ARGS`).
+    public static func decode(_ line: [UInt8], maxTxnOps: Int = .max) throws(RequestDecodingError) -> RequestLine? {
         if let plain = PlainRequestDecoder.decode(line) { return plain }
-        return try decodeTokenized(line)
+        return try decodeTokenized(line, maxTxnOps: maxTxnOps)
     }
 
     /// The general decoder: tokenizes the line and looks the verb up in the command table.
-    static func decodeTokenized(_ line: [UInt8]) throws(RequestDecodingError) -> RequestLine? {
+    static func decodeTokenized(_ line: [UInt8], maxTxnOps: Int = .max) throws(RequestDecodingError) -> RequestLine? {
         let tokens: [Token]
         do {
             tokens = try Tokenizer.tokenize(line)
@@ -49,7 +53,8 @@ public enum RequestDecoder {
             throw RequestDecodingError(tag: tag, error: .protocolViolation("missing command after tag"))
         }
         do {
-            let request = try CommandTable.decode(verb: tokens[verbIndex], arguments: tokens[(verbIndex + 1)...])
+            let request = try CommandTable.decode(verb: tokens[verbIndex], arguments: tokens[(verbIndex + 1)...],
+                                                  maxTxnOps: maxTxnOps)
             return RequestLine(tag: tag, request)
         } catch {
             throw RequestDecodingError(tag: tag, error: error)
@@ -57,7 +62,7 @@ public enum RequestDecoder {
     }
 
     /// Convenience for tests and tools.
-    public static func decode(_ line: String) throws(RequestDecodingError) -> RequestLine? {
-        try decode(Array(line.utf8))
+    public static func decode(_ line: String, maxTxnOps: Int = .max) throws(RequestDecodingError) -> RequestLine? {
+        try decode(Array(line.utf8), maxTxnOps: maxTxnOps)
     }
 }

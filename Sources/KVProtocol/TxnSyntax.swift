@@ -10,6 +10,11 @@ import KVStore
 /// unquoted `IF`, `GET`, `PUT`, `DEL`, `DELETE`, `TXN`, `THEN`, `ELSE` or `END`; a key or value spelling a
 /// reserved word must therefore be quoted (the encoder does). The closing `END` may be left out at the end
 /// of a top-level line.
+///
+/// Nesting is bounded before it is parsed: a nested `TXN` is refused, before the parser descends into
+/// it, when etcd's operation budget leaves it nothing (`TOO_MANY_OPS`, see `TxnLimits`) or when it would
+/// lie more than `TxnLimits.maximumNestingDepth` levels inside the outer one (`ARGS`). So no line,
+/// however deep its nesting, can exhaust the parser's stack or reach any later walk over the transaction.
 enum TxnSyntax {
     /// Words with a meaning inside a TXN line (compared case-insensitively, unquoted only).
     static let reservedWords: Set<String> = [
@@ -90,9 +95,12 @@ enum TxnSyntax {
     // MARK: - Decoding
 
     /// Decodes the tokens after a top-level `TXN`.
-    static func decode(_ tokens: ArraySlice<Token>) throws(WireError) -> TxnRequest {
+    /// - Parameter maxOps: the server's `--max-txn-ops`. Only what bounds the nesting is checked here
+    ///   (the budget each nested transaction is left, counted before descending into it); the store
+    ///   checks every count exactly.
+    static func decode(_ tokens: ArraySlice<Token>, maxOps: Int = .max) throws(WireError) -> TxnRequest {
         var parser = Parser(tokens: Array(tokens))
-        let txn = try parser.txn(nested: false)
+        let txn = try parser.txn(nested: false, depth: 1, budget: maxOps)
         if parser.index < parser.tokens.count {
             throw WireError.args("TXN", "unexpected \(parser.tokens[parser.index].description) after END")
         }
@@ -109,8 +117,9 @@ enum TxnSyntax {
         }
 
         /// Parses a transaction body up to and including its `END` (optional at the end of a top-level
-        /// line).
-        mutating func txn(nested: Bool) throws(WireError) -> TxnRequest {
+        /// line). `depth` counts the levels down to this one (1 for the outer transaction); `budget` is at
+        /// least the operation limit etcd's rule gives this level.
+        mutating func txn(nested: Bool, depth: Int, budget: Int) throws(WireError) -> TxnRequest {
             var txn = TxnRequest()
             var section = Section.start
             while index < tokens.count {
@@ -133,9 +142,11 @@ enum TxnSyntax {
                 case .compares:
                     txn.compare.append(try compare())
                 case .success:
-                    txn.success.append(try op(branch: "THEN"))
+                    let used = max(txn.compare.count, txn.success.count + 1, txn.failure.count)
+                    txn.success.append(try op(branch: "THEN", depth: depth, budget: budget, used: used))
                 case .failure:
-                    txn.failure.append(try op(branch: "ELSE"))
+                    let used = max(txn.compare.count, txn.success.count, txn.failure.count + 1)
+                    txn.failure.append(try op(branch: "ELSE", depth: depth, budget: budget, used: used))
                 }
             }
             if nested { throw WireError.args("TXN", "missing END of nested TXN") }
@@ -149,10 +160,21 @@ enum TxnSyntax {
             return nil
         }
 
-        private mutating func op(branch: String) throws(WireError) -> RequestOp {
+        /// `used`: the operations this level holds so far, this one included.
+        private mutating func op(branch: String, depth: Int, budget: Int, used: Int) throws(WireError) -> RequestOp {
             let verb = tokens[index]
             index += 1
-            if verb.isWord("TXN") { return .txn(try txn(nested: true)) }
+            if verb.isWord("TXN") {
+                // Refused before descending: a nested transaction may use only what its parent leaves,
+                // and the parent already holds `used` operations (etcd counts it once it is complete,
+                // with the same outcome whenever this refuses).
+                if used > budget { throw WireError.store(.tooManyOperations(count: used, limit: budget)) }
+                // The nested transaction lies `depth` levels inside the outer one.
+                if depth > TxnLimits.maximumNestingDepth {
+                    throw WireError.args("TXN", "transactions nest at most \(TxnLimits.maximumNestingDepth) levels deep")
+                }
+                return .txn(try txn(nested: true, depth: depth + 1, budget: budget - used))
+            }
             let start = index
             while index < tokens.count && !TxnSyntax.isOpBoundary(tokens[index]) { index += 1 }
             let arguments = tokens[start..<index]

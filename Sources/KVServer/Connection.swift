@@ -144,7 +144,7 @@ final class Connection: EventHandler {
     private func handle(_ line: [UInt8]) {
         let decoded: RequestLine
         do {
-            guard let request = try RequestDecoder.decode(line) else { return }
+            guard let request = try RequestDecoder.decode(line, maxTxnOps: context.state.config.maxTxnOps) else { return }
             decoded = request
         } catch {
             if context.state.logger.isEnabled(.debug) {

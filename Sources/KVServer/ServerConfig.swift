@@ -53,6 +53,10 @@ struct ServerConfig: Sendable, Equatable {
     /// etcd's default backend quota.
     static let defaultQuota: Int64 = 2 << 30
 
+    /// The largest `--max-request-bytes`: a request line (the request plus 64 KiB for the command) must
+    /// fit in an `Int32`, as a gRPC message must in etcd.
+    static let maximumRequestBytes = Int(Int32.max) - 65_536
+
     var effectiveQuota: Int64 { quotaBackendBytes <= 0 ? ServerConfig.defaultQuota : quotaBackendBytes }
     var effectiveAdvertiseURLs: [String] { advertiseClientURLs.isEmpty ? listenClientURLs : advertiseClientURLs }
     /// One loop for up to two cores (the store serializes writes anyway), else half the cores.
@@ -78,7 +82,7 @@ struct ServerConfig: Sendable, Equatable {
           --snapshot-count N                 also save after N revisions since the last save (default 0 = off)
 
         Limits:
-          --max-request-bytes N              largest request accepted (default 1572864)
+          --max-request-bytes N              largest request accepted (default 1572864; at most 2147418111)
           --max-txn-ops N                    most operations in one transaction (default 128)
           --quota-backend-bytes N            memory quota; writes fail with NOSPACE above it
                                              (default 0 = 2 GiB)
@@ -156,12 +160,17 @@ struct ServerConfig: Sendable, Equatable {
                 guard !text.isEmpty else { throw ConfigError("--data-dir must not be empty") }
                 config.dataDir = text
             case .snapshotInterval:
-                guard let nanos = duration(text) ?? (Int64(text).map { $0 * 1_000_000_000 }), nanos >= 0 else {
+                guard let nanos = duration(text) ?? seconds(text), nanos >= 0 else {
                     throw ConfigError("invalid duration \"\(text)\" for --snapshot-interval (expected e.g. 30s, 5m, 1h, or seconds)")
                 }
                 config.snapshotInterval = UInt64(nanos)
             case .snapshotCount: config.snapshotCount = try integer(text, flag: flag, minimum: 0)
-            case .maxRequestBytes: config.maxRequestBytes = Int(try integer(text, flag: flag, minimum: 1))
+            case .maxRequestBytes:
+                let bytes = try integer(text, flag: flag, minimum: 1)
+                guard bytes <= ServerConfig.maximumRequestBytes else {
+                    throw ConfigError("invalid value \"\(text)\" for --max-request-bytes (at most \(ServerConfig.maximumRequestBytes))")
+                }
+                config.maxRequestBytes = Int(bytes)
             case .maxTxnOps: config.maxTxnOps = Int(try integer(text, flag: flag, minimum: 1))
             case .quotaBackendBytes: config.quotaBackendBytes = try integer(text, flag: flag, minimum: 0)
             case .maxConnections: config.maxConnections = Int(try integer(text, flag: flag, minimum: 0))
@@ -232,7 +241,8 @@ struct ServerConfig: Sendable, Equatable {
         return value
     }
 
-    /// `1h`, `30m`, `90s`, `500ms`, `1h30m` → nanoseconds.
+    /// `1h`, `30m`, `90s`, `500ms`, `1h30m` → nanoseconds; nil on bad syntax or when the total does not
+    /// fit in an `Int64` (about 292 years).
     static func duration(_ text: String) -> Int64? {
         var total: Int64 = 0
         var number: Int64?
@@ -240,7 +250,10 @@ struct ServerConfig: Sendable, Equatable {
         guard !rest.isEmpty else { return nil }
         while let first = rest.first {
             if let digit = first.wholeNumberValue, first.isASCII {
-                number = (number ?? 0) &* 10 &+ Int64(digit)
+                let (times10, o1) = (number ?? 0).multipliedReportingOverflow(by: 10)
+                let (sum, o2) = times10.addingReportingOverflow(Int64(digit))
+                guard !o1, !o2 else { return nil }
+                number = sum
                 rest = rest.dropFirst()
                 continue
             }
@@ -251,10 +264,21 @@ struct ServerConfig: Sendable, Equatable {
             else if rest.hasPrefix("m") { unit = 60_000_000_000; rest = rest.dropFirst() }
             else if rest.hasPrefix("s") { unit = 1_000_000_000; rest = rest.dropFirst() }
             else { return nil }
-            total += value * unit
+            let (part, o1) = value.multipliedReportingOverflow(by: unit)
+            let (sum, o2) = total.addingReportingOverflow(part)
+            guard !o1, !o2 else { return nil }
+            total = sum
             number = nil
         }
         return number == nil ? total : nil
+    }
+
+    /// Plain seconds (`--snapshot-interval 30`) → nanoseconds; nil on bad syntax, a negative value or
+    /// overflow.
+    static func seconds(_ text: String) -> Int64? {
+        guard let value = Int64(text), value >= 0 else { return nil }
+        let (nanos, overflow) = value.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? nil : nanos
     }
 
     /// Plain hours (etcd's historical form of the periodic retention): `1`, `0`.

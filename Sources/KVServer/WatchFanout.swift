@@ -8,6 +8,12 @@ import Synchronization
 /// then fall behind and later catch up from history by themselves, so a slow reader costs the server
 /// no memory beyond its output limit).
 ///
+/// The connection is the watch stream, so it owns the watch IDs its client sees (`WatchIDSpace`, as
+/// etcd gives each stream its own): automatic IDs count from 1 on every connection, and an explicit
+/// `--watch-id` is refused only when it is in use on this connection. The store's watchers are
+/// identified by internal IDs of the store's own; what one client does with its IDs cannot reach
+/// another connection.
+///
 /// Loop thread only, except `ReadySignal`, which the store calls from writers' threads.
 final class WatchFanout {
     private struct Entry {
@@ -35,9 +41,12 @@ final class WatchFanout {
         }
     }
 
+    /// By the client-visible watch ID.
     private var entries: [Int64: Entry] = [:]
-    /// Watch ids in creation order, so pumping is fair and deterministic.
+    /// Client-visible watch IDs in creation order, so pumping is fair and deterministic.
     private var order: [Int64] = []
+    /// The client-visible watch IDs of this connection.
+    private var ids = WatchIDSpace()
     private let store: Store
     private let signal: ReadySignal
     private let outputLimit: Int
@@ -65,24 +74,36 @@ final class WatchFanout {
 
     /// `WATCH`: starts a watcher and writes the `created` reply (then anything already ready, as
     /// `EVENT` lines).
+    /// - Throws: `.watchIDInUse` when `request.watchID` names a live watch of this connection;
+    ///   `.emptyKey`.
     func create(_ request: WatchRequest, tag: RequestTag?, into output: inout ByteBuffer) throws(StoreError) {
+        if request.key.isEmpty { throw .emptyKey }
+        let id = try ids.claim(request.watchID)
+        var labeled = request
+        labeled.watchID = id
         let signal = self.signal
-        let watcher = try store.watch(request) { signal.fire() }
-        entries[watcher.id] = Entry(watcher: watcher, tag: tag)
-        order.append(watcher.id)
+        let watcher: Watcher
+        do {
+            watcher = try store.watch(labeled) { signal.fire() }
+        } catch {
+            ids.release(id)
+            throw error
+        }
+        entries[id] = Entry(watcher: watcher, tag: tag)
+        order.append(id)
         var responses = watcher.poll(maxEvents: WatchFanout.maxEventsPerPoll)
         var created = WatchResponse(header: ResponseHeader(clusterID: store.configuration.clusterID,
                                                           memberID: store.configuration.memberID,
                                                           revision: store.revision,
                                                           raftTerm: store.configuration.raftTerm),
-                                    watchID: watcher.id, created: true)
+                                    watchID: id, created: true)
         if let first = responses.first, first.created {
             created = first
             created.events = []
             if first.events.isEmpty { responses.removeFirst() } else { responses[0].created = false }
         }
         ReplyEncoder.encode(created, tag: tag, into: &output)
-        write(responses, for: watcher.id, into: &output)
+        write(responses, for: id, into: &output)
     }
 
     /// `UNWATCH`: cancels one of this connection's watches.
@@ -130,6 +151,7 @@ final class WatchFanout {
         for id in order { entries[id]?.watcher.cancel() }
         entries.removeAll()
         order.removeAll()
+        ids.removeAll()
     }
 
     private func write(_ responses: [WatchResponse], for id: Int64, into output: inout ByteBuffer) {
@@ -149,6 +171,7 @@ final class WatchFanout {
     private func remove(_ id: Int64) -> Entry? {
         guard let entry = entries.removeValue(forKey: id) else { return nil }
         order.removeAll { $0 == id }
+        ids.release(id)
         return entry
     }
 

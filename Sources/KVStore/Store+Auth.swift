@@ -35,17 +35,30 @@ extension Store {
         }
     }
 
+    /// Walks the transaction depth first, in request order, on an explicit stack: it runs before the
+    /// store's own checks, so it must not recurse into a nesting of any depth.
     public func authorize(_ request: TxnRequest, token: String?) throws(AuthError) {
         guard auth.isEnabled else { return }
-        for compare in request.compare {
-            try auth.checkPermission(token: token, key: compare.key, rangeEnd: compare.rangeEnd, write: false)
-        }
-        for op in request.success + request.failure {
+        var pending: [IndexingIterator<[RequestOp]>] = []
+        var next: TxnRequest? = request
+        while true {
+            if let txn = next {
+                next = nil
+                for compare in txn.compare {
+                    try auth.checkPermission(token: token, key: compare.key, rangeEnd: compare.rangeEnd, write: false)
+                }
+                pending.append((txn.success + txn.failure).makeIterator())
+            }
+            guard let top = pending.indices.last else { return }
+            guard let op = pending[top].next() else {
+                pending.removeLast()
+                continue
+            }
             switch op {
             case .range(let range): try authorize(range, token: token)
             case .put(let put): try authorize(put, token: token)
             case .deleteRange(let delete): try authorize(delete, token: token)
-            case .txn(let inner): try authorize(inner, token: token)
+            case .txn(let inner): next = inner
             }
         }
     }

@@ -5,12 +5,19 @@ extension Store {
     /// ready to having something ready; the consumer then calls `Watcher.poll()` until it returns
     /// nothing. The first response is the `created` notice; a `startRevision` below the compacted
     /// revision is followed at once by a canceled response carrying `compactRevision`.
-    /// - Throws: `.emptyKey`; `.watchIDInUse` when `watchID` names a live watcher.
+    ///
+    /// **Watch IDs.** The store identifies the watcher by `Watcher.id`, an internal ID no client
+    /// chooses. Every response carries `request.watchID` as its `watchID` — or, when that is 0, the
+    /// watcher's `id`. The store does not check `request.watchID`: in etcd a watch ID belongs to the
+    /// stream that created the watch, so whoever multiplexes watches on one stream keeps their IDs
+    /// unique there (kvserver keeps a `WatchIDSpace` per connection and refuses a duplicate with
+    /// `.watchIDInUse`). An embedder that wants etcd's rules for its own streams can do the same.
+    /// - Throws: `.emptyKey`.
     public func watch(_ request: WatchRequest, onReady: @escaping @Sendable () -> Void) throws(StoreError) -> Watcher {
         if request.key.isEmpty { throw .emptyKey }
         let range = KeyRange(key: request.key, rangeEnd: request.rangeEnd)
-        let result: Result<Int64, StoreError> = state.withLock { state in
-            guard let id = state.watchers.allocateID(request.watchID) else { return .failure(.watchIDInUse(id: request.watchID)) }
+        let id: Int64 = state.withLock { state in
+            let id = state.watchers.makeID()
             let current = state.currentRevision
             let replays = request.startRevision > 0 && request.startRevision <= current
             var core = WatcherCore(id: id, range: range, prevKV: request.prevKV, noPut: request.noPut,
@@ -26,12 +33,12 @@ extension Store {
                 core.synced = false
             }
             state.watchers.add(core)
-            return .success(id)
+            return id
         }
-        return Watcher(id: try result.get(), store: self)
+        return Watcher(id: id, watchID: request.watchID == 0 ? id : request.watchID, store: self)
     }
 
-    /// Cancels the watcher with this ID; unknown IDs are ignored.
+    /// Cancels the watcher whose internal ID (`Watcher.id`) this is; unknown IDs are ignored.
     public func cancelWatch(_ id: Int64) {
         state.withLock { _ = $0.watchers.remove(id) }
     }
@@ -129,7 +136,7 @@ extension Store {
             case .nothing:
                 return []
             case .taken(let pending, let prevKV):
-                return pending.map { makeResponse($0, watchID: watcher.id, prevKV: prevKV) }
+                return pending.map { makeResponse($0, watchID: watcher.watchID, prevKV: prevKV) }
             case .scan(let view, let from, let range):
                 let (changes, covered) = HistoryScan.changes(in: range, from: from, to: view.currentRevision, limit: limit, view: view)
                 let outcome: (advanced: Bool, prevKV: Bool, accepted: [Change]) = state.withLock { state in
@@ -144,7 +151,7 @@ extension Store {
                 }
                 if outcome.advanced, !outcome.accepted.isEmpty {
                     return [makeResponse(.events(revision: view.currentRevision, changes: outcome.accepted),
-                                         watchID: watcher.id, prevKV: outcome.prevKV)]
+                                         watchID: watcher.watchID, prevKV: outcome.prevKV)]
                 }
                 // Nothing in that stretch: finish under the lock on the next turn.
             }

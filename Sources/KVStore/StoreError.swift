@@ -25,7 +25,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case leaseTTLTooLarge(ttl: Int64)
     /// The memory quota is exhausted; writes are refused until space is freed.
     case spaceExceeded
-    /// A watch asked for an ID a live watcher already has.
+    /// A watch asked for an ID another live watch of the same stream (connection) already has
+    /// (see `WatchIDSpace`).
     case watchIDInUse(id: Int64)
     /// A request exceeds the configured request size limit.
     case requestTooLarge(size: Int, limit: Int)

@@ -246,6 +246,29 @@ private final class EchoConnection: EventHandler {
     }
 }
 
+/// Deadlines and waits from any timeout: saturating, never wrapping or overflowing.
+@Suite struct DeadlineTests {
+    @Test(arguments: [UInt64(0), 1, 999_999, 1_000_000, 1_000_001, UInt64(Int64.max), UInt64.max - 1, UInt64.max])
+    func deadlineSaturates(nanoseconds: UInt64) {
+        let before = Posix.monotonicNanoseconds()
+        let deadline = Posix.deadline(afterNanoseconds: nanoseconds)
+        #expect(deadline >= before)
+        let (expected, overflow) = before.addingReportingOverflow(nanoseconds)
+        if overflow { #expect(deadline == UInt64.max) } else { #expect(deadline >= expected) }
+    }
+
+    static let waits: [(deadline: UInt64, now: UInt64, milliseconds: Int32)] = [
+        (0, 5, 0), (5, 5, 0), (6, 5, 1), (1_000_005, 5, 1), (1_000_006, 5, 2),
+        (UInt64.max, 0, Int32.max), (UInt64.max, UInt64.max - 1, 1), (UInt64.max, UInt64.max, 0),
+        (UInt64.max - 999_999, 0, Int32.max),
+    ]
+
+    @Test(arguments: waits)
+    func waitRoundsUpAndClamps(deadline: UInt64, now: UInt64, milliseconds: Int32) {
+        #expect(Posix.milliseconds(until: deadline, now: now) == milliseconds)
+    }
+}
+
 @Suite struct TimerQueueTests {
     @Test func equalDeadlinesFireInSchedulingOrder() {
         var queue = TimerQueue()

@@ -29,6 +29,26 @@ import Testing
         #expect(buffer.isEmpty && buffer.storedBytes == 0)
     }
 
+    /// Offsets and counts at the Int edges are out of range, never an overflow.
+    @Test(arguments: [Int.min, -1, 0, 1, Int.max - 1, Int.max])
+    func offsetsAndCountsAtTheEdges(_ value: Int) {
+        var buffer = ByteBuffer("hello")
+        buffer.moveReaderIndex(forwardBy: 1)
+        let inRange = value >= 0 && value < 4
+        #expect((buffer.getByte(at: value) != nil) == inRange)
+        #expect((buffer.getBytes(at: value, count: 1) != nil) == inRange)
+        #expect((buffer.getBytes(at: 0, count: value) != nil) == (value >= 0 && value <= 4))
+        #expect(buffer.getBytes(at: value, count: value) == (value == 0 ? [] : value == 1 ? Array("l".utf8) : nil))
+        #expect((buffer.firstOffset(of: UInt8(ascii: "o"), from: value) != nil) == (value <= 3))
+        buffer.moveReaderIndex(forwardBy: value)
+        #expect(buffer.readableBytes == 4 - min(max(0, value), 4))
+        let decoder = LineDecoder(maximumLineLength: value)
+        #expect(decoder.maximumLineLength == min(max(1, value), Int.max - 1))
+        if case .store(.requestTooLarge(let size, let limit)) = decoder.tooLongError {
+            #expect(size == limit + 1)
+        }
+    }
+
     @Test func compactsOnceTheReaderPassesHalf() {
         var buffer = ByteBuffer()
         buffer.writeBytes([UInt8](repeating: 1, count: 4000))

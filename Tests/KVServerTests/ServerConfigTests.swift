@@ -78,4 +78,60 @@ import Testing
             #expect(ServerConfig.usage.contains("--\(flag.rawValue)"), "\(flag.rawValue)")
         }
     }
+
+    static let edges = ["-9223372036854775808", "-1", "0", "1", "9223372036854775806", "9223372036854775807",
+                        "9223372036854775808", "99999999999999999999999", "00000000000000000000001"]
+
+    /// Every numeric flag at the int64 edges (and past them): a value or a `ConfigError`, never a trap.
+    @Test(arguments: ["snapshot-interval", "snapshot-count", "max-request-bytes", "max-txn-ops", "quota-backend-bytes",
+                      "max-connections", "auto-compaction-retention", "event-loops", "auth-token-ttl",
+                      "auth-failure-delay", "max-output-bytes", "progress-notify-interval", "password-hash-iterations"])
+    func numericFlagsAtTheEdges(flag: String) {
+        for value in Self.edges {
+            for mode in ["periodic", "revision"] {
+                do {
+                    let config = try ServerConfig.parse(["--\(flag)=\(value)", "--auto-compaction-mode=\(mode)"])
+                    #expect(config.maxRequestBytes <= ServerConfig.maximumRequestBytes)
+                } catch {
+                    #expect(error.description.contains(value), "--\(flag)=\(value): \(error)")
+                }
+            }
+        }
+    }
+
+    static let edgeCases: [([String], Result<@Sendable (ServerConfig) -> Bool, ConfigError>)] = [
+        (["--max-request-bytes=00000000000000000000001"], .success({ $0.maxRequestBytes == 1 })),
+        (["--max-request-bytes=2147418111"], .success({ $0.maxRequestBytes == 2_147_418_111 })),
+        (["--max-request-bytes=2147418112"], .failure(ConfigError("invalid value \"2147418112\" for --max-request-bytes (at most 2147418111)"))),
+        (["--max-request-bytes=9223372036854775807"],
+         .failure(ConfigError("invalid value \"9223372036854775807\" for --max-request-bytes (at most 2147418111)"))),
+        (["--snapshot-interval=9223372036"], .success({ $0.snapshotInterval == 9_223_372_036_000_000_000 })),
+        (["--snapshot-interval=9223372037"],
+         .failure(ConfigError("invalid duration \"9223372037\" for --snapshot-interval (expected e.g. 30s, 5m, 1h, or seconds)"))),
+        (["--snapshot-interval=9223372036854775807"],
+         .failure(ConfigError("invalid duration \"9223372036854775807\" for --snapshot-interval (expected e.g. 30s, 5m, 1h, or seconds)"))),
+        (["--snapshot-interval=2562047h"], .success({ $0.snapshotInterval == 2_562_047 * 3_600_000_000_000 })),
+        (["--snapshot-interval=2562048h"],
+         .failure(ConfigError("invalid duration \"2562048h\" for --snapshot-interval (expected e.g. 30s, 5m, 1h, or seconds)"))),
+        (["--snapshot-interval=2562047h47m16s854ms"], .success({ $0.snapshotInterval == 9_223_372_036_854_000_000 })),
+        (["--snapshot-interval=2562047h47m16s855ms"],
+         .failure(ConfigError("invalid duration \"2562047h47m16s855ms\" for --snapshot-interval (expected e.g. 30s, 5m, 1h, or seconds)"))),
+        (["--progress-notify-interval=99999999999999999999s"],
+         .failure(ConfigError("invalid duration \"99999999999999999999s\" for --progress-notify-interval"))),
+        (["--auto-compaction-retention=9999999999999h"],
+         .failure(ConfigError("invalid value \"9999999999999h\" for --auto-compaction-retention (periodic: a duration like 1h, 30m, 90s, or plain hours)"))),
+        (["--auth-failure-delay=9223372036854775807s"],
+         .failure(ConfigError("invalid duration \"9223372036854775807s\" for --auth-failure-delay (expected e.g. 100ms, 1s)"))),
+    ]
+
+    @Test(arguments: 0..<edgeCases.count)
+    func flagEdges(_ index: Int) {
+        let (arguments, expected) = Self.edgeCases[index]
+        switch expected {
+        case .success(let check):
+            #expect((try? ServerConfig.parse(arguments)).map(check) == true, "\(arguments)")
+        case .failure(let error):
+            #expect(throws: error, "\(arguments)") { try ServerConfig.parse(arguments) }
+        }
+    }
 }

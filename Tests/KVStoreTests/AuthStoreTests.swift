@@ -106,6 +106,24 @@ struct AuthStoreTests {
         #expect(!(try auth.authenticate(name: "writer", password: "w2")).isEmpty)
     }
 
+    /// An embedder's token TTL at the Int edges: a huge one saturates ("never expires"), it never traps
+    /// or wraps into an already expired token.
+    @Test(arguments: [Int.min, -1, 0, 1, Int.max - 1, Int.max])
+    func tokenTTLAtTheEdges(ttl: Int) throws {
+        let clock = ManualClock(nanoseconds: UInt64.max - 5_000_000_000)
+        let auth = AuthStore(clock: clock, tokenTTL: ttl, iterations: 10)
+        try auth.addUser("root", password: "pw")
+        try auth.enable()
+        let token = try auth.authenticate(name: "root", password: "pw")
+        #expect(try auth.userName(forToken: token) == "root", "a fresh token is valid, even near the clock's end")
+        clock.advance(nanoseconds: 2_000_000_000)
+        if ttl <= 1 {
+            #expect(throws: AuthError.invalidAuthToken) { try auth.userName(forToken: token) }
+        } else {
+            #expect(try auth.userName(forToken: token) == "root")
+        }
+    }
+
     @Test func passwordsAreStoredOnlyAsSaltedHashes() throws {
         let a = PasswordHash(password: "secret", iterations: 10)
         let c = PasswordHash(password: "secret", iterations: 10)

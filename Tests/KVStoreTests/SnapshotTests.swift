@@ -217,6 +217,41 @@ struct SnapshotTests {
         }
     }
 
+    /// Values the store would later do arithmetic with are refused or clamped on read, so a crafted file
+    /// (whose checksum is its author's) cannot make a later write overflow.
+    @Test func integersThatWouldOverflowLaterAreRefused() throws {
+        let end: [UInt8] = [0xff, 0x00, 0x00, 0x00]
+        let limit = Int64(1) << 62
+        #expect(try Store.restore(from: source(assemble(revision: limit, end))).revision == limit)
+        for revision in [limit + 1, Int64.max] {
+            #expect(throws: SnapshotError.corrupt(offset: 16, reason: "revision \(revision) is out of range (at most \(limit))")) {
+                try Store.restore(from: source(assemble(revision: revision, end)))
+            }
+        }
+        // Version 2 created and modified at revision 2: a key changes at most once per revision.
+        let twice: [UInt8] = [0x01] + lengthPrefixed("a") + [0x01, 0x00, 0x02, 0x00, 0x02, 0x02, 0x00, 0x01, 0x76]
+        #expect(throws: SnapshotError.corrupt(offset: 68, reason: "version 2 created at 2 modified at 2 is impossible")) {
+            try Store.restore(from: source(assemble(revision: 2, twice + [0xff, 0x01, 0x01, 0x00])))
+        }
+        // Version Int64.max, whose next put would overflow.
+        let maxVarint: [UInt8] = Array(repeating: 0xff, count: 8) + [0x7f]
+        let huge: [UInt8] = [0x01] + lengthPrefixed("a") + [0x01, 0x00, 0x02, 0x00, 0x02] + maxVarint + [0x00, 0x01, 0x76]
+        #expect(throws: SnapshotError.self) {
+            try Store.restore(from: source(assemble(revision: 2, huge + [0xff, 0x01, 0x01, 0x00])))
+        }
+        // A lease's remaining time past what the clock can count saturates rather than wrapping into
+        // the past.
+        let clock = ManualClock(nanoseconds: 1_000_000_000)
+        let remaining: [UInt8] = Array(repeating: 0xff, count: 9) + [0x01]   // UInt64.max milliseconds
+        let lease: [UInt8] = [0x02, 0x02, 0x0a] + remaining + [0xff, 0x00, 0x00, 0x01]
+        let restored = try Store.restore(configuration: StoreConfiguration(clock: clock), from: source(assemble(revision: 1, lease)))
+        #expect(restored.nextLeaseDeadline == UInt64.max)
+        clock.advance(seconds: 1_000_000)
+        #expect(restored.expireLeases() == 0)
+        #expect(restored.leaseTimeToLive(1).ttl == Int64((UInt64.max - clock.nowNanoseconds()) / 1_000_000_000))
+        #expect(try restored.keepAliveLease(1).ttl == 10)
+    }
+
     /// Keys must strictly ascend: a repeated or smaller key, or a longer key after its own extension, is refused.
     @Test func keysMustAscend() throws {
         let end: [UInt8] = [0xff, 0x02, 0x02, 0x00]

@@ -126,4 +126,16 @@ import Testing
         let put = try PutCommand.request(["k"], putFlags, stdin: { Array("hello\n".utf8) })
         #expect(put.value == Array("hello\n".utf8))
     }
+
+    /// `lease keep-alive` renews every TTL/3 seconds; the TTL is the server's, at any int64 value.
+    static let renewals: [(ttl: Int64, nanoseconds: Int64)] = [
+        (Int64.min, 1_000_000_000), (-1, 1_000_000_000), (0, 1_000_000_000), (6, 2_000_000_000),
+        (9_000_000_000, 3_000_000_000_000_000_000), (Int64.max - 1, 3_000_000_000_000_000_000),
+        (Int64.max, 3_000_000_000_000_000_000),
+    ]
+
+    @Test(arguments: renewals)
+    func keepAliveIntervalFromAnyTTL(ttl: Int64, nanoseconds: Int64) {
+        #expect(LeaseCommands.renewalInterval(ttl: ttl) == nanoseconds)
+    }
 }

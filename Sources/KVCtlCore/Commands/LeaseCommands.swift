@@ -67,6 +67,12 @@ enum LeaseCommands {
         try display.leaseList(response)
     }
 
+    /// Nanoseconds between renewals: a third of the TTL, at least a second. The TTL comes from the
+    /// server, so it is clamped to etcd's largest first and the product cannot overflow.
+    static func renewalInterval(ttl: Int64) -> Int64 {
+        min(max(1, ttl / 3), LeaseLimits.maximumTTL / 3) * 1_000_000_000
+    }
+
     static func keepAlive(_ inv: Invocation) throws(CtlError) {
         let id = try leaseArgument(inv.args, missing: "lease keep-alive command needs lease ID as argument")
         let display = try inv.display()
@@ -87,8 +93,7 @@ enum LeaseCommands {
             }
             try display.leaseKeepAlive(response)
             inv.console.flush()
-            let seconds = max(1, response.ttl / 3)
-            sleepNanoseconds(seconds * 1_000_000_000)
+            sleepNanoseconds(renewalInterval(ttl: response.ttl))
         }
         if display.format == .simple { inv.console.line("lease \(GoText.leaseHex(id)) expired or revoked.") }
     }

@@ -66,7 +66,7 @@ public final class AuthStore: Sendable {
                 return nil
             }
             if entry.expires &- now < ttl &- min(ttl / 2, 1_000_000_000) {
-                tokens[token] = Token(user: entry.user, expires: now &+ ttl, generation: entry.generation)
+                tokens[token] = Token(user: entry.user, expires: AuthStore.deadline(now, ttl), generation: entry.generation)
             }
             return entry.user
         }
@@ -98,8 +98,16 @@ public final class AuthStore: Sendable {
     ///   - iterations: PBKDF2 iterations for new password hashes.
     public init(clock: any StoreClock = SystemClock(), tokenTTL: Int = 300, iterations: Int = PasswordHash.defaultIterations) {
         self.clock = clock
-        self.tokenTTL = UInt64(max(1, tokenTTL)) * 1_000_000_000
+        // Saturating: an embedder's huge TTL means "never expires", not a trap.
+        let (nanos, overflow) = UInt64(max(1, tokenTTL)).multipliedReportingOverflow(by: 1_000_000_000)
+        self.tokenTTL = overflow ? UInt64.max : nanos
         self.iterations = max(1, iterations)
+    }
+
+    /// `now + ttl`, saturating at the end of time rather than wrapping to an expired token.
+    static func deadline(_ now: UInt64, _ ttl: UInt64) -> UInt64 {
+        let (sum, overflow) = now.addingReportingOverflow(ttl)
+        return overflow ? UInt64.max : sum
     }
 
     // MARK: Enabling
@@ -268,7 +276,7 @@ public final class AuthStore: Sendable {
         guard let hash = user.password, hash.matches(password) else { throw .authenticationFailed }
         var generator = SystemRandomNumberGenerator()
         let token = Hex.encode((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
-        let expires = clock.nowNanoseconds() &+ tokenTTL
+        let expires = AuthStore.deadline(clock.nowNanoseconds(), tokenTTL)
         state.withLock { s in
             // Drop expired tokens now and then, so they cannot pile up.
             if s.tokens.count >= s.tokenSweepAt {

@@ -22,6 +22,10 @@ enum SnapshotDecoder {
         guard revision >= 1, compacted >= 0, compacted <= revision else {
             throw .corrupt(offset: 16, reason: "header revisions are inconsistent (revision \(revision), compacted \(compacted))")
         }
+        // Every write adds one to the revision: a store loaded near Int64.max could not take many more.
+        guard revision <= SnapshotFormat.maximumRevision else {
+            throw .corrupt(offset: 16, reason: "revision \(revision) is out of range (at most \(SnapshotFormat.maximumRevision))")
+        }
 
         var keys = 0
         var versions = 0
@@ -84,7 +88,9 @@ enum SnapshotDecoder {
                             throw .corrupt(offset: versionOffset, reason: "a delete record with data")
                         }
                     } else {
-                        guard version >= 1, create >= 1, create <= modMain else {
+                        // A key changes at most once per revision, so version v needs v revisions from its
+                        // creation on (which also keeps the next put's `version + 1` from overflowing).
+                        guard version >= 1, create >= 1, create <= modMain, version - 1 <= modMain - create else {
                             throw .corrupt(offset: versionOffset, reason: "version \(version) created at \(create) modified at \(modMain) is impossible")
                         }
                     }
@@ -150,7 +156,11 @@ enum SnapshotDecoder {
                     state.pointee.currentRevision = revision
                     state.pointee.compactedRevision = compacted
                     for (id, lease) in leases {
-                        let deadline = now &+ lease.remainingMillis &* 1_000_000
+                        // Saturating: a remaining time too large for the clock means "not yet", never a
+                        // deadline wrapped into the past.
+                        let (nanos, o1) = lease.remainingMillis.multipliedReportingOverflow(by: 1_000_000)
+                        let (sum, o2) = now.addingReportingOverflow(nanos)
+                        let deadline = o1 || o2 ? UInt64.max : sum
                         state.pointee.leases.insert(.init(id: id, grantedTTL: lease.granted, deadline: deadline))
                     }
                     for (key, lease) in leaseOfKey { state.pointee.leases.attach(key, to: lease) }

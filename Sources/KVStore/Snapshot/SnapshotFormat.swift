@@ -22,6 +22,9 @@ enum SnapshotFormat {
     static let authRecord: UInt8 = 0x03
     static let endRecord: UInt8 = 0xFF
 
+    /// The largest header revision a reader accepts: 2^62, room for a million writes a second for
+    /// 140,000 years before the store's revision could overflow.
+    static let maximumRevision: Int64 = 1 << 62
     /// Sanity bounds checked on read, so a corrupted length cannot make the reader allocate wildly.
     static let maximumKeyLength = 1 << 24
     static let maximumValueLength = 1 << 30

@@ -14,7 +14,9 @@ public struct WatchRequest: Hashable, Sendable {
     public var noDelete: Bool
     /// Ask for periodic empty responses carrying the current revision while nothing changes.
     public var progressNotify: Bool
-    /// The ID to give the watcher (0: the store picks the next free one).
+    /// The watch ID its responses carry (0: the store's own ID for the watcher, `Watcher.id`). On the
+    /// wire it is `WATCH --watch-id=N`, an ID of the client's connection: the server keeps each
+    /// connection's IDs unique (`WatchIDSpace`); the store itself does not check it.
     public var watchID: Int64
 
     public init(key: [UInt8], rangeEnd: [UInt8] = [], startRevision: Int64 = 0, prevKV: Bool = false,

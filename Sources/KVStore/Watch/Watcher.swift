@@ -7,11 +7,17 @@
 /// loses nothing (unless the history it needs is compacted first; then it is canceled with
 /// `compactRevision` set, as etcd does).
 public final class Watcher: Sendable {
+    /// The store's own ID for this watcher: unique among the store's live watchers and chosen by the
+    /// store, never by a client (`Store.cancelWatch` takes it).
     public let id: Int64
+    /// The ID its responses carry (`WatchResponse.watchID`): the `WatchRequest.watchID` it was created
+    /// with, or `id` when that was 0.
+    public let watchID: Int64
     let store: Store
 
-    init(id: Int64, store: Store) {
+    init(id: Int64, watchID: Int64, store: Store) {
         self.id = id
+        self.watchID = watchID
         self.store = store
     }
 

@@ -11,20 +11,24 @@ struct WatcherHub {
     private var keyWatchers: [UInt64: [Int64]] = [:]
     private var rangeWatchers = IntervalIndex<Int64>()
     private var rangeIDs: [Int64: IntervalID] = [:]
-    private var nextID: Int64 = 1
+    /// The next internal ID to try (see `makeID`).
+    var nextID: Int64 = 1
 
     var isEmpty: Bool { watchers.isEmpty }
     var syncedCount: Int { rangeIDs.count + keyWatchers.values.reduce(0) { $0 + $1.count } }
 
-    mutating func allocateID(_ requested: Int64) -> Int64? {
-        if requested > 0 {
-            guard watchers[requested] == nil else { return nil }
-            nextID = max(nextID, requested + 1)
-            return requested
-        }
-        while watchers[nextID] != nil { nextID += 1 }
-        defer { nextID += 1 }
-        return nextID
+    /// A fresh internal ID for a new watcher. Internal IDs identify watchers inside the store only: no
+    /// client chooses them (the IDs clients see belong to their stream, see `WatchIDSpace`). They count
+    /// up from 1, skip IDs still in use, and wrap back to 1 after `Int64.max` instead of overflowing.
+    mutating func makeID() -> Int64 {
+        while watchers[nextID] != nil { advanceNextID() }
+        let id = nextID
+        advanceNextID()
+        return id
+    }
+
+    private mutating func advanceNextID() {
+        nextID = nextID == Int64.max ? 1 : nextID + 1
     }
 
     subscript(id: Int64) -> WatcherCore? {
