@@ -21,7 +21,7 @@ public final class Store: Sendable {
     /// Serializes compactions, which run in slices between writes.
     private let compactionLock = Locked(())
 
-    /// Index entries compacted per lock hold.
+    /// Work per compaction lock hold: keys visited plus records of their histories.
     static let compactionSlice = 10_000
 
     public init(configuration: StoreConfiguration = StoreConfiguration()) {

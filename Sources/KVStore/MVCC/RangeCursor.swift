@@ -229,3 +229,18 @@ extension Store {
         return cursor
     }
 }
+
+extension Store {
+    /// Visits every key-value live at `revision` (0 or less: the current one) in key order, from one read
+    /// view taken now: writers are never held off, and the walk is one pass however many keys there are.
+    /// Meant for whole-store jobs (hashes, exports) run off any latency-sensitive thread.
+    /// - Returns: the revision walked.
+    /// - Throws: `.futureRevision`, `.compacted`.
+    @discardableResult
+    public func forEachKeyValue(at revision: Int64, _ body: (KeyValue) -> Void) throws(StoreError) -> Int64 {
+        let view = readView()
+        let at = try view.readRevision(revision)
+        view.forEachVisibleRun(in: .fromKey([0]), at: at) { record in body(record.keyValue(keysOnly: false)) }
+        return at
+    }
+}

@@ -86,7 +86,8 @@ struct StoreState {
         return doomed
     }
 
-    /// Compacts at `revision` up to `limit` index entries, starting at `cursor` (the first key when nil).
+    /// Compacts at `revision` from `cursor` (the first key when nil) until about `limit` units of work were
+    /// done: one per key plus one per record of its history (a single key's history is never split).
     /// - Returns: the key to continue from, or nil when the whole index has been visited.
     mutating func compactSlice(at revision: Int64, from cursor: [UInt8]?, limit: Int) -> [UInt8]? {
         var updates: [(key: [UInt8], keep: Bool, history: KeyHistory)] = []
@@ -94,11 +95,12 @@ struct StoreState {
         var next: [UInt8]? = nil
         let range: KeyRange = .fromKey(cursor ?? [0])
         index.forEach(in: range) { key, history in
-            if visited == limit {
+            if visited >= limit {
                 next = key.latest.key
                 return false
             }
-            visited += 1
+            // A key's work is its history's length, so a slice of keys with long histories stays short.
+            visited += 1 + history.count
             let result = KeyIndex.compacted(key, history, at: revision)
             if result.changed {
                 footprint -= result.freed
