@@ -154,6 +154,7 @@ public final class Store: Sendable {
     func commit(_ state: inout StoreState, _ batch: WriteBatch) {
         guard batch.hasChanges else { return }
         state.currentRevision = batch.main
+        state.changeLog.append(batch.changes)
         state.watchers.notify(batch.changes, revision: batch.main)
     }
 
@@ -221,6 +222,7 @@ public final class Store: Sendable {
                 let from = cursor
                 cursor = state.withLock { $0.compactSlice(at: request.revision, from: from, limit: Self.compactionSlice) }
             } while cursor != nil
+            state.withLock { $0.changeLog.compact(through: request.revision) }
             return .success(CompactionResponse(header: header(current)))
         }
         return try result.get()

@@ -8,13 +8,17 @@ struct StoreState {
     var watchers = WatcherHub()
     /// Bytes held by retained records (headers, keys and values).
     var footprint: Int = 0
+    /// Every change since the log's floor, in revision order (for watchers catching up).
+    var changeLog: ChangeLog
 
     init(nodeCapacity: Int) {
         index = TreeIndex(nodeCapacity: nodeCapacity)
+        changeLog = ChangeLog(floor: currentRevision)
     }
 
     var view: ReadView {
-        ReadView(index: index, currentRevision: currentRevision, compactedRevision: compactedRevision)
+        ReadView(index: index, currentRevision: currentRevision, compactedRevision: compactedRevision,
+                 changeLog: changeLog)
     }
 
     /// The revision reads see while `batch` is being applied: its own once it has written.
