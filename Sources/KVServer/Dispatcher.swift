@@ -23,6 +23,8 @@ struct Dispatcher: Sendable {
     /// Snapshot bytes per SNAPSHOT-NEXT reply (sent as hex, so the line is twice that).
     static let snapshotChunkBytes = 256 * 1024
 
+    /// A range walking at most this many entries, with as many results, is answered at once (no stream).
+    static let smallRangeKeys = 128
     /// Deletes returning more previous key-values than this are streamed.
     static let streamedDeleteKVs = 64
 
@@ -67,7 +69,13 @@ struct Dispatcher: Sendable {
             ReplyEncoder.encodePong(tag: tag, into: &output)
         case .range(let range):
             // One key is read under the lock and written at once; a range is produced from a view.
-            if !range.rangeEnd.isEmpty { return .stream(ReplyStream(range: try store.rangeCursor(range), tag: tag)) }
+            if !range.rangeEnd.isEmpty {
+                let cursor = try store.rangeCursor(range)
+                if ReplyStream.writeIfSmall(range: cursor, tag: tag, maxKeys: Dispatcher.smallRangeKeys, into: &output) {
+                    return .written
+                }
+                return .stream(ReplyStream(range: cursor, tag: tag))
+            }
             ReplyEncoder.encode(try store.range(range), tag: tag, into: &output)
         case .put(let put):
             try state.admitWrite(cost: put.key.count + put.value.count)
