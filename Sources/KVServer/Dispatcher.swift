@@ -20,6 +20,10 @@ struct Dispatcher: Sendable {
     /// - Returns: the reply still to be produced, when it is streamed; nil when it was written.
     func dispatch(_ request: Request, tag: RequestTag?, token: String?, watches: WatchFanout,
                   into output: inout ByteBuffer) -> ReplyStream? {
+        do { try request.checkSize(limit: state.config.maxRequestBytes) } catch {
+            ReplyEncoder.encode(WireError.store(error), tag: tag, into: &output)
+            return nil
+        }
         if state.store.auth.isEnabled {
             do {
                 try request.authorize(on: state.store, token: token)

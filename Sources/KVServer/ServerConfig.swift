@@ -23,7 +23,8 @@ struct ServerConfig: Sendable, Equatable {
     var snapshotInterval: UInt64 = 0
     /// Save a snapshot after this many revisions since the last save (`--snapshot-count`; 0 = never).
     var snapshotCount: Int64 = 0
-    /// The largest request line accepted (`--max-request-bytes`, etcd's 1.5 MiB default).
+    /// The largest request accepted (`--max-request-bytes`, etcd's 1.5 MiB default), measured as decoded
+    /// (`Request.encodedSize`); a request line may be 64 KiB longer (the framing guard).
     var maxRequestBytes = 1_572_864
     var maxTxnOps = 128
     /// Memory quota on the store's size (`--quota-backend-bytes`); 0 means etcd's default of 2 GiB.
@@ -82,7 +83,8 @@ struct ServerConfig: Sendable, Equatable {
           --snapshot-count N                 also save after N revisions since the last save (default 0 = off)
 
         Limits:
-          --max-request-bytes N              largest request accepted (default 1572864; at most 2147418111)
+          --max-request-bytes N              largest request accepted, measured as etcd's protobuf encoding
+                                             of it (default 1572864; at most 2147418111)
           --max-txn-ops N                    most operations in one transaction (default 128)
           --quota-backend-bytes N            memory quota; writes fail with NOSPACE above it
                                              (default 0 = 2 GiB)
