@@ -137,6 +137,27 @@ struct SnapshotStreamingTests {
         server.stop()
     }
 
+    /// SNAPSHOT-NEXT sends at most 256 KiB of the file per reply, even when one record (a key with a
+    /// 2 MiB value) is larger: the record is split across replies.
+    @Test func chunksStayWithinTheDocumentedSizeWhateverTheRecords() throws {
+        let server = try TestServer { $0.maxRequestBytes = 3 << 20 }
+        defer { server.stop() }
+        let client = try server.client()
+        _ = try client.call(.put(PutRequest(key: Array("big".utf8), value: [UInt8](repeating: UInt8(ascii: "a"), count: 2 << 20))))
+        _ = try client.call(.put(PutRequest(key: Array("small".utf8), value: Array("v".utf8))))
+        var sizes: [Int] = []
+        var bytes: [UInt8] = []
+        let result = try client.snapshot { chunk in
+            sizes.append(chunk.count)
+            bytes += chunk
+        }
+        #expect(sizes.allSatisfy { $0 <= Dispatcher.snapshotChunkBytes }, "\(sizes)")
+        #expect(sizes.dropLast().allSatisfy { $0 == Dispatcher.snapshotChunkBytes })
+        #expect(Int64(bytes.count) == result.size)
+        let restored = try Store.restore(from: source(bytes))
+        #expect(try restored.get("big")?.value.count == 2 << 20)
+    }
+
     private func source(_ bytes: [UInt8]) -> (UnsafeMutableRawBufferPointer) throws -> Int {
         var offset = 0
         return { buffer in
