@@ -21,6 +21,11 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
     case notImplemented(String)
     /// The server failed for a reason of its own. Code `INTERNAL`.
     case internalError(String)
+    /// The server refused a new connection before reading from it: it holds `--max-connections`
+    /// already, or it is out of file descriptors. The message says which. Code `TOO_MANY_CONNECTIONS`.
+    case tooManyConnections(String)
+    /// The server is shutting down and takes no new connection. Code `STOPPED`, with etcd's message.
+    case stopped
     /// A code this side does not know (sent by a newer peer).
     case other(code: String, message: String)
 
@@ -83,6 +88,8 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unsupportedVersion: "UNSUPPORTED_VERSION"
         case .notImplemented: "NOT_IMPLEMENTED"
         case .internalError: "INTERNAL"
+        case .tooManyConnections: "TOO_MANY_CONNECTIONS"
+        case .stopped: "STOPPED"
         case .other(let code, _): code
         }
     }
@@ -93,8 +100,10 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case .store(let error): error.description
         case .auth(let error): error.description
         case .protocolViolation(let message), .unknownCommand(let message), .invalidArguments(let message),
-             .notImplemented(let message), .internalError(let message), .other(_, let message):
+             .notImplemented(let message), .internalError(let message), .tooManyConnections(let message),
+             .other(_, let message):
             message
+        case .stopped: "etcdserver: server stopped"
         case .unsupportedVersion(let requested, let supported):
             "unsupported protocol version \(requested): this server speaks protocol \(supported)"
         }
@@ -140,7 +149,8 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
             default:
                 break
             }
-        case .protocolViolation, .unknownCommand, .invalidArguments, .notImplemented, .internalError, .other:
+        case .protocolViolation, .unknownCommand, .invalidArguments, .notImplemented, .internalError,
+             .tooManyConnections, .stopped, .other:
             break
         }
     }
@@ -184,6 +194,8 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case "UNSUPPORTED_VERSION": self = .unsupportedVersion(requested: try int("requested"), supported: try int("supported"))
         case "NOT_IMPLEMENTED": self = .notImplemented(message)
         case "INTERNAL": self = .internalError(message)
+        case "TOO_MANY_CONNECTIONS": self = .tooManyConnections(message)
+        case "STOPPED": self = .stopped
         default: self = .other(code: code, message: message)
         }
     }
@@ -191,6 +203,7 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Every code this protocol version defines, for documentation and tests.
     public static let allCodes: [String] = [
         "PROTOCOL", "UNKNOWN_COMMAND", "ARGS", "UNSUPPORTED_VERSION", "NOT_IMPLEMENTED", "INTERNAL",
+        "TOO_MANY_CONNECTIONS", "STOPPED",
         "EMPTY_KEY", "COMPACTED", "FUTURE_REV", "KEY_NOT_FOUND", "VALUE_PROVIDED", "LEASE_PROVIDED",
         "DUPLICATE_KEY", "TOO_MANY_OPS", "LEASE_NOT_FOUND", "LEASE_EXISTS", "LEASE_TTL_TOO_LARGE", "WATCH_ID_IN_USE",
         "NO_SPACE", "TOO_LARGE",

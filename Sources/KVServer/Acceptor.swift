@@ -6,8 +6,8 @@ import KVProtocol
 ///
 /// Runs on the first loop. Accepts at most `acceptsPerWakeup` connections per wake-up. When the
 /// process runs out of descriptors it stops listening for 100 ms rather than spinning on the
-/// still-pending connection. Over `--max-connections`, a new connection gets one `ERR` line and is
-/// closed.
+/// still-pending connection. Over `--max-connections`, a new connection gets one
+/// `ERR TOO_MANY_CONNECTIONS` line and is closed (`ERR STOPPED` while the server shuts down).
 final class Acceptor: EventHandler {
     let listener: Socket
     let address: SocketAddress
@@ -58,9 +58,10 @@ final class Acceptor: EventHandler {
     func hangup() {}
 
     private func refuse(_ socket: Socket, peer: String, limit: Int) {
-        let reason = home.isShuttingDown ? "kvserver: shutting down" : "kvserver: too many connections (limit \(limit))"
-        home.state.logger.warn("refused client connection from \(peer): \(reason)")
-        let line = ReplyEncoder.line(.failure(.internalError(reason)))
+        let error: WireError = home.isShuttingDown
+            ? .stopped : .tooManyConnections("kvserver: too many client connections (--max-connections \(limit))")
+        home.state.logger.warn("refused client connection from \(peer): \(error.message)")
+        let line = ReplyEncoder.line(.failure(error))
         _ = line.withUnsafeBytes { try? socket.send($0) }
         try? socket.close()
     }
