@@ -52,6 +52,9 @@ let dataDirectory = config.dataDir.map { DataDirectory(path: $0) }
 if let dataDirectory {
     do {
         try dataDirectory.prepare()
+        for stale in try dataDirectory.removeStaleTemporaryFiles() {
+            logger.info("removed \(dataDirectory.path)/\(stale.name) (\(stale.bytes) bytes), left by an interrupted snapshot save")
+        }
         if let (store, bytes) = try dataDirectory.load(configuration: ServerState.storeConfiguration(config: config, clock: clock)) {
             loaded = store
             logger.info("loaded snapshot \(dataDirectory.snapshotPath): revision \(store.revision), compacted \(store.compactedRevision), \(store.keyCount) keys, \(bytes) bytes")
