@@ -20,7 +20,7 @@ struct Dispatcher: Sendable {
     /// - Returns: the reply still to be produced, when it is streamed; nil when it was written.
     func dispatch(_ request: Request, tag: RequestTag?, token: String?, watches: WatchFanout,
                   into output: inout ByteBuffer) -> ReplyStream? {
-        do { try request.checkSize(limit: state.config.maxRequestBytes) } catch {
+        do { try state.admit(request) } catch {
             ReplyEncoder.encode(WireError.store(error), tag: tag, into: &output)
             return nil
         }

@@ -86,8 +86,8 @@ struct ServerConfig: Sendable, Equatable {
           --max-request-bytes N              largest request accepted, measured as etcd's protobuf encoding
                                              of it (default 1572864; at most 2147418111)
           --max-txn-ops N                    most operations in one transaction (default 128)
-          --quota-backend-bytes N            memory quota; writes fail with NOSPACE above it
-                                             (default 0 = 2 GiB)
+          --quota-backend-bytes N            memory quota on keys, values, history and leases; writes
+                                             and lease grants fail with NOSPACE above it (default 0 = 2 GiB)
           --max-connections N                most concurrent client connections (default 0 = unlimited)
 
         Compaction:
