@@ -81,6 +81,7 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
             case .invalidAuthToken: "INVALID_AUTH_TOKEN"
             case .authNotEnabled: "AUTH_NOT_ENABLED"
             case .invalidAuthManagement: "INVALID_AUTH_MGMT"
+            case .tooManyRequests: "TOO_MANY_REQUESTS"
             }
         case .protocolViolation: "PROTOCOL"
         case .unknownCommand: "UNKNOWN_COMMAND"
@@ -188,6 +189,7 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case "INVALID_AUTH_TOKEN": self = .auth(.invalidAuthToken)
         case "AUTH_NOT_ENABLED": self = .auth(.authNotEnabled)
         case "INVALID_AUTH_MGMT": self = .auth(.invalidAuthManagement)
+        case "TOO_MANY_REQUESTS": self = .auth(.tooManyRequests)
         case "PROTOCOL": self = .protocolViolation(message)
         case "UNKNOWN_COMMAND": self = .unknownCommand(message)
         case "ARGS": self = .invalidArguments(message)
@@ -209,6 +211,6 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
         "NO_SPACE", "TOO_LARGE",
         "USER_EMPTY", "USER_EXISTS", "USER_NOT_FOUND", "ROLE_EXISTS", "ROLE_NOT_FOUND", "AUTH_FAILED",
         "PERMISSION_DENIED", "ROOT_USER_NOT_EXIST", "ROOT_ROLE_NOT_EXIST", "ROLE_NOT_GRANTED",
-        "PERMISSION_NOT_GRANTED", "INVALID_AUTH_TOKEN", "AUTH_NOT_ENABLED", "INVALID_AUTH_MGMT",
+        "PERMISSION_NOT_GRANTED", "INVALID_AUTH_TOKEN", "AUTH_NOT_ENABLED", "INVALID_AUTH_MGMT", "TOO_MANY_REQUESTS",
     ]
 }

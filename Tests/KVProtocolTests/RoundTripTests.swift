@@ -63,6 +63,7 @@ import Testing
             .userNameEmpty, .userAlreadyExists("alice"), .userNotFound("bob"), .roleAlreadyExists("r"),
             .roleNotFound("reader"), .authenticationFailed, .permissionDenied, .rootUserNotExist, .rootRoleNotExist,
             .roleNotGranted, .permissionNotGranted, .invalidAuthToken, .authNotEnabled, .invalidAuthManagement,
+            .tooManyRequests,
         ]
         var codes = Set<String>()
         for error in errors {
