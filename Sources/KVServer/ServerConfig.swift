@@ -43,7 +43,8 @@ struct ServerConfig: Sendable, Equatable {
     /// Seconds an idle auth token stays valid (etcd's `--auth-token-ttl`).
     var authTokenTTL = 300
     /// The delay before answering a connection's first failed login; it doubles with each further
-    /// failure on that connection, up to `maxAuthFailureDelay`.
+    /// failure on that connection, up to `maxAuthFailureDelay`. It also sets the pace of the server-wide
+    /// `LoginGuard` (0 turns both off).
     var authFailureDelay: UInt64 = 100_000_000
     static let maxAuthFailureDelay: UInt64 = 5_000_000_000
     /// PBKDF2 iterations for new password hashes (hidden: lowered by tests).
@@ -98,7 +99,9 @@ struct ServerConfig: Sendable, Equatable {
         Auth:
           --auth-token-ttl N                 seconds an idle auth token stays valid (default 300)
           --auth-failure-delay DURATION      delay before answering a failed login; doubles with each
-                                             further failure on the connection, up to 5s (default 100ms)
+                                             further failure on the connection, up to 5s; across
+                                             connections, each user name may then try once per 10 delays
+                                             and each address once per 2 (default 100ms; 0 = off)
 
         Server:
           --log-level LEVEL                  debug, info, warn or error (default info)
