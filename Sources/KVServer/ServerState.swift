@@ -24,6 +24,8 @@ final class ServerState: Sendable {
     let passwordChecker: PasswordChecker
     /// Where long jobs run, off the event loops.
     let worker = Worker()
+    /// Slows password guessing across connections; logins go through it to the checker.
+    let loginGuard: LoginGuard
 
     /// - Parameter store: a store loaded from the data dir (built with `storeConfiguration`); a fresh one when nil.
     init(config: ServerConfig, clock: any StoreClock, logger: Logger, store: Store? = nil) {
@@ -34,6 +36,7 @@ final class ServerState: Sendable {
         let store = store ?? Store(configuration: ServerState.storeConfiguration(config: config, clock: clock))
         self.store = store
         self.passwordChecker = PasswordChecker(auth: store.auth)
+        self.loginGuard = LoginGuard(checker: passwordChecker, baseDelay: config.authFailureDelay, logger: logger)
     }
 
     /// The store configuration this server's flags describe (identity, limits, clock).
