@@ -1,0 +1,151 @@
+import KVProtocol
+import Testing
+@testable import KVBenchCore
+
+@Suite struct LineMutatorTests {
+    static let limits = FuzzLimits(maxRequestBytes: 4096, maxTxnOps: 16)
+
+    /// Every mutation kind is produced by a run of cases.
+    @Test func aRunCoversEveryMutation() {
+        var fuzzer = LineFuzzer(seed: 11, limits: Self.limits)
+        var seen: Set<String> = []
+        for _ in 0..<5_000 { seen.formUnion(fuzzer.next().mutations) }
+        for mutation in LineMutation.allCases {
+            #expect(seen.contains(mutation.rawValue), "\(mutation) never applied")
+        }
+    }
+
+    /// Each structural mutation nearly always changes the line when it applies, and leaves the request
+    /// as it was when it declines.
+    @Test(arguments: LineMutation.structural)
+    func structuralMutationChangesTheLine(mutation: LineMutation) {
+        var random = SplitMix64(seed: 3)
+        let generator = RequestGenerator()
+        let mutator = LineMutator(limits: Self.limits)
+        var applied = 0, changed = 0
+        for _ in 0..<500 {
+            let original = generator.request(&random)
+            var request = original
+            if mutator.apply(mutation, to: &request, &random) != nil {
+                applied += 1
+                if request.render() != original.render() { changed += 1 }
+            } else {
+                #expect(request == original)
+            }
+        }
+        #expect(applied > 0)
+        // A few land on what was there (a numeric edge equal to the old value, a case-only misspelling).
+        #expect(changed * 10 >= applied * 9, "\(mutation): \(changed) of \(applied) changed the line")
+    }
+
+    /// Every case but a partial line ends with a line terminator, so the connection stays in step; a
+    /// partial line ends without one and disconnects.
+    @Test func casesEndOnALineUnlessTheyDisconnect() {
+        var fuzzer = LineFuzzer(seed: 5, limits: Self.limits)
+        var partial = 0
+        for _ in 0..<5_000 {
+            let fuzzCase = fuzzer.next()
+            if fuzzCase.ending == .keepOpen {
+                #expect(fuzzCase.bytes.last == UInt8(ascii: "\n"), "\(fuzzCase.summary)")
+            } else {
+                partial += 1
+                #expect(fuzzCase.bytes.last != UInt8(ascii: "\n") || fuzzCase.bytes.count == 1, "\(fuzzCase.summary)")
+            }
+        }
+        #expect(partial > 0)
+    }
+
+    /// Long tokens land on the line limit: some lines are exactly at it, some one byte past.
+    @Test func longTokensLandOnTheLineLimit() {
+        var random = SplitMix64(seed: 9)
+        let generator = RequestGenerator()
+        let mutator = LineMutator(limits: Self.limits)
+        var lengths: Set<Int> = []
+        for _ in 0..<400 {
+            var request = generator.request(&random)
+            guard mutator.apply(.longToken, to: &request, &random) != nil else { continue }
+            lengths.insert(request.render().count - request.terminator.count)
+        }
+        let limit = Self.limits.lineBytes
+        #expect(lengths.contains(limit) && lengths.contains(limit + 1) && lengths.contains(limit - 1))
+        #expect(lengths.contains(Self.limits.maxRequestBytes))
+    }
+
+    @Test func numericEdgesReachInt64Extremes() {
+        var random = SplitMix64(seed: 1)
+        let mutator = LineMutator()
+        var texts: Set<String> = []
+        for _ in 0..<2_000 {
+            var request = FuzzRequest(command: .compact, tokens: [.word("COMPACT"), .number(.decimal(5))])
+            _ = mutator.apply(.numericEdge, to: &request, &random)
+            texts.insert(String(decoding: request.render().dropLast(), as: UTF8.self))
+        }
+        for text in ["COMPACT 9223372036854775807", "COMPACT -9223372036854775808", "COMPACT 9223372036854775808",
+                     "COMPACT 00000000000000000000000000000000000042", "COMPACT +5", "COMPACT 0x10", "COMPACT "] {
+            #expect(texts.contains(text), "\(text)")
+        }
+    }
+
+    @Test func deepNestingHasTheAskedDepth() {
+        var random = SplitMix64(seed: 2)
+        for depth in [64, 5_000] {
+            let (bytes, _) = TxnShapes.deepNesting(depth: depth, &random)
+            #expect(KnownCrashes.txnWords(in: Array(bytes.dropLast())) == depth)
+        }
+    }
+
+    /// Op-count shapes decode (when shallow) and sit at the limit's edges.
+    @Test func opCountEdgesDecode() throws {
+        var random = SplitMix64(seed: 4)
+        var counts: Set<Int> = []
+        for _ in 0..<100 {
+            let (bytes, _) = TxnShapes.opCountEdge(limit: 16, &random)
+            let decoded = try #require(try RequestDecoder.decode(Array(bytes.dropLast())))
+            guard case .txn(let txn) = decoded.request else { Issue.record("not a TXN"); continue }
+            counts.insert(txn.compare.count + txn.success.count + txn.failure.count)
+        }
+        #expect(counts.contains(15) && counts.contains(16) && counts.contains(17))
+    }
+
+    @Test func byteMutationsKeepTheTerminator() {
+        var random = SplitMix64(seed: 6)
+        for mutation in LineMutation.byteLevel {
+            for _ in 0..<200 {
+                var line = Array("PUT foo bar --prev-kv\n".utf8)
+                _ = ByteMutator.apply(mutation, to: &line, &random)
+                #expect(line.last == UInt8(ascii: "\n"))
+            }
+        }
+    }
+}
+
+@Suite struct KnownCrashTests {
+    @Test func reproducersAreRecognised() {
+        let watch = Array("WATCH a --watch-id=9223372036854775807".utf8)
+        #expect(KnownCrash.first(in: KnownCrashes.lineProtocol, hitBy: watch)?.name == "watchIDNearInt64Max")
+        #expect(KnownCrash.first(in: KnownCrashes.lineProtocol, hitBy: Array("@t watch a --WATCH-ID=09223372036854775806\r\n".utf8)) != nil)
+        #expect(KnownCrash.first(in: KnownCrashes.lineProtocol, hitBy: Array("WATCH a --watch-id=4611686018427387904".utf8)) == nil)
+
+        var random = SplitMix64(seed: 1)
+        let deep = TxnShapes.deepNesting(depth: 20_000, &random).bytes
+        #expect(KnownCrash.first(in: KnownCrashes.lineProtocol, hitBy: deep)?.name == "deepTxnNesting")
+        let shallow = TxnShapes.deepNesting(depth: 200, &random).bytes
+        #expect(KnownCrash.first(in: KnownCrashes.lineProtocol, hitBy: shallow) == nil)
+
+        let amplifying = Array(("TXN THEN" + String(repeating: " GET \"\" --prefix", count: 100) + " END\n").utf8)
+        #expect(KnownCrash.first(in: KnownCrashes.lineProtocol, hitBy: amplifying)?.name == "txnReplyAmplification")
+        let pointReads = Array(("TXN THEN" + String(repeating: " GET a", count: 100) + " END\n").utf8)
+        #expect(KnownCrash.first(in: KnownCrashes.lineProtocol, hitBy: pointReads) == nil)
+    }
+
+    /// With the list, a fuzzer never yields a case that hits a known crash, and counts what it skipped.
+    @Test func listedCrashesAreSkipped() {
+        var fuzzer = LineFuzzer(seed: 21, limits: LineMutatorTests.limits, knownCrashes: KnownCrashes.lineProtocol)
+        for _ in 0..<5_000 {
+            #expect(KnownCrash.first(in: KnownCrashes.lineProtocol, hitBy: fuzzer.next().bytes) == nil)
+        }
+        let skipped = Dictionary(uniqueKeysWithValues: fuzzer.skipped.map { ($0.reason, $0.count) })
+        #expect(skipped["deepTxnNesting", default: 0] > 0)
+        #expect(skipped["watchIDNearInt64Max", default: 0] > 0)
+    }
+}
