@@ -51,7 +51,7 @@ public struct LineMutator: Sendable {
             default: return false
             }
         }
-        guard let index = places.isEmpty ? nil : random.pick(places) else { return nil }
+        guard let index = places.isEmpty ? addNumericOption(&request, &random) : random.pick(places) else { return nil }
         func replacement(_ old: FuzzValue) -> FuzzValue {
             if case .hex = old { return NumericEdges.hex(&random) }
             if case .word(let text) = old, text.hasPrefix("0x") { return NumericEdges.hex(&random) }
@@ -69,6 +69,28 @@ public struct LineMutator: Sendable {
         default:
             return nil
         }
+    }
+
+    /// The numeric options of a command: (name, whether the value is a hex id).
+    static func numericOptions(_ kind: CommandKind) -> [(String, Bool)] {
+        switch kind {
+        case .get: [("limit", false), ("rev", false), ("min-mod-rev", false), ("max-mod-rev", false),
+                    ("min-create-rev", false), ("max-create-rev", false)]
+        case .put: [("lease", true), ("ttl", false)]
+        case .watch: [("rev", false), ("watch-id", false)]
+        case .hash, .snapshot: [("rev", false)]
+        case .leaseGrant: [("id", true)]
+        default: []
+        }
+    }
+
+    /// Gives a request without a number one of its command's numeric options; returns its index.
+    func addNumericOption(_ request: inout FuzzRequest, _ random: inout SplitMix64) -> Int? {
+        let options = Self.numericOptions(request.command)
+        guard !options.isEmpty, !request.tokens.isEmpty else { return nil }
+        let (name, isHex) = random.pick(options)
+        request.tokens.append(.option(name, isHex ? .hex(1) : .decimal(1)))
+        return request.tokens.count - 1
     }
 
     func optionIndices(_ request: FuzzRequest) -> [Int] { request.tokens.indices.filter { request.tokens[$0].isOption } }

@@ -31,11 +31,12 @@ public enum TxnShapes {
 
     /// A TXN with `limit - 1`, `limit`, `limit + 1` or many more operations (or compares, or operations
     /// spread over nested TXNs) for a server whose `--max-txn-ops` is `limit`. Operations write, read and
-    /// delete distinct single keys, so the reply stays small.
+    /// delete distinct single keys, so the reply stays small — except in the last shape, whose operations
+    /// are all range reads (`GET "" --prefix`…), each answering with a copy of the store.
     public static func opCountEdge(limit: Int, _ random: inout SplitMix64) -> (bytes: [UInt8], summary: String) {
         let count = max(0, random.pick([limit - 1, limit, limit + 1, 2 * limit, 10 * limit]))
         var line = "TXN"
-        let shape = random.below(4)
+        let shape = random.below(5)
         switch shape {
         case 0:
             line += " THEN"
@@ -53,15 +54,18 @@ public enum TxnShapes {
                 for _ in 0..<min(limit, count - i) { line += op(i, &random); i += 1 }
                 line += " END"
             }
-        default:
+        case 3:
             line += " THEN"
             for i in 0..<(count / 2) { line += op(i, &random) }
             line += " ELSE"
             for i in (count / 2)..<count { line += op(i, &random) }
+        default:
+            line += " THEN"
+            for _ in 0..<min(count, limit + 1) { line += random.pick([" GET \"\" --prefix", " GET a --from-key", " GET a zz", " RANGE \"\" \"\\0\""]) }
         }
         line += " END\n"
-        let shapes = ["ops", "compares", "nested", "both branches"]
-        return (Array(line.utf8), "txnOpCountEdge(\(count) \(shapes[shape]), limit \(limit))")
+        let shapes = ["ops", "compares", "nested", "both branches", "range reads"]
+        return (Array(line.utf8), "txnOpCountEdge(\(shape == 4 ? min(count, limit + 1) : count) \(shapes[shape]), limit \(limit))")
     }
 
     static func op(_ i: Int, _ random: inout SplitMix64) -> String {
