@@ -15,8 +15,8 @@ public struct FuzzConfiguration: Sendable {
     public var syncTimeout = 30.0
     /// Housekeeping (see ``FuzzTransport/housekeep()``) every this many batches; 0 = never.
     public var housekeepingEvery = 100
-    /// How many of the last cases a failure reports.
-    public var remembered = 12
+    /// How many of the last cases a failure reports (a batch's worth: the culprit is in the last batch).
+    public var remembered = 64
 
     public init(seed: UInt64, cases: Int) {
         self.seed = seed
@@ -132,11 +132,10 @@ public final class FuzzDriver<Source: FuzzCaseSource, Transport: FuzzTransport> 
         }
     }
 
-    /// After a fuzz connection failed, whether the server as a whole is gone: the healthy client tries once.
+    /// After a failure, whether the server as a whole is gone: the healthy client tries again, twice.
     private func diagnosis(after error: FuzzTransportError) -> String {
-        guard !error.description.hasPrefix("the healthy client") else { return "" }
         var last = ""
-        for _ in 0..<2 {  // a second try connects afresh: "refused" says the server is gone
+        for _ in 0..<2 {  // after a failed try the client reconnects: "refused" says the server is gone
             do {
                 _ = try transport.probe()
                 return "; the server still answers the healthy client"

@@ -31,6 +31,7 @@ public struct FuzzFailure: Error, CustomStringConvertible, Sendable {
         for sent in recent {
             text += "\n    #\(sent.index) conn \(sent.lane): \(sent.summary)\n        \(sent.preview)"
         }
+        text += "\n  (the culprit may be any case of the batch: replay with --trace; the last case printed before the server dies is the one)"
         return text
     }
 }
@@ -75,7 +76,7 @@ public struct FuzzReport: Sendable {
 
     /// `bytes` for a terminal: printable ASCII as is, other bytes escaped (`\n`, `\t`, `\xHH`), and a long
     /// line cut to its start and end around a `…(N bytes)…` marker.
-    public static func preview(_ bytes: [UInt8], head: Int = 160, tail: Int = 40) -> String {
+    public static func preview(_ bytes: [UInt8], head: Int = 100, tail: Int = 30) -> String {
         func escape(_ part: ArraySlice<UInt8>) -> String {
             var text = ""
             for byte in part {
