@@ -86,7 +86,7 @@ import Testing
         var b = LineFuzzer(seed: 7, limits: limits, knownCrashes: KnownCrashes.lineProtocol)
         var c = LineFuzzer(seed: 8, limits: limits, knownCrashes: KnownCrashes.lineProtocol)
         var differs = false
-        for _ in 0..<2_000 {
+        for _ in 0..<1_000 {
             let x = a.next(), y = b.next(), z = c.next()
             #expect(x.bytes == y.bytes && x.summary == y.summary && x.ending == y.ending)
             if x.bytes != z.bytes { differs = true }

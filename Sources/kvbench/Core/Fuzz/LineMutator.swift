@@ -274,7 +274,7 @@ public struct LineMutator: Sendable {
     // MARK: - TXN syntax
 
     func txnSyntax(_ request: inout FuzzRequest, _ random: inout SplitMix64) -> String? {
-        guard request.command == .txn else { return nil }
+        guard request.command == .txn, !request.tokens.isEmpty else { return nil }
         func words(_ word: String) -> [Int] {
             request.tokens.indices.filter { if case .word(let w) = request.tokens[$0] { w.uppercased() == word } else { false } }
         }

@@ -51,7 +51,7 @@ public enum TxnShapes {
             var i = 0
             while i < count {
                 line += " TXN THEN"
-                for _ in 0..<min(limit, count - i) { line += op(i, &random); i += 1 }
+                for _ in 0..<min(max(limit, 1), count - i) { line += op(i, &random); i += 1 }
                 line += " END"
             }
         case 3:
