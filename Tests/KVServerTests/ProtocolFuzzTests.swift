@@ -65,11 +65,13 @@ import Testing
         let batches = (cases + 63) / 64
         #expect(report.batches == batches && report.probes == batches, "the healthy client was answered after every batch")
         #expect(report.health.count == UInt64(2 * batches))
-        #expect(report.disconnects > 0, "partial lines were followed by disconnects")
-        // Every mutation kind was sent (the known-crash shapes too, below the depths that crash).
-        let sent = Set(report.mutations.map(\.name))
-        for mutation in LineMutation.allCases where cases >= 3_000 {
-            #expect(sent.contains(mutation.rawValue), "\(mutation) never sent")
+        if cases >= 3_000 {
+            #expect(report.disconnects > 0, "partial lines were followed by disconnects")
+            // Every mutation kind was sent (the known-crash shapes too, below the depths that crash).
+            let sent = Set(report.mutations.map(\.name))
+            for mutation in LineMutation.allCases {
+                #expect(sent.contains(mutation.rawValue), "\(mutation) never sent")
+            }
         }
         // A regular client still gets served, with auth still off.
         guard case .auth(_, let status) = try client.call(.auth(.status)) else { Issue.record("AUTH-STATUS"); return }
