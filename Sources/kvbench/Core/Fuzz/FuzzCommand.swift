@@ -22,6 +22,7 @@ public enum FuzzCommand {
       --root-password PW      root's password in auth mode (default fuzz-root-pw)
       --send-known-crashes    also send cases that hit the known crashes (default: skip and count them)
       --trace                 print each case's summary to stderr before sending it
+      --dry-run               only generate the cases (no server): checks the fuzzer itself, prints mutation counts
       --probe-timeout D       bound on each healthy answer (default 10s)
       --sync-timeout D        bound on a connection catching up with a batch (default 30s)
       --progress D            print a progress line this often (default 30s)
@@ -38,6 +39,7 @@ public enum FuzzCommand {
         public var rootPassword = "fuzz-root-pw"
         public var sendKnownCrashes = false
         public var trace = false
+        public var dryRun = false
         public var probeTimeout = 10.0
         public var syncTimeout = 30.0
         public var progressEvery = 30.0
@@ -45,7 +47,7 @@ public enum FuzzCommand {
         public init(seed: UInt64) { self.seed = seed }
 
         public static func parse(_ arguments: [String], defaultSeed: UInt64) throws(UsageError) -> Options {
-            var flags = try Flags(arguments, booleans: ["auth", "send-known-crashes", "trace"])
+            var flags = try Flags(arguments, booleans: ["auth", "send-known-crashes", "trace", "dry-run"])
             var o = Options(seed: defaultSeed)
             let endpoints = flags.string("endpoints", default: o.endpoint)
             o.endpoint = String(endpoints.split(separator: ",").first ?? Substring(o.endpoint))
@@ -63,6 +65,7 @@ public enum FuzzCommand {
             o.rootPassword = flags.string("root-password", default: o.rootPassword)
             o.sendKnownCrashes = try flags.bool("send-known-crashes")
             o.trace = try flags.bool("trace")
+            o.dryRun = try flags.bool("dry-run")
             o.probeTimeout = try flags.seconds("probe-timeout", default: o.probeTimeout)
             o.syncTimeout = try flags.seconds("sync-timeout", default: o.syncTimeout)
             o.progressEvery = try flags.seconds("progress", default: o.progressEvery)
@@ -93,6 +96,7 @@ public enum FuzzCommand {
         let mode: FuzzMode = options.auth ? .auth(rootPassword: options.rootPassword) : .standard
         let knownCrashes = options.sendKnownCrashes ? [] : KnownCrashes.lineProtocol
         let source = LineFuzzer(seed: options.seed, mode: mode, limits: options.limits, knownCrashes: knownCrashes)
+        if options.dryRun { return dryRun(source, options) }
         let transport = LineTransport(endpoint: options.endpoint, mode: mode, probeTimeout: options.probeTimeout, nonce: options.seed)
         var configuration = FuzzConfiguration(seed: options.seed, cases: options.cases)
         configuration.connections = options.connections
@@ -121,5 +125,26 @@ public enum FuzzCommand {
         guard let failure = report.failure else { return 0 }
         LoadBenchmark.printError("\(failure)\n  replay: \(options.replay(cases: failure.cases.upperBound))")
         return 1
+    }
+
+    /// Generates the cases without sending them.
+    static func dryRun(_ source: LineFuzzer, _ options: Options) -> Int32 {
+        var source = source
+        var counts: [String: Int] = [:]
+        var bytes = 0
+        let start = Posix.monotonicNanoseconds()
+        for index in 0..<options.cases {
+            let fuzzCase = source.next()
+            if options.trace { LoadBenchmark.printError("#\(index): \(fuzzCase.summary)") }
+            bytes += fuzzCase.bytes.count
+            for mutation in fuzzCase.mutations { counts[mutation, default: 0] += 1 }
+        }
+        let seconds = Double(Posix.monotonicNanoseconds() - start) / 1e9
+        print("fuzz.dry_run_cases: \(options.cases) cases")
+        print("fuzz.dry_run_bytes: \(bytes) bytes")
+        print("fuzz.dry_run_seconds: \(Summary.fixed(seconds, 2)) s")
+        for (reason, count) in source.skipped { print("fuzz.skipped_known_crash.\(reason): \(count) cases") }
+        print("fuzz.mutations: " + counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        return 0
     }
 }

@@ -11,11 +11,10 @@ public struct KnownCrash: Sendable {
     public let name: String
     /// A line that crashed kvserver, to check a fix by hand.
     public let reproducer: String
-    /// Whether one request line (without its terminator) would hit the crash. May over-match: a skipped
-    /// case only costs coverage.
-    public let matches: @Sendable ([UInt8]) -> Bool
+    /// Whether one request line would hit the crash. May over-match: a skipped case only costs coverage.
+    public let matches: @Sendable (CaseLine) -> Bool
 
-    public init(name: String, reproducer: String, matches: @escaping @Sendable ([UInt8]) -> Bool) {
+    public init(name: String, reproducer: String, matches: @escaping @Sendable (CaseLine) -> Bool) {
         self.name = name
         self.reproducer = reproducer
         self.matches = matches
@@ -24,11 +23,34 @@ public struct KnownCrash: Sendable {
     /// The first crash in `list` that a line of `bytes` would hit.
     public static func first(in list: [KnownCrash], hitBy bytes: [UInt8]) -> KnownCrash? {
         guard !list.isEmpty else { return nil }
-        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
-            let trimmed = Array(line.last == UInt8(ascii: "\r") ? line.dropLast() : line)
-            if let crash = list.first(where: { $0.matches(trimmed) }) { return crash }
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
+            var line = bytes[start..<end]
+            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+            if !line.isEmpty {
+                let facts = CaseLine(line)
+                if let crash = list.first(where: { $0.matches(facts) }) { return crash }
+            }
+            start = end + 1
         }
         return nil
+    }
+}
+
+/// One request line of a case (terminator removed), with what the known-crash checks look at worked out
+/// once: its verb and, for a TXN, how many tokens spell `TXN`.
+public struct CaseLine: Sendable {
+    public let bytes: ArraySlice<UInt8>
+    /// The first token after an optional tag, upper-cased (nil for a blank line).
+    public let verb: String?
+    /// For a TXN line, the tokens spelling `TXN` in any case (an upper bound of its nesting depth); 0 otherwise.
+    public let txnWords: Int
+
+    public init(_ bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
+        verb = KnownCrashes.firstVerb(of: bytes)
+        txnWords = verb == "TXN" ? KnownCrashes.txnWords(in: bytes) : 0
     }
 }
 
@@ -42,19 +64,20 @@ public enum KnownCrashes {
     public static let watchIDNearInt64Max = KnownCrash(
         name: "watchIDNearInt64Max", reproducer: "WATCH a --watch-id=9223372036854775807"
     ) { line in
-        guard firstVerb(of: line) == "WATCH",
-              case .watch(let watch)? = (try? RequestDecoder.decode(line))?.request else { return false }
+        guard line.verb == "WATCH", case .watch(let watch)? = (try? RequestDecoder.decode(Array(line.bytes)))?.request else {
+            return false
+        }
         return watch.watchID > Int64.max - (1 << 32)
     }
 
     /// Deeper TXN nesting than this is skipped: the parser recurses once per level and overflows the
-    /// server's stack (a debug build dies near 5,000 levels, a release build near 20,000).
+    /// server's stack (a debug build dies near 5,000 levels, a release build near 10,000).
     public static let maxSafeTxnDepth = 1_000
 
     public static let deepTxnNesting = KnownCrash(
-        name: "deepTxnNesting", reproducer: "TXN THEN TXN THEN … (20,000 levels) … GET a END END …"
+        name: "deepTxnNesting", reproducer: "TXN THEN TXN THEN … (10,000 levels) … GET a END END …"
     ) { line in
-        txnWords(in: line) > maxSafeTxnDepth
+        line.txnWords > maxSafeTxnDepth
     }
 
     /// A TXN whose range reads each copy the whole store into one reply: with many of them the reply
@@ -64,14 +87,13 @@ public enum KnownCrashes {
     public static let txnReplyAmplification = KnownCrash(
         name: "txnReplyAmplification", reproducer: "TXN THEN GET \"\" --prefix GET \"\" --prefix … (100 times) END"
     ) { line in
-        let words = txnWords(in: line)
-        guard words > 0 else { return false }
-        if words <= 64 {
+        guard line.txnWords > 0 else { return false }
+        if line.txnWords <= 64 {
             // Shallow enough to decode on any thread's stack.
-            guard case .txn(let txn)? = (try? RequestDecoder.decode(line))?.request else { return false }
+            guard case .txn(let txn)? = (try? RequestDecoder.decode(Array(line.bytes)))?.request else { return false }
             return rangedReads(txn) > maxRangedReadsPerTxn
         }
-        let rangeFlags = tokens(of: line).filter { ["--PREFIX", "--FROM-KEY"].contains(upper($0)) }.count
+        let rangeFlags = tokens(of: line.bytes).filter { ["--PREFIX", "--FROM-KEY"].contains(upper($0)) }.count
         return rangeFlags > maxRangedReadsPerTxn
     }
 
@@ -88,7 +110,7 @@ public enum KnownCrashes {
     // MARK: - Lexical helpers (no decoding, so safe on lines of any depth, and cheap on long ones)
 
     /// The line split at spaces and tabs (quotes ignored: good enough to spot words).
-    static func tokens(of line: [UInt8]) -> [ArraySlice<UInt8>] {
+    static func tokens(of line: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
         line.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
     }
 
@@ -97,7 +119,7 @@ public enum KnownCrashes {
     }
 
     /// How many space-separated tokens spell `TXN` in any case (an upper bound of the nesting depth).
-    static func txnWords(in line: [UInt8]) -> Int {
+    static func txnWords(in line: ArraySlice<UInt8>) -> Int {
         line.withUnsafeBufferPointer { bytes in
             func isSpace(_ index: Int) -> Bool { bytes[index] == 0x20 || bytes[index] == 0x09 }
             var count = 0
@@ -117,8 +139,8 @@ public enum KnownCrashes {
     }
 
     /// The first token after an optional tag, upper-cased (only the line's start is read).
-    static func firstVerb(of line: [UInt8]) -> String? {
-        let words = tokens(of: Array(line.prefix(200))).prefix(2)
+    static func firstVerb(of line: ArraySlice<UInt8>) -> String? {
+        let words = tokens(of: line.prefix(200)).prefix(2)
         guard let first = words.first else { return nil }
         if first.first == UInt8(ascii: "@") { return words.dropFirst().first.map(upper) }
         return upper(first)

@@ -5,8 +5,8 @@
 /// A pure function of its seed: case `n` of a seed is always the same bytes (for a given mode, limits
 /// and known-crash list), so a failure's seed and case number reproduce it.
 ///
-/// Mix per case: 85% a single request (15% of them left valid, the rest with one to three mutations),
-/// 5% a pipeline, 4% a partial line and disconnect, 3% a TXN at the op-count limit, 3% a deep TXN.
+/// Mix per case: 86% a single request (15% of them left valid, the rest with one to three mutations),
+/// 5% a pipeline, 4% a partial line and disconnect, 3% a TXN at the op-count limit, 2% a deep TXN.
 public struct LineFuzzer: FuzzCaseSource {
     public let seed: UInt64
     public private(set) var random: SplitMix64
@@ -29,14 +29,15 @@ public struct LineFuzzer: FuzzCaseSource {
         zip(knownCrashes, skipCounts).map { ($0.name, $1) }
     }
 
-    /// How structural mutations are drawn (long tokens rarely: each is a megabyte and a half).
+    /// How structural mutations are drawn (long tokens rarely, about one case in 500: each is up to a
+    /// megabyte and a half, and a few thousand of them cover the line limit's edges).
     static let structuralWeights: [(LineMutation, Int)] = LineMutation.structural.map { mutation in
         switch mutation {
-        case .numericEdge: (mutation, 20)
-        case .flagRemoved, .flagMisspelled, .txnSyntax: (mutation, 8)
+        case .numericEdge: (mutation, 80)
+        case .flagRemoved, .flagMisspelled, .txnSyntax: (mutation, 32)
         case .longToken: (mutation, 1)
-        case .argumentAdded, .verbMangled: (mutation, 4)
-        default: (mutation, 6)
+        case .argumentAdded, .verbMangled: (mutation, 16)
+        default: (mutation, 24)
         }
     }
 
@@ -52,7 +53,7 @@ public struct LineFuzzer: FuzzCaseSource {
     }
 
     mutating func draw() -> FuzzCase {
-        switch random.weighted([85, 5, 4, 3, 3]) {
+        switch random.weighted([86, 5, 4, 3, 2]) {
         case 0:
             return single()
         case 1:
@@ -65,7 +66,8 @@ public struct LineFuzzer: FuzzCaseSource {
         default:
             // Depths far past what fits in a line only repeat the TOO_LARGE case: keep one just past it.
             let fits = mutator.limits.lineBytes / 9 + 100
-            let (bytes, summary) = TxnShapes.deepNesting(depth: min(random.pick(TxnShapes.depths), fits), &random)
+            let depth = TxnShapes.depths[random.weighted(TxnShapes.depths.map(\.weight))].depth
+            let (bytes, summary) = TxnShapes.deepNesting(depth: min(depth, fits), &random)
             return FuzzCase(bytes: bytes, summary: summary, mutations: [LineMutation.deepTxnNesting.rawValue])
         }
     }

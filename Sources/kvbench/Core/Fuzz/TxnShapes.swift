@@ -1,9 +1,11 @@
 /// Whole TXN lines at the edges of nesting and size, built as bytes (a hundred thousand levels do not
 /// need a token each).
 public enum TxnShapes {
-    /// Nesting depths to try; a depth whose line would not fit under the line limit is still sent (and
-    /// must be refused with `TOO_LARGE`, not parsed).
-    public static let depths = [64, 200, 1_000, 2_000, 5_000, 20_000, 100_000]
+    /// Nesting depths to try, and how often (the deepest are the costliest to send); a depth whose line
+    /// would not fit under the line limit is still sent (and must be refused with `TOO_LARGE`, not parsed).
+    public static let depths: [(depth: Int, weight: Int)] = [
+        (64, 3), (200, 3), (1_000, 3), (2_000, 2), (5_000, 2), (10_000, 1), (20_000, 1), (100_000, 1),
+    ]
 
     /// `TXN THEN TXN THEN … GET a END END …`, `depth` TXNs deep, in one of a few shapes: plain, with a
     /// compare at every level, through ELSE branches, with ENDs missing, or with one END too many.
