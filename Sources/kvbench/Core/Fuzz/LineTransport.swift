@@ -7,8 +7,9 @@ import KVStore
 ///
 /// - ``setUp()`` writes the seed keys (every key of ``FuzzVocabulary`` and the healthy client's key) and,
 ///   in ``FuzzMode/auth(rootPassword:)``, adds `root`, enables auth and logs the healthy client in.
-/// - ``probe()`` fails when either answer does not come within `probeTimeout`, or is not `OK`
-///   (in auth mode a lost login is renewed once first: fuzzed requests may disable and re-enable auth).
+/// - ``probe()`` fails when either answer does not come within `probeTimeout`, or is not `OK` (in auth
+///   mode a lost login is renewed first, and an auth error is still an answer: fuzzed requests on other
+///   connections disable and re-enable auth, which ends every login).
 /// - ``housekeep()`` deletes every key, writes the seed keys again, revokes every lease and compacts
 ///   history, so a run of millions of cases keeps a small store.
 /// - ``tearDown()`` turns auth off again and deletes `root` (auth mode).
@@ -63,10 +64,16 @@ public final class LineTransport: FuzzTransport {
                 throw FuzzTransportError(error.kind, "the healthy client's \(what): \(error.description)")
             }
             latencies.append(Posix.monotonicNanoseconds() - start)
-            if case .auth = mode, Self.lostLogin(reply) {
+            // Fuzzed AUTH-DISABLE / AUTH-ENABLE on other connections end every login, and may do so again
+            // between a new login and the next request: log in again a few times, then take an auth error
+            // as the prompt answer it is.
+            var attempts = 0
+            while case .auth = mode, Self.lostLogin(reply), attempts < 3 {
+                attempts += 1
                 try logIn(client)
                 reply = try client.call(line(request))
             }
+            if case .auth = mode, Self.lostLogin(reply) { continue }
             guard reply == "OK" || reply.hasPrefix("OK ") else {
                 throw FuzzTransportError(.badReply, "the healthy client's \(what) was answered \(reply.prefix(200))")
             }
