@@ -33,7 +33,7 @@ let package = Package(
         .testTarget(name: "KVStoreTests", dependencies: ["KVStore"]),
         .testTarget(name: "KVPosixTests", dependencies: ["KVPosix"]),
         .testTarget(name: "KVProtocolTests", dependencies: ["KVProtocol"]),
-        .testTarget(name: "KVServerTests", dependencies: ["KVServer", "KVClient", "KVProtocol", "KVStore", "KVPosix"]),
+        .testTarget(name: "KVServerTests", dependencies: ["KVServer", "KVClient", "KVProtocol", "KVStore", "KVPosix", "KVBenchCore"]),
         .testTarget(name: "kvbenchTests", dependencies: ["KVBenchCore"]),
         .testTarget(name: "kvctlTests", dependencies: ["KVCtlCore", "KVStore", "KVProtocol", "KVServer", "KVClient"],
                     exclude: ["Golden"]),

@@ -13,8 +13,15 @@ guard let command = arguments.first, !["-h", "--help", "help"].contains(command)
             --only reads measures put, get and range only; --only snapshot measures just snapshot
             save, status and restore, --rounds times
 
-    """ + LoadBenchmark.usage)
+    """ + LoadBenchmark.usage + "\n\n" + FuzzCommand.usage)
     exit(arguments.isEmpty ? 2 : 0)
+}
+if command == "fuzz" {
+    if arguments.dropFirst().contains(where: { ["-h", "--help"].contains($0) }) {
+        print(FuzzCommand.usage)
+        exit(0)
+    }
+    exit(FuzzCommand.main(Array(arguments.dropFirst())))
 }
 if let load = LoadCommand(rawValue: command) {
     exit(LoadBenchmark.main(load, Array(arguments.dropFirst())))
@@ -27,7 +34,7 @@ do {
         try options.finish()
         benchmark.run()
     default:
-        throw BenchmarkOptions.Failure("unknown benchmark '\(command)' (try: store, put, get, range, txn, watch)")
+        throw BenchmarkOptions.Failure("unknown benchmark '\(command)' (try: store, put, get, range, txn, watch, fuzz)")
     }
 } catch {
     let message = "kvbench: \(error)\n"
