@@ -65,11 +65,12 @@ public final class Store: Sendable {
         if request.rangeEnd.isEmpty {
             // A single key: read under the lock, cheaper than taking a view.
             let result: Result<RangeResponse, StoreError> = state.withLock { state in
-                Result { () throws(StoreError) in try self.rangeResponse(request, in: state.view) }
+                state.statistics.ranges &+= 1
+                return Result { () throws(StoreError) in try self.rangeResponse(request, in: state.view) }
             }
             return try result.get()
         }
-        view = readView()
+        view = rangeView()
         return try rangeResponse(request, in: view)
     }
 
@@ -77,6 +78,14 @@ public final class Store: Sendable {
     /// holds no lock and never blocks writers.
     func readView() -> ReadView {
         state.withLock { $0.view }
+    }
+
+    /// `readView()` for a range read, counted in the statistics.
+    func rangeView() -> ReadView {
+        state.withLock { state in
+            state.statistics.ranges &+= 1
+            return state.view
+        }
     }
 
     private func rangeResponse(_ request: RangeRequest, in view: ReadView) throws(StoreError) -> RangeResponse {
@@ -136,6 +145,7 @@ public final class Store: Sendable {
         try TxnChecks.check(request, maxOps: configuration.maxTxnOps)
         let result: Result<DeferredTxnResponse, StoreError> = state.withLock { state in
             Result { () throws(StoreError) in
+                state.statistics.txns &+= 1
                 // The path is decided on a view that is released before anything is written: a view
                 // still alive during the writes would make each of them copy its path in the tree.
                 let path = TxnPath(request, view: state.view)
@@ -168,6 +178,7 @@ public final class Store: Sendable {
         for op in ops {
             switch op {
             case .range(let r):
+                state.statistics.ranges &+= 1
                 let readRevision = state.readRevision(during: batch)
                 var request = r
                 if request.revision <= 0 { request.revision = readRevision }

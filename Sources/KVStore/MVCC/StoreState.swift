@@ -8,6 +8,8 @@ struct StoreState {
     var watchers = WatcherHub()
     /// Bytes held by retained records (headers, keys and values).
     var footprint: Int = 0
+    /// Operation counters and the live key count (see `StoreStatistics`).
+    var statistics = StoreStatistics()
 
     init(nodeCapacity: Int) {
         index = TreeIndex(nodeCapacity: nodeCapacity)
@@ -58,6 +60,8 @@ struct StoreState {
             }
         }
         footprint += record.footprint
+        statistics.puts &+= 1
+        if previous == nil { statistics.keys += 1 }
         let oldLease = previous?.lease ?? 0
         if oldLease != record.lease {
             leases.detach(put.key, from: oldLease)
@@ -83,6 +87,8 @@ struct StoreState {
             if previous.lease != 0 { leases.detach(previous.key, from: previous.lease) }
             batch.record(Change(record: tombstone, previous: previous))
         }
+        statistics.deletes &+= 1
+        statistics.keys -= doomed.count
         return doomed
     }
 
