@@ -22,6 +22,8 @@ final class ServerState: Sendable {
     private let nextConnectionID = Atomic<UInt64>(1)
     /// Where logins check passwords, off the event loops.
     let passwordChecker: PasswordChecker
+    /// Every loop's counters, for `/metrics`.
+    let metrics = MetricsRegistry()
 
     /// - Parameter store: a store loaded from the data dir (built with `storeConfiguration`); a fresh one when nil.
     init(config: ServerConfig, clock: any StoreClock, logger: Logger, store: Store? = nil) {

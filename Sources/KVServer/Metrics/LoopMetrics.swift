@@ -1,0 +1,83 @@
+import KVPosix
+import KVProtocol
+
+/// One event loop's counters: connections and requests per front end, request latency histograms,
+/// output-buffer pauses, protocol sniffing timeouts, HTTP responses by status and health checks.
+///
+/// Written only on the owning loop's thread, with no lock (a `CounterBlock`); `MetricsRegistry` sums
+/// every loop's counters when `/metrics` is scraped. Counting a line-protocol request costs two
+/// monotonic clock reads and three uncontended counter increments.
+final class LoopMetrics: Sendable {
+    let counters: CounterBlock
+
+    /// Where each counter lives in the block.
+    enum Layout {
+        static let frontEnds = FrontEnd.allCases.count
+        static let opened = 0
+        static let closed = opened + frontEnds
+        static let requests = closed + frontEnds
+        static let outputPauses = requests + frontEnds
+        static let sniffTimeouts = outputPauses + frontEnds
+        static let healthSuccesses = sniffTimeouts + 1
+        static let healthFailures = healthSuccesses + 1
+        static let httpStatuses = healthFailures + 1
+        static let histograms = httpStatuses + HTTPStatus.allCases.count
+        /// Histogram series: one per line-protocol command, then one per HTTP route.
+        static let lineSeries = 0
+        static let httpSeries = CommandKind.allCases.count
+        static let seriesCount = httpSeries + HTTPRoute.allCases.count
+        static let count = histograms + seriesCount * LatencyBuckets.countersPerSeries
+
+        static func series(_ command: CommandKind) -> Int { lineSeries + command.ordinal }
+        static func series(_ route: HTTPRoute) -> Int { httpSeries + route.rawValue }
+        static func histogram(_ series: Int) -> Int { histograms + series * LatencyBuckets.countersPerSeries }
+    }
+
+    init() {
+        counters = CounterBlock(count: Layout.count)
+    }
+
+    // MARK: Connections
+
+    func opened(_ frontEnd: FrontEnd) { counters.add(Layout.opened + frontEnd.rawValue) }
+
+    func closed(_ frontEnd: FrontEnd) { counters.add(Layout.closed + frontEnd.rawValue) }
+
+    /// A connection stopped reading because its unsent output reached the limit.
+    func outputPaused(_ frontEnd: FrontEnd) { counters.add(Layout.outputPauses + frontEnd.rawValue) }
+
+    /// A connection's first line was not classified in time and went to the line protocol.
+    func sniffTimedOut() { counters.add(Layout.sniffTimeouts) }
+
+    // MARK: Requests
+
+    /// Counts a request of `frontEnd` and returns its start time, for `finished`.
+    @inline(__always)
+    func started(_ frontEnd: FrontEnd) -> UInt64 {
+        counters.add(Layout.requests + frontEnd.rawValue)
+        return Posix.monotonicNanoseconds()
+    }
+
+    /// Records a line-protocol request's latency: the time to run it against the store and encode its
+    /// reply (or start streaming it).
+    @inline(__always)
+    func finished(_ command: CommandKind, startedAt start: UInt64) {
+        observe(series: Layout.series(command), nanoseconds: Posix.monotonicNanoseconds() &- start)
+    }
+
+    /// Records an HTTP request's latency, from its parsed head to its encoded response.
+    func finished(_ route: HTTPRoute, startedAt start: UInt64) {
+        observe(series: Layout.series(route), nanoseconds: Posix.monotonicNanoseconds() &- start)
+    }
+
+    @inline(__always)
+    private func observe(series: Int, nanoseconds: UInt64) {
+        let base = Layout.histogram(series)
+        counters.add(base + LatencyBuckets.bucket(of: nanoseconds))
+        counters.add(base + LatencyBuckets.bounds.count + 1, nanoseconds)
+    }
+
+    func responded(_ status: HTTPStatus) { counters.add(Layout.httpStatuses + status.ordinal) }
+
+    func healthChecked(healthy: Bool) { counters.add(healthy ? Layout.healthSuccesses : Layout.healthFailures) }
+}
