@@ -27,18 +27,30 @@ import Testing
         #expect(block.snapshot() == [0, UInt64(total), 7])
     }
 
+    /// Durations in nanoseconds and their bucket.
     static let bucketCases: [(UInt64, Int)] = [
-        (0, 0), (5_000, 0), (5_001, 1), (10_000, 1), (999_999, 7), (1_000_000, 7), (2_500_000_000, 17),
-        (2_500_000_001, 18), (UInt64.max, 18),
+        (0, 0), (4_000, 0), (6_000, 1), (9_000, 1), (999_000, 7), (1_200_000, 8), (2_400_000_000, 17),
+        (2_600_000_000, 18), (UInt64.max / 2, 18),
     ]
 
     @Test func latencyBuckets() {
         for (nanoseconds, bucket) in Self.bucketCases {
-            #expect(LatencyBuckets.bucket(of: nanoseconds) == bucket, "\(nanoseconds) ns")
+            // In ticks a bound itself may round either way, so the cases stay clear of the bounds.
+            let ticks = TickClock.ticks(nanoseconds: nanoseconds)
+            #expect(LatencyBuckets.bucket(ofTicks: ticks) == bucket, "\(nanoseconds) ns")
         }
         #expect(LatencyBuckets.bounds == LatencyBuckets.bounds.sorted())
         #expect(LatencyBuckets.label(5_000) == "5e-06" && LatencyBuckets.label(1_000_000) == "0.001"
             && LatencyBuckets.label(2_500_000_000) == "2.5")
+    }
+
+    @Test func tickClockAgreesWithTheMonotonicClock() {
+        let ticks = TickClock.now()
+        let nanos = Posix.monotonicNanoseconds()
+        sleep(milliseconds: 50)
+        let elapsed = Double(Posix.monotonicNanoseconds() - nanos)
+        let measured = TickClock.nanoseconds(ticks: TickClock.now() - ticks)
+        #expect(abs(measured - elapsed) < elapsed * 0.05, "ticks say \(measured) ns, the clock \(elapsed) ns")
     }
 
     @Test func commandOrdinalsFollowAllCases() {
@@ -51,7 +63,7 @@ import Testing
         text.sample("a_total", ["k": "quote \" back \\ nl \n"], UInt64(3))
         text.single("b", .gauge, help: "B.", 1.5)
         text.single("c", .gauge, help: "C.", -2)
-        text.histogram("h", [("command", "PUT")], bounds: [5_000, 10_000], buckets: [1, 0, 2], sumNanoseconds: 1_500_000_000)
+        text.histogram("h", [("command", "PUT")], bounds: [5_000, 10_000], buckets: [1, 0, 2], sumNanoseconds: 1.5e9)
         #expect(String(decoding: text.bytes, as: UTF8.self) == """
             # HELP a_total Help with \\\\ and\\nnewline.
             # TYPE a_total counter

@@ -9,16 +9,21 @@ enum LatencyBuckets {
         500_000_000, 1_000_000_000, 2_500_000_000,
     ]
 
-    /// Counters per histogram series: one per bound, one for +Inf, one for the sum of nanoseconds.
+    /// The bounds in `TickClock` ticks, as requests are timed.
+    static let tickBounds: [UInt64] = bounds.map(TickClock.ticks(nanoseconds:))
+
+    /// Counters per histogram series: one per bound, one for +Inf, one for the sum of ticks.
     static let countersPerSeries = bounds.count + 2
 
-    /// The bucket a duration falls in: the first bound at or above it, `bounds.count` for +Inf.
+    /// The bucket a duration in ticks falls in: the first bound at or above it, `bounds.count` for +Inf.
     /// - Complexity: O(b) for the b-th bucket; requests of a few microseconds stop at the first compare.
     @inline(__always)
-    static func bucket(of nanoseconds: UInt64) -> Int {
-        var index = 0
-        while index < bounds.count && nanoseconds > bounds[index] { index += 1 }
-        return index
+    static func bucket(ofTicks ticks: UInt64) -> Int {
+        tickBounds.withUnsafeBufferPointer { bounds in
+            var index = 0
+            while index < bounds.count && ticks > bounds[index] { index += 1 }
+            return index
+        }
     }
 
     /// A bound as Prometheus's `le` label: seconds, shortest decimal form (`5e-06`, `0.001`, `2.5`).

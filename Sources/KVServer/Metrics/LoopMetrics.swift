@@ -5,8 +5,8 @@ import KVProtocol
 /// output-buffer pauses, protocol sniffing timeouts, HTTP responses by status and health checks.
 ///
 /// Written only on the owning loop's thread, with no lock (a `CounterBlock`); `MetricsRegistry` sums
-/// every loop's counters when `/metrics` is scraped. Counting a line-protocol request costs two
-/// monotonic clock reads and three uncontended counter increments.
+/// every loop's counters when `/metrics` is scraped. Counting a line-protocol request costs two reads
+/// of the CPU's tick counter (`TickClock`) and three uncontended counter increments.
 final class LoopMetrics: Sendable {
     let counters: CounterBlock
 
@@ -35,6 +35,7 @@ final class LoopMetrics: Sendable {
 
     init() {
         counters = CounterBlock(count: Layout.count)
+        _ = LatencyBuckets.tickBounds  // calibrates the tick clock now, not on the first request
     }
 
     // MARK: Connections
@@ -51,30 +52,32 @@ final class LoopMetrics: Sendable {
 
     // MARK: Requests
 
-    /// Counts a request of `frontEnd` and returns its start time, for `finished`.
+    /// Counts a request of `frontEnd` and returns its start time (in ticks), for `finished`.
     @inline(__always)
     func started(_ frontEnd: FrontEnd) -> UInt64 {
         counters.add(Layout.requests + frontEnd.rawValue)
-        return Posix.monotonicNanoseconds()
+        return TickClock.now()
     }
 
     /// Records a line-protocol request's latency: the time to run it against the store and encode its
     /// reply (or start streaming it).
     @inline(__always)
     func finished(_ command: CommandKind, startedAt start: UInt64) {
-        observe(series: Layout.series(command), nanoseconds: Posix.monotonicNanoseconds() &- start)
+        observe(series: Layout.series(command), ticks: TickClock.now() &- start)
     }
 
     /// Records an HTTP request's latency, from its parsed head to its encoded response.
     func finished(_ route: HTTPRoute, startedAt start: UInt64) {
-        observe(series: Layout.series(route), nanoseconds: Posix.monotonicNanoseconds() &- start)
+        observe(series: Layout.series(route), ticks: TickClock.now() &- start)
     }
 
     @inline(__always)
-    private func observe(series: Int, nanoseconds: UInt64) {
+    private func observe(series: Int, ticks: UInt64) {
+        // Two reads on different cores may see ticks a little apart; never record a wrapped negative.
+        let ticks = ticks > UInt64(Int64.max) ? 0 : ticks
         let base = Layout.histogram(series)
-        counters.add(base + LatencyBuckets.bucket(of: nanoseconds))
-        counters.add(base + LatencyBuckets.bounds.count + 1, nanoseconds)
+        counters.add(base + LatencyBuckets.bucket(ofTicks: ticks))
+        counters.add(base + LatencyBuckets.bounds.count + 1, ticks)
     }
 
     func responded(_ status: HTTPStatus) { counters.add(Layout.httpStatuses + status.ordinal) }

@@ -117,6 +117,6 @@ enum MetricsPage {
         let buckets = totals[base..<(base + LatencyBuckets.bounds.count + 1)]
         guard buckets.contains(where: { $0 != 0 }) else { return }
         text.histogram("kvserver_request_duration_seconds", labels, bounds: LatencyBuckets.bounds, buckets: buckets,
-                       sumNanoseconds: totals[base + LatencyBuckets.bounds.count + 1])
+                       sumNanoseconds: TickClock.nanoseconds(ticks: totals[base + LatencyBuckets.bounds.count + 1]))
     }
 }

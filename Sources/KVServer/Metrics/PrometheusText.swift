@@ -67,9 +67,10 @@ struct PrometheusText {
     }
 
     /// A histogram's samples: cumulative `_bucket` lines (`le` in seconds, ending with `+Inf`), `_sum`
-    /// (seconds) and `_count`. `buckets` holds per-bucket (not cumulative) counts, +Inf last.
+    /// (seconds) and `_count`. `buckets` holds per-bucket (not cumulative) counts, +Inf last; `bounds`
+    /// are in nanoseconds.
     mutating func histogram(_ name: String, _ labels: [(String, String)], bounds: [UInt64], buckets: ArraySlice<UInt64>,
-                            sumNanoseconds: UInt64) {
+                            sumNanoseconds: Double) {
         var cumulative: UInt64 = 0
         for (offset, count) in buckets.enumerated() {
             cumulative &+= count
@@ -79,7 +80,7 @@ struct PrometheusText {
             buffer.writeByte(UInt8(ascii: "\n"))
         }
         writeName(name + "_sum", labels)
-        buffer.writeString("\(Double(sumNanoseconds) / 1e9)\n")
+        buffer.writeString("\(sumNanoseconds / 1e9)\n")
         writeName(name + "_count", labels)
         buffer.writeDecimal(cumulative)
         buffer.writeByte(UInt8(ascii: "\n"))
