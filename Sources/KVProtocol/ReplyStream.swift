@@ -39,6 +39,25 @@ public final class ReplyStream {
         pieces = [.begin(tag, cursor.header), .range(cursor), .end]
     }
 
+    /// Writes the whole reply to a range read at once when it is small: when planning finishes within
+    /// `maxKeys` entries and the result holds at most `maxKeys` key-values. Otherwise writes nothing and
+    /// returns false; the cursor keeps its progress, for a `ReplyStream(range:tag:)` to go on from.
+    public static func writeIfSmall(range cursor: RangeCursor, tag: RequestTag?, maxKeys: Int,
+                                    into buffer: inout ByteBuffer) -> Bool {
+        guard cursor.plan(maxKeys: maxKeys), cursor.kvsCount <= maxKeys else { return false }
+        ReplyEncoder.begin(tag, cursor.header, into: &buffer)
+        buffer.writeField("count", cursor.count)
+        buffer.writeField("more", cursor.more)
+        buffer.writeField("kvs", Int64(cursor.kvsCount))
+        let done = cursor.emit(maxKeys: maxKeys) { kv in
+            ReplyEncoder.writeKV(kv, into: &buffer)
+            return true
+        }
+        precondition(done, "a planned result of at most maxKeys key-values was emitted in one step")
+        buffer.writeByte(UInt8(ascii: "\n"))
+        return true
+    }
+
     /// The reply to a transaction.
     public init(txn response: DeferredTxnResponse, tag: RequestTag?) {
         pieces.append(.begin(tag, response.header))

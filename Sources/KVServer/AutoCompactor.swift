@@ -8,8 +8,9 @@ import KVStore
 ///   is at least `retention` old.
 /// * **revision**: keep the last `retention` revisions; checked every 5 seconds.
 ///
-/// Driven by a timer on the first loop; `tick` must not run concurrently with itself.
-final class AutoCompactor {
+/// A timer on the first loop submits each `tick` to the worker (one at a time), where the compaction runs.
+/// `@unchecked Sendable`: `tick` must not run concurrently with itself, which the worker's gate ensures.
+final class AutoCompactor: @unchecked Sendable {
     let mode: ServerConfig.CompactionMode
     let retention: Int64
     private let state: ServerState

@@ -36,32 +36,26 @@ struct CRC32C: Sendable {
 /// (etcd hashes its whole retained history; this hashes the state, which is what a consistency
 /// check between replicas or across a snapshot round trip needs.)
 enum KVHash {
-    static let pageSize: Int64 = 1000
-
+    /// One walk of a read view taken at the start (no lock held while it runs); meant for a worker
+    /// thread, as it visits every key.
     static func compute(store: Store, revision: Int64) throws(StoreError) -> (hash: UInt32, revision: Int64) {
-        let at = revision > 0 ? revision : store.revision
         var crc = CRC32C()
-        var start: [UInt8] = [0]
-        while true {
-            let page = try store.range(RangeRequest(key: start, rangeEnd: [0], limit: pageSize, revision: at))
-            for kv in page.kvs { add(kv, to: &crc) }
-            guard page.more, let last = page.kvs.last else { break }
-            start = last.key + [0]
-        }
+        let at = try store.forEachKeyValue(at: revision) { kv in add(kv, to: &crc) }
         return (crc.value, at)
     }
 
     static func add(_ kv: KeyValue, to crc: inout CRC32C) {
         func little(_ value: UInt64, bytes: Int) {
-            var scratch: [UInt8] = []
-            scratch.reserveCapacity(bytes)
-            for shift in 0..<bytes { scratch.append(UInt8(truncatingIfNeeded: value >> (8 * shift))) }
-            crc.update(scratch)
+            withUnsafeBytes(of: value.littleEndian) { crc.update(UnsafeRawBufferPointer(rebasing: $0[0..<bytes])) }
         }
-        little(UInt64(kv.key.count), bytes: 4)
-        crc.update(kv.key)
-        little(UInt64(kv.value.count), bytes: 4)
-        crc.update(kv.value)
+        kv.withKeyBytes { key in
+            little(UInt64(key.count), bytes: 4)
+            crc.update(key)
+        }
+        kv.withValueBytes { value in
+            little(UInt64(value.count), bytes: 4)
+            crc.update(value)
+        }
         little(UInt64(bitPattern: kv.createRevision), bytes: 8)
         little(UInt64(bitPattern: kv.modRevision), bytes: 8)
         little(UInt64(bitPattern: kv.version), bytes: 8)

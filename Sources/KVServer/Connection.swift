@@ -48,8 +48,13 @@ final class Connection: EventHandler {
     /// so replies stay in order and guesses cannot be pipelined past the throttle.
     private var loginPending = false
     private var loginThrottle: LoginThrottle
-    /// The peer closed its side while a login was pending: drain once the remaining input is answered.
-    private var closeAfterLogin = false
+    /// Set while a long job (HASH, COMPACT) runs on the worker for this connection: like a login, the
+    /// connection answers nothing else meanwhile, so replies stay in order.
+    private var jobPending = false
+    /// Waiting for a login or a job to answer.
+    private var isWaiting: Bool { loginPending || jobPending }
+    /// The peer closed its side while a login or job was pending: drain once the remaining input is answered.
+    private var closeAfterWait = false
 
     /// Bytes read per wake-up at most (level-triggered: the rest is read next tick).
     static let readBudget = 256 * 1024
@@ -89,7 +94,7 @@ final class Connection: EventHandler {
     // MARK: Events
 
     func readable() {
-        guard state == .open, !readPaused, !loginPending, reply == nil else { return }
+        guard state == .open, !readPaused, !isWaiting, reply == nil else { return }
         var budget = Connection.readBudget
         var peerClosed = false
         while budget > 0 {
@@ -114,7 +119,7 @@ final class Connection: EventHandler {
         if peerClosed {
             // A partial request left in the input is dropped: the client will never finish it. Lines
             // after a pending login are still answered once it completes.
-            if loginPending { closeAfterLogin = true } else { beginDrain() }
+            if isWaiting { closeAfterWait = true } else { beginDrain() }
         }
     }
 
@@ -130,7 +135,7 @@ final class Connection: EventHandler {
 
     /// Answers every complete line in the input, stopping early when the output reaches its limit.
     private func processInput() {
-        while state == .open && !loginPending && reply == nil && output.readableBytes < outputLimit {
+        while state == .open && !isWaiting && reply == nil && output.readableBytes < outputLimit {
             guard let framed = decoder.next(from: &input) else { break }
             switch framed {
             case .line(let line):
@@ -160,12 +165,52 @@ final class Connection: EventHandler {
             beginLogin(login, tag: decoded.tag)
             return
         }
-        if let stream = context.dispatcher.dispatch(decoded.request, tag: decoded.tag, token: authToken,
-                                                    watches: watches, into: &output) {
+        switch context.dispatcher.dispatch(decoded.request, tag: decoded.tag, token: authToken, watches: watches,
+                                           into: &output) {
+        case .written:
+            break
+        case .stream(let stream):
             reply = stream
             if !advanceReply() { updateInterest() }
+        case .job(let job):
+            beginJob(job, tag: decoded.tag)
         }
         context.metrics.finished(decoded.request.kind, startedAt: started)
+    }
+
+    // MARK: Jobs
+
+    /// Hands a long job to the worker and parks the connection until its result comes back to this loop.
+    private func beginJob(_ job: @escaping @Sendable () -> Result<Response, WireError>, tag: RequestTag?) {
+        jobPending = true
+        updateInterest()
+        let handle = LoopOwned(self)
+        let loop = context.loop
+        context.state.worker.submit {
+            let result = job()
+            loop.execute { handle.value.finishJob(result, tag: tag) }
+        }
+    }
+
+    private func finishJob(_ result: Result<Response, WireError>, tag: RequestTag?) {
+        jobPending = false
+        guard state != .closed else { return }
+        ReplyEncoder.encode(result, tag: tag, into: &output)
+        resumeAfterWait()
+    }
+
+    /// After a login or a job answered: reading, requests and watch events resume.
+    private func resumeAfterWait() {
+        afterWriting()
+        updateInterest()
+        if state == .open {
+            processInput()
+            watches.pump()
+        }
+        if closeAfterWait && !isWaiting {
+            closeAfterWait = false
+            beginDrain()
+        }
     }
 
     // MARK: Streamed replies
@@ -253,13 +298,7 @@ final class Connection: EventHandler {
         case .failure(let error):
             ReplyEncoder.encode(WireError.auth(error), tag: tag, into: &output)
         }
-        afterWriting()
-        updateInterest()
-        if state == .open { processInput() }
-        if closeAfterLogin && !loginPending {
-            closeAfterLogin = false
-            beginDrain()
-        }
+        resumeAfterWait()
     }
 
     /// After output was appended: pause reading when over the limit, and queue a flush.
@@ -312,7 +351,7 @@ final class Connection: EventHandler {
     private func updateInterest() {
         guard state != .closed else { return }
         var wanted: EpollInterest = []
-        if state == .open && !readPaused && !loginPending && reply == nil { wanted.insert(.readable) }
+        if state == .open && !readPaused && !isWaiting && reply == nil { wanted.insert(.readable) }
         if !output.isEmpty { wanted.insert(.writable) }
         guard wanted != interest else { return }
         do {

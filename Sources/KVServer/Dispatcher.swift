@@ -7,25 +7,37 @@ import KVStore
 /// Watch commands are handed to the connection's `WatchFanout`.
 ///
 /// Store errors become `ERR` replies with etcd's messages; nothing a client sends can trap here.
+/// What became of a request's reply.
+enum DispatchOutcome {
+    /// Written into the output.
+    case written
+    /// To be produced step by step as the client reads (see `ReplyStream`).
+    case stream(ReplyStream)
+    /// A long job to run on the worker; its result is the reply.
+    case job(@Sendable () -> Result<Response, WireError>)
+}
+
 struct Dispatcher: Sendable {
     let state: ServerState
 
     /// Snapshot bytes per SNAPSHOT-NEXT reply (sent as hex, so the line is twice that).
     static let snapshotChunkBytes = 256 * 1024
 
+    /// A range walking at most this many entries, with as many results, is answered at once (no stream).
+    static let smallRangeKeys = 128
     /// Deletes returning more previous key-values than this are streamed.
     static let streamedDeleteKVs = 64
 
     /// - Parameter token: the connection's auth token (nil when it has not logged in).
-    /// - Returns: the reply still to be produced, when it is streamed; nil when it was written.
+    /// - Returns: whether the reply was written, is to be streamed, or waits for a job on the worker.
     func dispatch(_ request: Request, tag: RequestTag?, token: String?, watches: WatchFanout,
-                  into output: inout ByteBuffer) -> ReplyStream? {
+                  into output: inout ByteBuffer) -> DispatchOutcome {
         if state.store.auth.isEnabled {
             do {
                 try request.authorize(on: state.store, token: token)
             } catch {
                 ReplyEncoder.encode(WireError.auth(error), tag: tag, into: &output)
-                return nil
+                return .written
             }
         }
         if case .auth(let auth) = request {
@@ -36,18 +48,18 @@ struct Dispatcher: Sendable {
             } catch {
                 ReplyEncoder.encode(WireError.auth(error), tag: tag, into: &output)
             }
-            return nil
+            return .written
         }
         do {
             return try answer(request, tag: tag, watches: watches, into: &output)
         } catch {
             ReplyEncoder.encode(WireError.store(error), tag: tag, into: &output)
-            return nil
+            return .written
         }
     }
 
     private func answer(_ request: Request, tag: RequestTag?, watches: WatchFanout,
-                        into output: inout ByteBuffer) throws(StoreError) -> ReplyStream? {
+                        into output: inout ByteBuffer) throws(StoreError) -> DispatchOutcome {
         let store = state.store
         switch request {
         case .hello(let hello):
@@ -58,7 +70,13 @@ struct Dispatcher: Sendable {
             ReplyEncoder.encodePong(tag: tag, into: &output)
         case .range(let range):
             // One key is read under the lock and written at once; a range is produced from a view.
-            if !range.rangeEnd.isEmpty { return ReplyStream(range: try store.rangeCursor(range), tag: tag) }
+            if !range.rangeEnd.isEmpty {
+                let cursor = try store.rangeCursor(range)
+                if ReplyStream.writeIfSmall(range: cursor, tag: tag, maxKeys: Dispatcher.smallRangeKeys, into: &output) {
+                    return .written
+                }
+                return .stream(ReplyStream(range: cursor, tag: tag))
+            }
             ReplyEncoder.encode(try store.range(range), tag: tag, into: &output)
         case .put(let put):
             try state.admitWrite(cost: put.key.count + put.value.count)
@@ -69,14 +87,18 @@ struct Dispatcher: Sendable {
             ReplyEncoder.encode(LeasedPutResponse(lease: lease, put: put), tag: tag, into: &output)
         case .deleteRange(let delete):
             let response = try store.deleteRange(delete)
-            if response.prevKVs.count > Dispatcher.streamedDeleteKVs { return ReplyStream(delete: response, tag: tag) }
+            if response.prevKVs.count > Dispatcher.streamedDeleteKVs { return .stream(ReplyStream(delete: response, tag: tag)) }
             ReplyEncoder.encode(response, tag: tag, into: &output)
         case .txn(let txn):
             let cost = Dispatcher.writeCost(txn)
             if cost > 0 { try state.admitWrite(cost: cost) }
-            return ReplyStream(txn: try store.txnDeferringReads(txn), tag: tag)
+            return .stream(ReplyStream(txn: try store.txnDeferringReads(txn), tag: tag))
         case .compact(let compaction):
-            ReplyEncoder.encode(try store.compact(compaction), tag: tag, into: &output)
+            // Frees memory key by key: a worker's job.
+            return .job {
+                do throws(StoreError) { return .success(.compact(try store.compact(compaction))) }
+                catch { return .failure(.store(error)) }
+            }
         case .status:
             ReplyEncoder.encode(status(), tag: tag, into: &output)
         case .memberList:
@@ -87,13 +109,21 @@ struct Dispatcher: Sendable {
                                                 : HealthResponse(health: true)
             ReplyEncoder.encode(health, tag: tag, into: &output)
         case .hashKV(let hashRequest):
-            // etcd reports -1 for a store that was never compacted.
-            let compacted = store.compactedRevision == 0 ? -1 : store.compactedRevision
-            let (hash, revision) = try KVHash.compute(store: store, revision: hashRequest.revision)
-            var header = state.header()
-            header.revision = max(header.revision, revision)
-            ReplyEncoder.encode(HashKVResponse(header: header, hash: hash, compactRevision: compacted,
-                                               hashRevision: revision), tag: tag, into: &output)
+            // Walks every key: a worker's job.
+            let state = self.state
+            return .job {
+                do throws(StoreError) {
+                    // etcd reports -1 for a store that was never compacted.
+                    let compacted = store.compactedRevision == 0 ? -1 : store.compactedRevision
+                    let (hash, revision) = try KVHash.compute(store: store, revision: hashRequest.revision)
+                    var header = state.header()
+                    header.revision = max(header.revision, revision)
+                    return .success(.hashKV(HashKVResponse(header: header, hash: hash, compactRevision: compacted,
+                                                           hashRevision: revision)))
+                } catch {
+                    return .failure(.store(error))
+                }
+            }
         case .leaseGrant(let grant):
             if !grant.keys.isEmpty { try state.admitWrite(cost: grant.keys.reduce(0) { $0 + $1.count }) }
             ReplyEncoder.encode(try store.grantLease(ttl: grant.ttl, id: grant.id, attaching: grant.keys),
@@ -123,7 +153,7 @@ struct Dispatcher: Sendable {
             } catch {
                 if case .store(let storeError) = error { throw storeError }
                 ReplyEncoder.encode(WireError.internalError("\(error)"), tag: tag, into: &output)
-                return nil
+                return .written
             }
             watches.connection.snapshot = cursor
             ReplyEncoder.encode(SnapshotStartResponse(header: state.header(), snapshotRevision: cursor.revision),
@@ -132,7 +162,7 @@ struct Dispatcher: Sendable {
             guard let cursor = watches.connection.snapshot else {
                 ReplyEncoder.encode(WireError.invalidArguments("SNAPSHOT-NEXT: no snapshot in progress on this connection (send SNAPSHOT first)"),
                                     tag: tag, into: &output)
-                return nil
+                return .written
             }
             let chunk = cursor.next(maxBytes: Dispatcher.snapshotChunkBytes) ?? []
             if let info = cursor.info, cursor.isFinished {
@@ -146,7 +176,7 @@ struct Dispatcher: Sendable {
             // The connection runs logins (off the loop); `dispatch` answers auth management.
             ReplyEncoder.encode(WireError.internalError("\(request.kind.verb) reached the dispatcher"), tag: tag, into: &output)
         }
-        return nil
+        return .written
     }
 
     private func status() -> StatusResponse {

@@ -83,10 +83,14 @@ final class Server: @unchecked Sendable {
             }
         }
         home.loop.execute {
+            // Lease expiry and auto-compaction may touch many keys: the loop only starts them on the worker.
+            let expiryGate = Worker.Gate()
             home.loop.scheduleOnLoop(after: Server.leaseExpiryInterval, every: Server.leaseExpiryInterval) {
-                let expired = state.store.expireLeases()
-                if expired > 0 { logger.debug("expired \(expired) lease(s)") }
-                state.refreshAlarm()
+                state.worker.submit(through: expiryGate) {
+                    let expired = state.store.expireLeases()
+                    if expired > 0 { logger.debug("expired \(expired) lease(s)") }
+                    state.refreshAlarm()
+                }
             }
             home.loop.scheduleOnLoop(after: config.progressNotifyInterval, every: config.progressNotifyInterval) {
                 state.store.progressNotify()
@@ -94,7 +98,10 @@ final class Server: @unchecked Sendable {
             if config.autoCompactionRetention > 0 {
                 let compactor = AutoCompactor(mode: config.autoCompactionMode, retention: config.autoCompactionRetention,
                                               state: state)
-                home.loop.scheduleOnLoop(after: compactor.interval, every: compactor.interval) { compactor.tick() }
+                let compactionGate = Worker.Gate()
+                home.loop.scheduleOnLoop(after: compactor.interval, every: compactor.interval) {
+                    state.worker.submit(through: compactionGate) { compactor.tick() }
+                }
             }
         }
         return addresses

@@ -93,6 +93,8 @@ struct ServerConfig: Sendable, Equatable {
           --quota-backend-bytes N            memory quota; writes fail with NOSPACE above it
                                              (default 0 = 2 GiB)
           --max-connections N                most concurrent client connections (default 0 = unlimited)
+          --max-output-bytes N               unsent reply bytes per connection before the server stops
+                                             producing more for it (default 4194304)
 
         Compaction:
           --auto-compaction-mode MODE        periodic or revision (default periodic)
@@ -120,8 +122,9 @@ struct ServerConfig: Sendable, Equatable {
         case autoCompactionMode = "auto-compaction-mode", autoCompactionRetention = "auto-compaction-retention"
         case logLevel = "log-level", eventLoops = "event-loops", help, version
         case authTokenTTL = "auth-token-ttl", authFailureDelay = "auth-failure-delay"
+        case maxOutputBytes = "max-output-bytes"
         // Hidden: for tests and experiments.
-        case maxOutputBytes = "max-output-bytes", progressNotifyInterval = "progress-notify-interval"
+        case progressNotifyInterval = "progress-notify-interval"
         case passwordHashIterations = "password-hash-iterations"
         case protocolSniffTimeout = "protocol-sniff-timeout", httpHeaderTimeout = "http-header-timeout"
     }

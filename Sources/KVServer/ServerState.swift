@@ -22,6 +22,8 @@ final class ServerState: Sendable {
     private let nextConnectionID = Atomic<UInt64>(1)
     /// Where logins check passwords, off the event loops.
     let passwordChecker: PasswordChecker
+    /// Where long jobs run, off the event loops.
+    let worker = Worker()
     /// Every loop's counters, for `/metrics`.
     let metrics = MetricsRegistry()
 

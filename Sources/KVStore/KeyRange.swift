@@ -62,3 +62,15 @@ public enum KeyRange: Hashable, Sendable {
         }
     }
 }
+
+extension KeyRange {
+    /// Whether the key in `bytes` lies in the range (no copy of the key).
+    func contains(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        func compare(_ bound: [UInt8]) -> Int { bound.withUnsafeBytes { KeyBytes.compare(bytes, $0) } }
+        switch self {
+        case .single(let key): return compare(key) == 0
+        case .fromKey(let from): return compare(from) >= 0
+        case .halfOpen(let from, let to): return compare(from) >= 0 && compare(to) < 0
+        }
+    }
+}

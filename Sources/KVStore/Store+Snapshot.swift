@@ -38,6 +38,8 @@ extension Store {
         var restored = StoreState(nodeCapacity: configuration.treeNodeCapacity)
         var auth: AuthStore.Contents? = nil
         _ = try SnapshotDecoder.decode(from: source, skipHashCheck: skipHashCheck, into: &restored, auth: &auth, now: now)
+        // The restored history is in the key index; the change log starts at the snapshot's revision.
+        restored.changeLog = ChangeLog(floor: restored.currentRevision)
         store.state.withLock { $0 = restored }
         if let auth { store.auth.load(auth) }
         return store

@@ -112,7 +112,7 @@ extension Store {
                     var accepted: [Change] = []
                     var from = core.nextRevision
                     while true {
-                        let (changes, covered) = HistoryScan.changes(in: core.range, from: from, to: view.currentRevision,
+                        let (changes, covered, _) = HistoryScan.changes(in: core.range, from: from, to: view.currentRevision,
                                                                      limit: limit, view: view)
                         accepted = changes.filter(core.accepts)
                         if covered == view.currentRevision {
@@ -138,7 +138,7 @@ extension Store {
             case .taken(let pending, let prevKV):
                 return pending.map { makeResponse($0, watchID: watcher.watchID, prevKV: prevKV) }
             case .scan(let view, let from, let range):
-                let (changes, covered) = HistoryScan.changes(in: range, from: from, to: view.currentRevision, limit: limit, view: view)
+                let (changes, covered, _) = HistoryScan.changes(in: range, from: from, to: view.currentRevision, limit: limit, view: view)
                 let outcome: (advanced: Bool, prevKV: Bool, accepted: [Change]) = state.withLock { state in
                     guard let core = state.watchers[watcher.id], !core.synced, core.nextRevision == from else {
                         return (false, false, [])

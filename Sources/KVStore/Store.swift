@@ -21,7 +21,7 @@ public final class Store: Sendable {
     /// Serializes compactions, which run in slices between writes.
     private let compactionLock = Locked(())
 
-    /// Index entries compacted per lock hold.
+    /// Work per compaction lock hold: keys visited plus records of their histories.
     static let compactionSlice = 10_000
 
     public init(configuration: StoreConfiguration = StoreConfiguration()) {
@@ -164,6 +164,7 @@ public final class Store: Sendable {
     func commit(_ state: inout StoreState, _ batch: WriteBatch) {
         guard batch.hasChanges else { return }
         state.currentRevision = batch.main
+        state.changeLog.append(batch.changes)
         state.watchers.notify(batch.changes, revision: batch.main)
     }
 
@@ -232,6 +233,7 @@ public final class Store: Sendable {
                 let from = cursor
                 cursor = state.withLock { $0.compactSlice(at: request.revision, from: from, limit: Self.compactionSlice) }
             } while cursor != nil
+            state.withLock { $0.changeLog.compact(through: request.revision) }
             return .success(CompactionResponse(header: header(current)))
         }
         return try result.get()

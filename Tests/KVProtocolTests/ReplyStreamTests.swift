@@ -46,12 +46,26 @@ import Testing
     @Test func rangeRepliesEqualTheEncodedResponse() throws {
         var generator = SeededGenerator(seed: 0x57_4ea3)
         let store = try Self.store(&generator)
+        var small = 0, large = 0
+        defer { #expect(small > 0 && large > 0, "both ways were taken: \(small) small, \(large) large") }
         for _ in 0..<300 {
             let request = Self.range(&generator)
             let tag = Bool.random(using: &generator) ? RequestTag("t1") : nil
             let expected = ReplyEncoder.line(.success(.range(try store.range(request))), tag: tag)
             let streamed = Self.produce(ReplyStream(range: try store.rangeCursor(request), tag: tag), using: &generator)
             #expect(String(decoding: streamed, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+            // Small results are written at once; a cursor too large for that goes on as a stream.
+            let cursor = try store.rangeCursor(request)
+            var whole = ByteBuffer()
+            let maxKeys = Int.random(in: 1...40, using: &generator)
+            if ReplyStream.writeIfSmall(range: cursor, tag: tag, maxKeys: maxKeys, into: &whole) {
+                #expect(whole.readAll() == expected)
+                small += 1
+            } else {
+                #expect(whole.readableBytes == 0)
+                #expect(Self.produce(ReplyStream(range: cursor, tag: tag), using: &generator) == expected)
+                large += 1
+            }
         }
     }
 

@@ -77,7 +77,7 @@ import Testing
     }
 
     @Test func usageListsEveryVisibleFlag() {
-        let hidden: Set<ServerConfig.Flag> = [.maxOutputBytes, .progressNotifyInterval, .passwordHashIterations,
+        let hidden: Set<ServerConfig.Flag> = [.progressNotifyInterval, .passwordHashIterations,
                                               .protocolSniffTimeout, .httpHeaderTimeout]
         for flag in ServerConfig.Flag.allCases where !hidden.contains(flag) {
             #expect(ServerConfig.usage.contains("--\(flag.rawValue)"), "\(flag.rawValue)")

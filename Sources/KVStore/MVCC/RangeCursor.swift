@@ -95,29 +95,40 @@ public final class RangeCursor {
             isPlanned = true
             return true
         }
-        let keysOnly = request.countOnly
+        // The walk's running figures live in locals (a class's stored properties would be checked for
+        // exclusive access at every record) and are written back after each step.
+        let countOnly = request.countOnly, filtered = self.filtered, keyOrdered = self.keyOrdered
+        let keep = min(earlyLimit, limit)
+        var count = self.count, passing = self.passing
+        var early = self.early, sorted = self.sorted
+        self.early = []
+        self.sorted = []
         walk(maxKeys: maxKeys) { record in
             count += 1
-            guard !keysOnly, !filtered || ReadView.passes(request, record) else { return true }
+            guard !countOnly, !filtered || ReadView.passes(request, record) else { return true }
             if keyOrdered {
                 passing += 1
-                if early.count < earlyLimit && early.count < limit { early.append(record) }
+                if early.count < keep { early.append(record) }
             } else {
                 sorted.append(record)
             }
             return true
         }
+        self.count = count
+        self.passing = passing
+        self.early = early
+        self.sorted = sorted
         guard walkFinished else { return false }
         if request.countOnly {
             kvsCount = 0
         } else if keyOrdered {
-            kvsCount = min(passing, limit)
-            more = passing > limit
+            kvsCount = min(self.passing, limit)
+            more = self.passing > limit
         } else {
-            ReadView.sort(&sorted, by: request.sortTarget, order: request.sortOrder)
-            kvsCount = min(sorted.count, limit)
-            more = sorted.count > limit
-            sorted.removeSubrange(kvsCount...)
+            ReadView.sort(&self.sorted, by: request.sortTarget, order: request.sortOrder)
+            kvsCount = min(self.sorted.count, limit)
+            more = self.sorted.count > limit
+            self.sorted.removeSubrange(kvsCount...)
         }
         isPlanned = true
         resumeAfter = nil
@@ -130,26 +141,27 @@ public final class RangeCursor {
     /// was handed out. Call after planning.
     public func emit(maxKeys: Int, _ body: (KeyValue) -> Bool) -> Bool {
         precondition(isPlanned, "RangeCursor.emit before the plan finished")
-        let keysOnly = request.keysOnly
-        /// Hands one out; whether to go on.
-        func hand(_ kv: KeyValue) -> Bool {
-            emitted += 1
-            entriesVisited += 1
-            return body(kv)
-        }
+        let keysOnly = request.keysOnly, filtered = self.filtered, kvsCount = self.kvsCount
+        // Locals, written back at the end (see `plan`).
+        var emitted = self.emitted
+        defer { self.emitted = emitted }
         func handFromArray(_ records: [KVRecord]) {
             var handed = 0
             while emitted < kvsCount && handed < maxKeys {
                 handed += 1
-                if !hand(records[emitted].keyValue(keysOnly: keysOnly)) { break }
+                emitted += 1
+                if !body(records[emitted - 1].keyValue(keysOnly: keysOnly)) { break }
             }
+            entriesVisited += handed
         }
         if let resolved {
             var handed = 0
             while emitted < kvsCount && handed < maxKeys {
                 handed += 1
-                if !hand(resolved.kvs[emitted]) { break }
+                emitted += 1
+                if !body(resolved.kvs[emitted - 1]) { break }
             }
+            entriesVisited += handed
         } else if !keyOrdered {
             handFromArray(sorted)
             if emitted == kvsCount { sorted = [] }
@@ -160,7 +172,8 @@ public final class RangeCursor {
             early = []
             walk(maxKeys: maxKeys) { record in
                 guard !filtered || ReadView.passes(request, record) else { return true }
-                return hand(record.keyValue(keysOnly: keysOnly)) && emitted < kvsCount
+                emitted += 1
+                return body(record.keyValue(keysOnly: keysOnly)) && emitted < kvsCount
             }
         }
         return emitted >= kvsCount
@@ -195,7 +208,6 @@ public final class RangeCursor {
                 precondition(touched != 0, "index entry without a key")
                 for j in i..<batchEnd {
                     visited += 1
-                    entriesVisited += 1
                     if let record = KeyIndex.visible(keys[j], histories[j], at: revision), !body(record) {
                         stoppedAt = keys[j]
                         exhausted = false
@@ -211,6 +223,7 @@ public final class RangeCursor {
             }
             return true
         }
+        entriesVisited += visited
         if exhausted {
             walkFinished = true
         } else if let stoppedAt {
@@ -227,5 +240,20 @@ extension Store {
         let cursor = try RangeCursor(view: rangeView(), request: request)
         cursor.header = header(cursor.header.revision)
         return cursor
+    }
+}
+
+extension Store {
+    /// Visits every key-value live at `revision` (0 or less: the current one) in key order, from one read
+    /// view taken now: writers are never held off, and the walk is one pass however many keys there are.
+    /// Meant for whole-store jobs (hashes, exports) run off any latency-sensitive thread.
+    /// - Returns: the revision walked.
+    /// - Throws: `.futureRevision`, `.compacted`.
+    @discardableResult
+    public func forEachKeyValue(at revision: Int64, _ body: (KeyValue) -> Void) throws(StoreError) -> Int64 {
+        let view = readView()
+        let at = try view.readRevision(revision)
+        view.forEachVisibleRun(in: .fromKey([0]), at: at) { record in body(record.keyValue(keysOnly: false)) }
+        return at
     }
 }

@@ -5,6 +5,8 @@ struct ReadView {
     let index: TreeIndex
     let currentRevision: Int64
     let compactedRevision: Int64
+    /// The changes in revision order, for watch catch-up (nil in views that only read keys).
+    var changeLog: ChangeLog? = nil
 
     /// The revision a read of `requested` looks at: `currentRevision` for 0 or less.
     /// - Throws: `.futureRevision` above the current revision, `.compacted` below the compacted one.

@@ -8,15 +8,19 @@ struct StoreState {
     var watchers = WatcherHub()
     /// Bytes held by retained records (headers, keys and values).
     var footprint: Int = 0
+    /// Every change since the log's floor, in revision order (for watchers catching up).
+    var changeLog: ChangeLog
     /// Operation counters and the live key count (see `StoreStatistics`).
     var statistics = StoreStatistics()
 
     init(nodeCapacity: Int) {
         index = TreeIndex(nodeCapacity: nodeCapacity)
+        changeLog = ChangeLog(floor: currentRevision)
     }
 
     var view: ReadView {
-        ReadView(index: index, currentRevision: currentRevision, compactedRevision: compactedRevision)
+        ReadView(index: index, currentRevision: currentRevision, compactedRevision: compactedRevision,
+                 changeLog: changeLog)
     }
 
     /// The revision reads see while `batch` is being applied: its own once it has written.
@@ -92,7 +96,8 @@ struct StoreState {
         return doomed
     }
 
-    /// Compacts at `revision` up to `limit` index entries, starting at `cursor` (the first key when nil).
+    /// Compacts at `revision` from `cursor` (the first key when nil) until about `limit` units of work were
+    /// done: one per key plus one per record of its history (a single key's history is never split).
     /// - Returns: the key to continue from, or nil when the whole index has been visited.
     mutating func compactSlice(at revision: Int64, from cursor: [UInt8]?, limit: Int) -> [UInt8]? {
         var updates: [(key: [UInt8], keep: Bool, history: KeyHistory)] = []
@@ -100,11 +105,12 @@ struct StoreState {
         var next: [UInt8]? = nil
         let range: KeyRange = .fromKey(cursor ?? [0])
         index.forEach(in: range) { key, history in
-            if visited == limit {
+            if visited >= limit {
                 next = key.latest.key
                 return false
             }
-            visited += 1
+            // A key's work is its history's length, so a slice of keys with long histories stays short.
+            visited += 1 + history.count
             let result = KeyIndex.compacted(key, history, at: revision)
             if result.changed {
                 footprint -= result.freed
