@@ -160,7 +160,7 @@ final class Connection: EventHandler {
             ReplyEncoder.encode(error.error, tag: error.tag, into: &output)
             return
         }
-        let started = context.metrics.started(.line)
+        let metrics = context.metrics, started = metrics.started(.line)
         if case .authenticate(let login) = decoded.request {
             beginLogin(login, tag: decoded.tag)
             return
@@ -175,7 +175,7 @@ final class Connection: EventHandler {
         case .job(let job):
             beginJob(job, tag: decoded.tag)
         }
-        context.metrics.finished(decoded.request.kind, startedAt: started)
+        metrics.finished(decoded.request.kind, startedAt: started)
     }
 
     // MARK: Jobs

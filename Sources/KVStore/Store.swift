@@ -65,7 +65,7 @@ public final class Store: Sendable {
         if request.rangeEnd.isEmpty {
             // A single key: read under the lock, cheaper than taking a view.
             let result: Result<RangeResponse, StoreError> = state.withLock { state in
-                state.statistics.ranges &+= 1
+                state.counters.ranges &+= 1
                 return Result { () throws(StoreError) in try self.rangeResponse(request, in: state.view) }
             }
             return try result.get()
@@ -83,7 +83,7 @@ public final class Store: Sendable {
     /// `readView()` for a range read, counted in the statistics.
     func rangeView() -> ReadView {
         state.withLock { state in
-            state.statistics.ranges &+= 1
+            state.counters.ranges &+= 1
             return state.view
         }
     }
@@ -145,7 +145,7 @@ public final class Store: Sendable {
         try TxnChecks.check(request, maxOps: configuration.maxTxnOps)
         let result: Result<DeferredTxnResponse, StoreError> = state.withLock { state in
             Result { () throws(StoreError) in
-                state.statistics.txns &+= 1
+                state.counters.txns &+= 1
                 // The path is decided on a view that is released before anything is written: a view
                 // still alive during the writes would make each of them copy its path in the tree.
                 let path = TxnPath(request, view: state.view)
@@ -179,7 +179,7 @@ public final class Store: Sendable {
         for op in ops {
             switch op {
             case .range(let r):
-                state.statistics.ranges &+= 1
+                state.counters.ranges &+= 1
                 let readRevision = state.readRevision(during: batch)
                 var request = r
                 if request.revision <= 0 { request.revision = readRevision }

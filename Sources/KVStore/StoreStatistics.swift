@@ -40,12 +40,34 @@ public struct StoreStatistics: Hashable, Sendable {
     public init() {}
 }
 
+/// The counters `StoreState` keeps (the first part of `StoreStatistics`), small because the state is
+/// copied now and then.
+struct StoreCounters: Hashable, Sendable {
+    var ranges: UInt64 = 0
+    var puts: UInt64 = 0
+    var deletes: UInt64 = 0
+    var txns: UInt64 = 0
+    var leasesGranted: UInt64 = 0
+    var leasesRevoked: UInt64 = 0
+    var leasesRenewed: UInt64 = 0
+    var keys: Int = 0
+}
+
 extension Store {
     /// The store's counters and gauges, read in one lock hold.
     /// - Complexity: O(w) for w distinct watched keys (to count the synced watchers).
     public var statistics: StoreStatistics {
         state.withLock { state in
-            var statistics = state.statistics
+            var statistics = StoreStatistics()
+            let counters = state.counters
+            statistics.ranges = counters.ranges
+            statistics.puts = counters.puts
+            statistics.deletes = counters.deletes
+            statistics.txns = counters.txns
+            statistics.leasesGranted = counters.leasesGranted
+            statistics.leasesRevoked = counters.leasesRevoked
+            statistics.leasesRenewed = counters.leasesRenewed
+            statistics.keys = counters.keys
             statistics.leases = state.leases.count
             statistics.watchers = state.watchers.watchers.count
             statistics.slowWatchers = statistics.watchers - state.watchers.syncedCount

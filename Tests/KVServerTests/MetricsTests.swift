@@ -57,6 +57,14 @@ import Testing
         #expect(CommandKind.allCases.map(\.ordinal) == Array(0..<CommandKind.allCases.count))
     }
 
+    @Test func layoutSizesMatchTheirTypes() {
+        typealias Layout = LoopMetrics.Layout
+        #expect(Layout.commands == CommandKind.allCases.count && Layout.routes == HTTPRoute.allCases.count)
+        #expect(Layout.frontEnds == FrontEnd.allCases.count && Layout.statuses == HTTPStatus.allCases.count)
+        #expect(Layout.perSeries == LatencyBuckets.countersPerSeries)
+        #expect(Layout.histogram(Layout.seriesCount) == Layout.opened && Layout.count == LoopMetrics().counters.count)
+    }
+
     @Test func prometheusText() {
         var text = PrometheusText()
         text.family("a_total", .counter, help: "Help with \\ and\nnewline.")

@@ -10,10 +10,21 @@ import KVProtocol
 final class LoopMetrics: Sendable {
     let counters: CounterBlock
 
-    /// Where each counter lives in the block.
+    /// Where each counter lives in the block. The sizes are written out as literals so that every
+    /// offset on the request path is a compile-time constant (no lazy global to check per request);
+    /// `MetricsTests` checks them against `allCases` and `LatencyBuckets`.
     enum Layout {
-        static let frontEnds = FrontEnd.allCases.count
-        static let opened = 0
+        static let commands = 38
+        static let routes = 5
+        static let frontEnds = 4
+        static let statuses = 15
+        /// Per histogram series: one counter per bucket bound, one for +Inf, one for the sum of ticks.
+        static let perSeries = 20
+        /// Histogram series come first: one per line-protocol command, then one per HTTP route.
+        static let lineSeries = 0
+        static let httpSeries = commands
+        static let seriesCount = commands + routes
+        static let opened = seriesCount * perSeries
         static let closed = opened + frontEnds
         static let requests = closed + frontEnds
         static let outputPauses = requests + frontEnds
@@ -21,16 +32,11 @@ final class LoopMetrics: Sendable {
         static let healthSuccesses = sniffTimeouts + 1
         static let healthFailures = healthSuccesses + 1
         static let httpStatuses = healthFailures + 1
-        static let histograms = httpStatuses + HTTPStatus.allCases.count
-        /// Histogram series: one per line-protocol command, then one per HTTP route.
-        static let lineSeries = 0
-        static let httpSeries = CommandKind.allCases.count
-        static let seriesCount = httpSeries + HTTPRoute.allCases.count
-        static let count = histograms + seriesCount * LatencyBuckets.countersPerSeries
+        static let count = httpStatuses + statuses
 
-        static func series(_ command: CommandKind) -> Int { lineSeries + command.ordinal }
+        @inline(__always) static func series(_ command: CommandKind) -> Int { lineSeries + command.ordinal }
         static func series(_ route: HTTPRoute) -> Int { httpSeries + route.rawValue }
-        static func histogram(_ series: Int) -> Int { histograms + series * LatencyBuckets.countersPerSeries }
+        @inline(__always) static func histogram(_ series: Int) -> Int { series * perSeries }
     }
 
     init() {
@@ -77,7 +83,7 @@ final class LoopMetrics: Sendable {
         let ticks = ticks > UInt64(Int64.max) ? 0 : ticks
         let base = Layout.histogram(series)
         counters.add(base + LatencyBuckets.bucket(ofTicks: ticks))
-        counters.add(base + LatencyBuckets.bounds.count + 1, ticks)
+        counters.add(base + Layout.perSeries - 1, ticks)
     }
 
     func responded(_ status: HTTPStatus) { counters.add(Layout.httpStatuses + status.ordinal) }

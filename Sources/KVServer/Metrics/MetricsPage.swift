@@ -114,9 +114,9 @@ enum MetricsPage {
 
     private static func histogram(_ text: inout PrometheusText, _ totals: [UInt64], series: Int, labels: [(String, String)]) {
         let base = LoopMetrics.Layout.histogram(series)
-        let buckets = totals[base..<(base + LatencyBuckets.bounds.count + 1)]
+        let buckets = totals[base..<(base + LoopMetrics.Layout.perSeries - 1)]
         guard buckets.contains(where: { $0 != 0 }) else { return }
         text.histogram("kvserver_request_duration_seconds", labels, bounds: LatencyBuckets.bounds, buckets: buckets,
-                       sumNanoseconds: TickClock.nanoseconds(ticks: totals[base + LatencyBuckets.bounds.count + 1]))
+                       sumNanoseconds: TickClock.nanoseconds(ticks: totals[base + LoopMetrics.Layout.perSeries - 1]))
     }
 }

@@ -11,7 +11,7 @@ struct StoreState {
     /// Every change since the log's floor, in revision order (for watchers catching up).
     var changeLog: ChangeLog
     /// Operation counters and the live key count (see `StoreStatistics`).
-    var statistics = StoreStatistics()
+    var counters = StoreCounters()
 
     init(nodeCapacity: Int) {
         index = TreeIndex(nodeCapacity: nodeCapacity)
@@ -64,8 +64,8 @@ struct StoreState {
             }
         }
         footprint += record.footprint
-        statistics.puts &+= 1
-        if previous == nil { statistics.keys += 1 }
+        counters.puts &+= 1
+        if previous == nil { counters.keys += 1 }
         let oldLease = previous?.lease ?? 0
         if oldLease != record.lease {
             leases.detach(put.key, from: oldLease)
@@ -91,8 +91,8 @@ struct StoreState {
             if previous.lease != 0 { leases.detach(previous.key, from: previous.lease) }
             batch.record(Change(record: tombstone, previous: previous))
         }
-        statistics.deletes &+= 1
-        statistics.keys -= doomed.count
+        counters.deletes &+= 1
+        counters.keys -= doomed.count
         return doomed
     }
 
