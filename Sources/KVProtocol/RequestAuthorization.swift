@@ -24,7 +24,8 @@ extension Request {
             try store.auth.checkToken(token)
             // Attaching existing keys rewrites them.
             for key in grant.keys { try store.auth.checkPermission(token: token, key: key, write: true) }
-        case .leaseKeepAlive, .leaseList: try store.auth.checkToken(token)
+        case .leaseList: try store.auth.checkToken(token)
+        case .leaseKeepAlive(let id): try store.authorizeLeaseKeepAlive(id, token: token)
         case .leaseRevoke(let id): try store.authorizeLeaseRevoke(id, token: token)
         case .leaseTimeToLive(let request): try store.authorizeLeaseTimeToLive(request.id, token: token)
         case .auth(let auth):

@@ -21,6 +21,11 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
     case notImplemented(String)
     /// The server failed for a reason of its own. Code `INTERNAL`.
     case internalError(String)
+    /// The server refused a new connection before reading from it: it holds `--max-connections`
+    /// already, or it is out of file descriptors. The message says which. Code `TOO_MANY_CONNECTIONS`.
+    case tooManyConnections(String)
+    /// The server is shutting down and takes no new connection. Code `STOPPED`, with etcd's message.
+    case stopped
     /// A code this side does not know (sent by a newer peer).
     case other(code: String, message: String)
 
@@ -76,6 +81,7 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
             case .invalidAuthToken: "INVALID_AUTH_TOKEN"
             case .authNotEnabled: "AUTH_NOT_ENABLED"
             case .invalidAuthManagement: "INVALID_AUTH_MGMT"
+            case .tooManyRequests: "TOO_MANY_REQUESTS"
             }
         case .protocolViolation: "PROTOCOL"
         case .unknownCommand: "UNKNOWN_COMMAND"
@@ -83,6 +89,8 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unsupportedVersion: "UNSUPPORTED_VERSION"
         case .notImplemented: "NOT_IMPLEMENTED"
         case .internalError: "INTERNAL"
+        case .tooManyConnections: "TOO_MANY_CONNECTIONS"
+        case .stopped: "STOPPED"
         case .other(let code, _): code
         }
     }
@@ -93,8 +101,10 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case .store(let error): error.description
         case .auth(let error): error.description
         case .protocolViolation(let message), .unknownCommand(let message), .invalidArguments(let message),
-             .notImplemented(let message), .internalError(let message), .other(_, let message):
+             .notImplemented(let message), .internalError(let message), .tooManyConnections(let message),
+             .other(_, let message):
             message
+        case .stopped: "etcdserver: server stopped"
         case .unsupportedVersion(let requested, let supported):
             "unsupported protocol version \(requested): this server speaks protocol \(supported)"
         }
@@ -140,7 +150,8 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
             default:
                 break
             }
-        case .protocolViolation, .unknownCommand, .invalidArguments, .notImplemented, .internalError, .other:
+        case .protocolViolation, .unknownCommand, .invalidArguments, .notImplemented, .internalError,
+             .tooManyConnections, .stopped, .other:
             break
         }
     }
@@ -178,12 +189,15 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case "INVALID_AUTH_TOKEN": self = .auth(.invalidAuthToken)
         case "AUTH_NOT_ENABLED": self = .auth(.authNotEnabled)
         case "INVALID_AUTH_MGMT": self = .auth(.invalidAuthManagement)
+        case "TOO_MANY_REQUESTS": self = .auth(.tooManyRequests)
         case "PROTOCOL": self = .protocolViolation(message)
         case "UNKNOWN_COMMAND": self = .unknownCommand(message)
         case "ARGS": self = .invalidArguments(message)
         case "UNSUPPORTED_VERSION": self = .unsupportedVersion(requested: try int("requested"), supported: try int("supported"))
         case "NOT_IMPLEMENTED": self = .notImplemented(message)
         case "INTERNAL": self = .internalError(message)
+        case "TOO_MANY_CONNECTIONS": self = .tooManyConnections(message)
+        case "STOPPED": self = .stopped
         default: self = .other(code: code, message: message)
         }
     }
@@ -191,11 +205,12 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Every code this protocol version defines, for documentation and tests.
     public static let allCodes: [String] = [
         "PROTOCOL", "UNKNOWN_COMMAND", "ARGS", "UNSUPPORTED_VERSION", "NOT_IMPLEMENTED", "INTERNAL",
+        "TOO_MANY_CONNECTIONS", "STOPPED",
         "EMPTY_KEY", "COMPACTED", "FUTURE_REV", "KEY_NOT_FOUND", "VALUE_PROVIDED", "LEASE_PROVIDED",
         "DUPLICATE_KEY", "TOO_MANY_OPS", "LEASE_NOT_FOUND", "LEASE_EXISTS", "LEASE_TTL_TOO_LARGE", "WATCH_ID_IN_USE",
         "NO_SPACE", "TOO_LARGE",
         "USER_EMPTY", "USER_EXISTS", "USER_NOT_FOUND", "ROLE_EXISTS", "ROLE_NOT_FOUND", "AUTH_FAILED",
         "PERMISSION_DENIED", "ROOT_USER_NOT_EXIST", "ROOT_ROLE_NOT_EXIST", "ROLE_NOT_GRANTED",
-        "PERMISSION_NOT_GRANTED", "INVALID_AUTH_TOKEN", "AUTH_NOT_ENABLED", "INVALID_AUTH_MGMT",
+        "PERMISSION_NOT_GRANTED", "INVALID_AUTH_TOKEN", "AUTH_NOT_ENABLED", "INVALID_AUTH_MGMT", "TOO_MANY_REQUESTS",
     ]
 }

@@ -271,12 +271,12 @@ final class Connection: EventHandler {
         updateInterest()
         let handle = LoopOwned(self)
         let loop = context.loop
-        context.state.passwordChecker.check(name: login.name, password: login.password, loop: loop) { result in
+        context.state.loginGuard.check(name: login.name, password: login.password, peer: peer, loop: loop) { result in
             let connection = handle.value
             var delay: UInt64 = 0
-            if case .failure(let error) = result, error == .authenticationFailed {
+            if case .failure(let error) = result, error == .authenticationFailed || error == .tooManyRequests {
                 delay = connection.loginThrottle.recordFailure()
-                connection.context.state.logger.warn(
+                connection.context.state.logger.debug(
                     "failed login: id=\(connection.id) peer=\(connection.peer) user=\(String(reflecting: login.name)) failures=\(connection.loginThrottle.failures)")
             }
             if delay == 0 {

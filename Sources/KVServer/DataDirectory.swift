@@ -5,7 +5,7 @@ import KVStore
 
 /// The server's data dir: the store saved as one snapshot file, `kv.snap` (format: docs/SNAPSHOT.md).
 /// Saves are atomic (temporary file, fsync, rename, fsync of the directory), so a crash during a save
-/// leaves the previous snapshot intact.
+/// leaves the previous snapshot intact; the temporary file it leaves is removed at the next start.
 struct DataDirectory: Sendable {
     let path: String
 
@@ -21,6 +21,14 @@ struct DataDirectory: Sendable {
             return
         }
         _ = try Posix.call("mkdir") { mkdir(path, 0o700) }
+    }
+
+    /// Removes the temporary snapshot files that saves interrupted by a crash or `kill -9` left
+    /// (`kv.snap.tmp-<pid>-<n>`, each as large as the store), unless their process still runs; call it at
+    /// start, before any save. Nothing else in the directory is touched.
+    /// - Returns: the names removed, with their sizes.
+    func removeStaleTemporaryFiles() throws -> [(name: String, bytes: Int)] {
+        try AtomicFile.removeStaleTemporaries(of: snapshotPath)
     }
 
     /// The store saved here, or nil when there is no snapshot yet. A snapshot that fails its checks is an

@@ -32,6 +32,10 @@ struct Dispatcher: Sendable {
     /// - Returns: whether the reply was written, is to be streamed, or waits for a job on the worker.
     func dispatch(_ request: Request, tag: RequestTag?, token: String?, watches: WatchFanout,
                   into output: inout ByteBuffer) -> DispatchOutcome {
+        do { try state.admit(request) } catch {
+            ReplyEncoder.encode(WireError.store(error), tag: tag, into: &output)
+            return .written
+        }
         if state.store.auth.isEnabled {
             do {
                 try request.authorize(on: state.store, token: token)

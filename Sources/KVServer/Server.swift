@@ -4,7 +4,8 @@ import KVProtocol
 import KVStore
 
 /// The server: a store, a small fixed set of event loops, listening sockets accepted on the first loop,
-/// and the periodic jobs (lease expiry, alarm check, progress notifications, auto-compaction).
+/// and the periodic jobs (lease expiry, alarm check, the failed-login summary, progress notifications,
+/// auto-compaction).
 ///
 ///     let server = Server(config: config, logger: logger)
 ///     let addresses = try server.start()     // bound addresses (port 0 becomes the real port)
@@ -92,6 +93,7 @@ final class Server: @unchecked Sendable {
                     state.refreshAlarm()
                 }
             }
+            home.loop.scheduleOnLoop(after: 1_000_000_000, every: 1_000_000_000) { state.loginGuard.flushLog() }
             home.loop.scheduleOnLoop(after: config.progressNotifyInterval, every: config.progressNotifyInterval) {
                 state.store.progressNotify()
             }

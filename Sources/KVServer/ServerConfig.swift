@@ -23,7 +23,8 @@ struct ServerConfig: Sendable, Equatable {
     var snapshotInterval: UInt64 = 0
     /// Save a snapshot after this many revisions since the last save (`--snapshot-count`; 0 = never).
     var snapshotCount: Int64 = 0
-    /// The largest request line accepted (`--max-request-bytes`, etcd's 1.5 MiB default).
+    /// The largest request accepted (`--max-request-bytes`, etcd's 1.5 MiB default), measured as decoded
+    /// (`Request.encodedSize`); a request line may be 64 KiB longer (the framing guard).
     var maxRequestBytes = 1_572_864
     var maxTxnOps = 128
     /// Memory quota on the store's size (`--quota-backend-bytes`); 0 means etcd's default of 2 GiB.
@@ -48,7 +49,8 @@ struct ServerConfig: Sendable, Equatable {
     /// Seconds an idle auth token stays valid (etcd's `--auth-token-ttl`).
     var authTokenTTL = 300
     /// The delay before answering a connection's first failed login; it doubles with each further
-    /// failure on that connection, up to `maxAuthFailureDelay`.
+    /// failure on that connection, up to `maxAuthFailureDelay`. It also sets the pace of the server-wide
+    /// `LoginGuard` (0 turns both off).
     var authFailureDelay: UInt64 = 100_000_000
     static let maxAuthFailureDelay: UInt64 = 5_000_000_000
     /// PBKDF2 iterations for new password hashes (hidden: lowered by tests).
@@ -88,10 +90,11 @@ struct ServerConfig: Sendable, Equatable {
           --snapshot-count N                 also save after N revisions since the last save (default 0 = off)
 
         Limits:
-          --max-request-bytes N              largest request accepted (default 1572864; at most 2147418111)
+          --max-request-bytes N              largest request accepted, measured as etcd's protobuf encoding
+                                             of it (default 1572864; at most 2147418111)
           --max-txn-ops N                    most operations in one transaction (default 128)
-          --quota-backend-bytes N            memory quota; writes fail with NOSPACE above it
-                                             (default 0 = 2 GiB)
+          --quota-backend-bytes N            memory quota on keys, values, history and leases; writes
+                                             and lease grants fail with NOSPACE above it (default 0 = 2 GiB)
           --max-connections N                most concurrent client connections (default 0 = unlimited)
           --max-output-bytes N               unsent reply bytes per connection before the server stops
                                              producing more for it (default 4194304)
@@ -104,7 +107,9 @@ struct ServerConfig: Sendable, Equatable {
         Auth:
           --auth-token-ttl N                 seconds an idle auth token stays valid (default 300)
           --auth-failure-delay DURATION      delay before answering a failed login; doubles with each
-                                             further failure on the connection, up to 5s (default 100ms)
+                                             further failure on the connection, up to 5s; across
+                                             connections, each user name may then try once per 10 delays
+                                             and each address once per 2 (default 100ms; 0 = off)
 
         Server:
           --log-level LEVEL                  debug, info, warn or error (default info)

@@ -24,6 +24,8 @@ final class ServerState: Sendable {
     let passwordChecker: PasswordChecker
     /// Where long jobs run, off the event loops.
     let worker = Worker()
+    /// Slows password guessing across connections; logins go through it to the checker.
+    let loginGuard: LoginGuard
     /// Every loop's counters, for `/metrics`.
     let metrics = MetricsRegistry()
 
@@ -36,6 +38,7 @@ final class ServerState: Sendable {
         let store = store ?? Store(configuration: ServerState.storeConfiguration(config: config, clock: clock))
         self.store = store
         self.passwordChecker = PasswordChecker(auth: store.auth)
+        self.loginGuard = LoginGuard(checker: passwordChecker, baseDelay: config.authFailureDelay, logger: logger)
     }
 
     /// The store configuration this server's flags describe (identity, limits, clock).

@@ -46,12 +46,26 @@ do {
 }
 
 let logger = Logger(level: config.logLevel)
+// Every client connection takes a descriptor: use all the hard limit allows (as etcd and Redis do).
+do {
+    let (before, after) = try DescriptorLimit.raiseSoftToHard()
+    if after.soft != before.soft {
+        logger.info("file descriptor limit raised from \(before.soft) to \(after)")
+    } else {
+        logger.info("file descriptor limit: \(after)")
+    }
+} catch {
+    logger.warn("cannot raise the file descriptor limit to the hard limit: \(error); it stays \((try? DescriptorLimit.current())?.description ?? "unknown")")
+}
 let clock = SystemClock()
 var loaded: Store? = nil
 let dataDirectory = config.dataDir.map { DataDirectory(path: $0) }
 if let dataDirectory {
     do {
         try dataDirectory.prepare()
+        for stale in try dataDirectory.removeStaleTemporaryFiles() {
+            logger.info("removed \(dataDirectory.path)/\(stale.name) (\(stale.bytes) bytes), left by an interrupted snapshot save")
+        }
         if let (store, bytes) = try dataDirectory.load(configuration: ServerState.storeConfiguration(config: config, clock: clock)) {
             loaded = store
             logger.info("loaded snapshot \(dataDirectory.snapshotPath): revision \(store.revision), compacted \(store.compactedRevision), \(store.keyCount) keys, \(bytes) bytes")

@@ -9,8 +9,12 @@
 /// - txn: read on every compare's range and the rules above for every operation of both branches,
 ///   nested transactions included — so what a txn may do does not depend on which branch runs;
 /// - lease revoke: write on every attached key; lease time-to-live: read on every attached key (so a
-///   lease without keys may be revoked by anyone, as in etcd); lease grant and keep-alive: anyone (a
-///   token given must still be valid);
+///   lease without keys may be revoked by anyone, as in etcd); lease grant: anyone (a token given must
+///   still be valid);
+/// - lease keep-alive: write on every attached key, as for a revoke. Stricter than etcd, which lets
+///   anyone who knows a lease's id keep it alive: keeping a lease alive keeps its keys from being
+///   deleted, which only someone who may write them should decide. A lease without keys may still be
+///   kept alive by anyone;
 /// - compaction, snapshot and hash: root only.
 extension Store {
     public func authorize(_ request: RangeRequest, token: String?) throws(AuthError) {
@@ -70,6 +74,14 @@ extension Store {
 
     /// Revoking a lease deletes its keys: write on each of them.
     public func authorizeLeaseRevoke(_ id: Int64, token: String?) throws(AuthError) {
+        guard auth.isEnabled else { return }
+        try auth.checkToken(token)
+        for key in attachedKeys(id) { try auth.checkPermission(token: token, key: key, write: true) }
+    }
+
+    /// Keeping a lease alive keeps its keys from being deleted: write on each of them (etcd asks for
+    /// nothing).
+    public func authorizeLeaseKeepAlive(_ id: Int64, token: String?) throws(AuthError) {
         guard auth.isEnabled else { return }
         try auth.checkToken(token)
         for key in attachedKeys(id) { try auth.checkPermission(token: token, key: key, write: true) }

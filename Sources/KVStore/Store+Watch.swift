@@ -105,7 +105,7 @@ extension Store {
                 }
                 // Behind. A small or final stretch is read here, under the lock, so no write slips between
                 // the read and the registration; a long one first outside it.
-                let view = state.view
+                let view = state.viewWithChanges
                 if attempts > 1 || core.nearlyCaughtUp || core.range.isSingleKey {
                     // Read on until something passes the watcher's filters or it has caught up: returning
                     // nothing while still behind would leave it waiting for a wake-up that never comes.

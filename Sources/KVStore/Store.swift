@@ -47,8 +47,13 @@ public final class Store: Sendable {
         return count
     }
 
-    /// Approximate bytes held by every retained version (header, key and value of each).
-    public var sizeInBytes: Int { state.withLock { $0.footprint } }
+    /// Approximate bytes the store holds: every retained version (header, key and value of each) and
+    /// every lease (a fixed cost each, plus its attached keys: `LeaseTable`), so a quota on it counts
+    /// leases too.
+    public var sizeInBytes: Int { state.withLock { $0.footprint + $0.leases.footprint } }
+
+    /// What granting one lease adds to `sizeInBytes` (before keys are attached to it).
+    public static var bytesPerLease: Int { LeaseTable.bytesPerLease }
 
     func header(_ revision: Int64) -> ResponseHeader {
         ResponseHeader(clusterID: configuration.clusterID, memberID: configuration.memberID,

@@ -63,6 +63,7 @@ import Testing
             .userNameEmpty, .userAlreadyExists("alice"), .userNotFound("bob"), .roleAlreadyExists("r"),
             .roleNotFound("reader"), .authenticationFailed, .permissionDenied, .rootUserNotExist, .rootRoleNotExist,
             .roleNotGranted, .permissionNotGranted, .invalidAuthToken, .authNotEnabled, .invalidAuthManagement,
+            .tooManyRequests,
         ]
         var codes = Set<String>()
         for error in errors {
@@ -107,13 +108,18 @@ import Testing
             .unsupportedVersion(requested: 9, supported: 1),
             .notImplemented("command 'WATCH' is planned but not available in protocol 1"),
             .internalError("boom \"quoted\"\nnext line"),
+            .tooManyConnections("kvserver: too many client connections (--max-connections 2)"),
+            .stopped,
             .other(code: "SOMETHING_NEW", message: "from a newer server"),
         ]
         for error in errors {
             let line = ReplyEncoder.line(.failure(error), tag: RequestTag("t9"))
             let reply = try ReplyDecoder.decode(Array(line.dropLast()), for: .ping)
             #expect(reply == Reply(tag: RequestTag("t9"), result: .failure(error)))
+            #expect(WireError.allCodes.contains(error.code) != (error.code == "SOMETHING_NEW"))
         }
+        #expect(String(decoding: ReplyEncoder.line(.failure(.stopped)), as: UTF8.self)
+                == #"ERR STOPPED "etcdserver: server stopped""# + "\n")
     }
 }
 

@@ -107,6 +107,18 @@ import Testing
                 let id = try leaseOnN()
                 _ = try client.call(.leaseRevoke(id))
             }),
+            ("lease revoke (no key attached)", all, { client in
+                guard case .leaseGrant(let grant) = try root.call(.leaseGrant(LeaseGrantRequest(ttl: 60))) else { return }
+                _ = try client.call(.leaseRevoke(grant.id))
+            }),
+            ("lease keep-alive (no key attached)", all, { client in
+                guard case .leaseGrant(let grant) = try root.call(.leaseGrant(LeaseGrantRequest(ttl: 60))) else { return }
+                _ = try client.keepAliveOnce(grant.id)
+            }),
+            ("lease keep-alive (key n attached)", ["root", "writer"], { client in
+                _ = try client.keepAliveOnce(try leaseOnN())
+            }),
+            ("lease list", all, { _ = try $0.call(.leaseList) }),
             ("lease time-to-live (key n attached)", ["root"], { client in
                 let id = try leaseOnN()
                 _ = try client.call(.leaseTimeToLive(LeaseTimeToLiveRequest(id: id, keys: true)))

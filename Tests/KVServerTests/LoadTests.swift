@@ -62,12 +62,12 @@ import Testing
         let server = try TestServer { $0.maxConnections = 2 }
         let first = try server.client()
         let second = try server.client()
-        do {
-            _ = try server.client()
-            Issue.record("third connection should be refused")
-        } catch {
-            #expect("\(error)".contains("too many connections"))
-        }
+        let error = try #require(throws: ClientError.self) { _ = try server.client() }
+        #expect(error.wire == .tooManyConnections("kvserver: too many client connections (--max-connections 2)"))
+        // Over the wire: one line with its own code, then the connection is closed.
+        let raw = try server.raw()
+        #expect(try raw.line() == #"ERR TOO_MANY_CONNECTIONS "kvserver: too many client connections (--max-connections 2)""#)
+        #expect(raw.readsEndOfStream())
         _ = try first.call(.ping)
         _ = try second.call(.ping)
         server.stop()

@@ -18,12 +18,21 @@ final class ServerProcess {
     let pid: pid_t
     let endpoint: String
 
-    init(arguments: [String]) throws {
+    /// - Parameters:
+    ///   - descriptorLimit: run it with these soft and hard `RLIMIT_NOFILE` limits (set by `sh`'s
+    ///     `ulimit`, which then `exec`s the server, so `pid` is the server's).
+    ///   - logFile: where its standard error (the log) goes, at `--log-level info` unless `arguments`
+    ///     say otherwise; by default nowhere, at `error`.
+    init(arguments: [String], descriptorLimit: (soft: Int, hard: Int)? = nil, logFile: String? = nil) throws {
         let port = try ServerProcess.freePort()
         endpoint = "127.0.0.1:\(port)"
         // KV_TEST_SERVER_BINARY runs these tests against another build (e.g. a release one, for figures).
         let binary = getenv("KV_TEST_SERVER_BINARY").map { String(cString: $0) } ?? productsDirectory() + "/kvserver"
-        let argv = [binary, "--listen-client-urls", endpoint, "--log-level", "error"] + arguments
+        var argv = [binary, "--listen-client-urls", endpoint, "--log-level", logFile == nil ? "error" : "info"] + arguments
+        if let descriptorLimit {
+            let limits = "ulimit -S -n \(descriptorLimit.soft) && ulimit -H -n \(descriptorLimit.hard)"
+            argv = ["/bin/sh", "-c", limits + " && exec \"$0\" \"$@\""] + argv
+        }
         var cArgs = argv.map { strdup($0) } + [nil]
         defer { for p in cArgs { free(p) } }
         // Its standard streams go to /dev/null: a server holding the test's output open would keep the
@@ -32,10 +41,14 @@ final class ServerProcess {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         for fd: Int32 in 0...2 {
-            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+            if fd == 2, let logFile {
+                posix_spawn_file_actions_addopen(&actions, fd, logFile, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+            }
         }
         var child: pid_t = 0
-        let result = posix_spawn(&child, binary, &actions, nil, &cArgs, environ)
+        let result = posix_spawn(&child, argv[0], &actions, nil, &cArgs, environ)
         guard result == 0 else { throw PosixError(call: "posix_spawn", code: result) }
         pid = child
         // Wait (bounded) until it accepts connections.

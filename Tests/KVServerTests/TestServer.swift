@@ -54,6 +54,26 @@ final class RawConnection {
         try socket.setSendTimeout(nanoseconds: timeout)
     }
 
+    /// A connection from the IPv4 loopback address `source` (any of 127.0.0.0/8 on Linux), so a test can
+    /// play clients on distinct addresses.
+    init(endpoint: String, from source: String, timeout: UInt64 = 5_000_000_000) throws {
+        let remote = try SocketAddress(parsing: endpoint)
+        let fd = try Posix.call("socket") { Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        socket = Socket(fd: FileDescriptor(rawValue: fd))
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        guard inet_pton(AF_INET, source, &local.sin_addr) == 1 else { throw RawError.closed }
+        var peer = sockaddr_in()
+        peer.sin_family = sa_family_t(AF_INET)
+        peer.sin_port = UInt16(remote.port).bigEndian
+        guard inet_pton(AF_INET, "127.0.0.1", &peer.sin_addr) == 1 else { throw RawError.closed }
+        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = try Posix.call("bind") { withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } } }
+        _ = try Posix.call("connect") { withUnsafePointer(to: &peer) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) } } }
+        try socket.setReceiveTimeout(nanoseconds: timeout)
+        try socket.setSendTimeout(nanoseconds: timeout)
+    }
+
     deinit { try? socket.close() }
 
     func send(_ text: String) throws { try send(Array(text.utf8)) }

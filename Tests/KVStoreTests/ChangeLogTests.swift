@@ -50,7 +50,7 @@ import Testing
                 }
             }
         }
-        let view = store.readView()
+        let view = store.state.withLock { $0.viewWithChanges }
         let log = try #require(view.changeLog)
         let indexOnly = ReadView(index: view.index, currentRevision: view.currentRevision,
                                  compactedRevision: view.compactedRevision)
@@ -74,7 +74,7 @@ import Testing
         for index in 0..<50_000 { try store.put("big/\(index)", "v") }
         let behind = store.revision
         for index in 0..<10 { try store.put("big/\(index * 1000)", "changed") }
-        let view = store.readView()
+        let view = store.state.withLock { $0.viewWithChanges }
         let range = KeyRange.prefix(Array("big/".utf8))
         let (changes, covered, visited) = HistoryScan.changes(in: range, from: behind + 1, to: view.currentRevision,
                                                               limit: 1000, view: view)
@@ -89,7 +89,7 @@ import Testing
     @Test func aScanThatFindsNothingIsStillBounded() throws {
         let store = Store()
         for index in 0..<5_000 { try store.put("other/\(index)", "v") }
-        let view = store.readView()
+        let view = store.state.withLock { $0.viewWithChanges }
         let (changes, covered, visited) = HistoryScan.changes(in: .prefix(Array("watched/".utf8)), from: 2,
                                                               to: view.currentRevision, limit: 10, view: view)
         #expect(changes.isEmpty)
@@ -101,12 +101,12 @@ import Testing
         let store = Store()
         for index in 0..<1000 { try store.put("k\(index % 7)", "\(index)") }
         _ = try store.compact(CompactionRequest(revision: 600))
-        let log = try #require(store.readView().changeLog)
+        let log = try #require(store.state.withLock { $0.viewWithChanges }.changeLog)
         #expect(log.floor == 600)
         #expect(log.count <= 1000 - 599 + ChangeLog.chunkSize)
         #expect(!log.covers(from: 600) && log.covers(from: 601))
         // A restored store's log starts at the snapshot's revision.
         let restored = try Store.restore(from: source(try save(store)))
-        #expect(try #require(restored.readView().changeLog).floor == store.revision)
+        #expect(try #require(restored.state.withLock { $0.viewWithChanges }.changeLog).floor == store.revision)
     }
 }

@@ -121,3 +121,72 @@ struct LeaseTests {
         #expect(store.keyCount == 0)
     }
 }
+
+/// Leases count in the store's size (so in a server's quota): a fixed cost each, plus each attached key.
+struct LeaseFootprintTests {
+    private func makeStore() -> (Store, ManualClock) {
+        let clock = ManualClock(nanoseconds: 1_000_000_000)
+        return (Store(configuration: StoreConfiguration(clock: clock, treeNodeCapacity: 4)), clock)
+    }
+
+    @Test func leasesAndAttachedKeysCountInTheStoresSize() throws {
+        let (store, clock) = makeStore()
+        let empty = store.sizeInBytes
+        let perLease = Store.bytesPerLease
+        #expect(perLease == 256)
+        var ids: [Int64] = []
+        for _ in 0..<100 { ids.append(try store.grantLease(ttl: 60).id) }
+        #expect(store.sizeInBytes == empty + 100 * perLease)
+
+        // A key attached costs its bytes and the entry in the lease's key set; moving it to another
+        // lease moves that cost, and a second put under the same lease costs nothing more.
+        try store.put(b("held"), b("v"), lease: ids[0])
+        let withKey = store.sizeInBytes
+        let recordCost = withKey - empty - 100 * perLease - (48 + 4)
+        #expect(recordCost > 0)
+        try store.put(b("held"), b("w"), lease: ids[0])
+        #expect(store.sizeInBytes == withKey + recordCost, "the new version only")
+        try store.put(b("held"), b("x"), lease: ids[1])
+        #expect(store.sizeInBytes == withKey + 2 * recordCost)
+
+        // Revoking and expiry give the cost back (the deleted key's history stays until compaction).
+        for id in ids[2..<50] { _ = try store.revokeLease(id) }
+        #expect(store.sizeInBytes == withKey + 2 * recordCost - 48 * perLease)
+        clock.advance(seconds: 61)
+        #expect(store.expireLeases() == 52)
+        let afterExpiry = store.sizeInBytes
+        try store.compact(store.revision)
+        #expect(store.sizeInBytes < afterExpiry)
+        #expect(store.sizeInBytes == empty, "nothing left: no lease, no key, no history")
+    }
+
+    @Test func grantingWithKeysAndPutWithTTLCountTheLease() throws {
+        let (store, _) = makeStore()
+        try store.put(b("a"), b("1"))
+        try store.put(b("bb"), b("2"))
+        let before = store.sizeInBytes
+        let grant = try store.grantLease(ttl: 60, attaching: [b("a"), b("bb")])
+        #expect(store.sizeInBytes - before > Store.bytesPerLease + 2 * 48 + 3, "the lease, its keys, and their new versions")
+        _ = try store.revokeLease(grant.id)
+        try store.compact(store.revision)
+        let base = store.sizeInBytes
+        let (lease, _) = try store.put(PutRequest(key: b("c"), value: b("3")), ttl: 30)
+        #expect(store.leaseTimeToLive(lease.id).ttl == 30)
+        #expect(store.sizeInBytes - base > Store.bytesPerLease + 48 + 1, "the lease, the key in it, the record")
+        _ = try store.revokeLease(lease.id)
+        try store.compact(store.revision)
+        #expect(store.sizeInBytes == base)
+    }
+
+    /// A restored store counts its leases as the original did.
+    @Test func aRestoredStoreHasTheSameSize() throws {
+        let (store, _) = makeStore()
+        for index in 0..<20 {
+            let id = try store.grantLease(ttl: 60).id
+            if index % 3 == 0 { try store.put(b("k\(index)"), b("v"), lease: id) }
+        }
+        let restored = try Store.restore(configuration: StoreConfiguration(clock: ManualClock(nanoseconds: 1_000_000_000)),
+                                         from: source(try save(store)))
+        #expect(restored.sizeInBytes == store.sizeInBytes)
+    }
+}

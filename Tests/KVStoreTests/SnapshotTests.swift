@@ -95,6 +95,35 @@ struct SnapshotTests {
         }
     }
 
+    /// Every chunk a cursor returns is exactly the size asked for, but the last: a record larger than a
+    /// chunk (a 2 MiB value) is split across chunks, and the pieces still make the same file.
+    @Test(arguments: [1000, 4096, 256 * 1024, 3 << 20])
+    func chunksNeverExceedTheSizeAskedFor(maxBytes: Int) throws {
+        let store = Store(configuration: StoreConfiguration(clock: ManualClock(nanoseconds: 1_000_000_000)))
+        try store.put(Array("a".utf8), [UInt8](repeating: 1, count: 2 << 20))
+        for i in 0..<200 { try store.put(Array("b\(i)".utf8), [UInt8](repeating: UInt8(i), count: i * 37)) }
+        try store.put(Array("c".utf8), [UInt8](repeating: 2, count: 300 * 1024))
+        try store.put(Array("d".utf8), [UInt8](repeating: 3, count: 2 << 20))
+        for _ in 0..<50 { _ = try store.grantLease(ttl: 60) }
+        var written: [UInt8] = []
+        let info = try store.writeSnapshot(chunkSize: 1 << 20) { written.append(contentsOf: $0) }
+        let cursor = try SnapshotCursor(store: store)
+        var pulled: [UInt8] = []
+        var sizes: [Int] = []
+        while let chunk = cursor.next(maxBytes: maxBytes) {
+            #expect(!cursor.isFinished || cursor.next(maxBytes: maxBytes) == nil)
+            pulled += chunk
+            sizes.append(chunk.count)
+            try #require(sizes.count <= written.count / maxBytes + 2, "the cursor ends")
+        }
+        #expect(cursor.isFinished)
+        #expect(sizes.dropLast().allSatisfy { $0 == maxBytes }, "every chunk but the last is full")
+        #expect(try #require(sizes.max()) <= maxBytes, "no chunk is larger than asked for")
+        let same = pulled == written
+        #expect(same, "the chunks make the file writeSnapshot writes")
+        #expect(cursor.info == info)
+    }
+
     @Test func pastRevisionSnapshotHoldsThatState() throws {
         let store = Store()
         for i in 0..<20 { try store.put("k\(i % 4)", "v\(i)") }

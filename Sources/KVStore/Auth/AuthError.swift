@@ -15,6 +15,10 @@ public enum AuthError: Error, Equatable, Sendable, CustomStringConvertible {
     case authNotEnabled
     /// Changing root's role or deleting the root user while auth is enabled.
     case invalidAuthManagement
+    /// A login refused before its password was checked, because too many logins failed lately for its
+    /// user name or its peer's address (a server's login guard; `AuthStore` never throws it). etcd's
+    /// text for a request refused for load.
+    case tooManyRequests
 
     public var description: String {
         switch self {
@@ -32,6 +36,7 @@ public enum AuthError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidAuthToken: "etcdserver: invalid auth token"
         case .authNotEnabled: "etcdserver: authentication is not enabled"
         case .invalidAuthManagement: "etcdserver: invalid auth management"
+        case .tooManyRequests: "etcdserver: too many requests"
         }
     }
 }

@@ -195,39 +195,12 @@ public final class RangeCursor {
         case .halfOpen(let start, let end):
             range = .halfOpen(from: resumeAfter.map { $0 + [0] } ?? start, to: end)
         }
-        var visited = 0
-        var stoppedAt: IndexKey?
-        var exhausted = true
-        view.index.forEachRun(in: range) { keys, histories in
-            var i = 0
-            let n = keys.count
-            while i < n {
-                let batchEnd = min(i &+ ReadView.touchBatch, n)
-                var touched: UInt64 = 0
-                for j in i..<batchEnd { touched |= keys[j].latest.touch() }
-                precondition(touched != 0, "index entry without a key")
-                for j in i..<batchEnd {
-                    visited += 1
-                    if let record = KeyIndex.visible(keys[j], histories[j], at: revision), !body(record) {
-                        stoppedAt = keys[j]
-                        exhausted = false
-                        return false
-                    }
-                    if visited >= maxKeys {
-                        stoppedAt = keys[j]
-                        exhausted = false
-                        return false
-                    }
-                }
-                i = batchEnd
-            }
-            return true
-        }
+        let (visited, stoppedAt) = view.walk(range, at: revision, maxEntries: maxKeys, body)
         entriesVisited += visited
-        if exhausted {
-            walkFinished = true
-        } else if let stoppedAt {
+        if let stoppedAt {
             resumeAfter = stoppedAt.latest.key
+        } else {
+            walkFinished = true
         }
     }
 }

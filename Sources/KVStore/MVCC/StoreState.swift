@@ -18,7 +18,13 @@ struct StoreState {
         changeLog = ChangeLog(floor: currentRevision)
     }
 
+    /// A view of the keys and their histories (what reads need).
     var view: ReadView {
+        ReadView(index: index, currentRevision: currentRevision, compactedRevision: compactedRevision)
+    }
+
+    /// A view that also holds the change log (what a watcher catching up needs).
+    var viewWithChanges: ReadView {
         ReadView(index: index, currentRevision: currentRevision, compactedRevision: compactedRevision,
                  changeLog: changeLog)
     }

@@ -20,11 +20,14 @@ public final class SnapshotCursor {
     private var lastKey: KVRecord? = nil
     private var keys = 0
     private var versions = 0
+    /// Encoded bytes not yet returned, from `pendingStart` on: about one chunk plus one record (or the
+    /// lease section, which is encoded in one step).
     private var pending: [UInt8] = []
+    private var pendingStart = 0
     private var writer: SnapshotWriter!
-    /// Whether every chunk has been produced (the last one may not have been taken yet).
-    public var isFinished: Bool { stage == .done }
-    /// The summary, once the last chunk has been returned.
+    /// Whether every chunk has been returned by `next`.
+    public var isFinished: Bool { stage == .done && pendingStart == pending.count }
+    /// The summary, once the whole file is encoded (its last chunks may still be waiting: `isFinished`).
     public private(set) var info: SnapshotInfo?
 
     /// Captures the store at `revision` (0: the current one). Auth, like leases, is captured as it is
@@ -72,23 +75,35 @@ public final class SnapshotCursor {
         while stage != .done { try advance(budget: .max) }
     }
 
-    /// The next chunk of about `maxBytes` (at least one record; a record with a large value may exceed
-    /// it), or nil once the whole file, trailer included, has been returned.
+    /// The next chunk: exactly `maxBytes` bytes (at least 1), except the last chunk, which may be shorter;
+    /// nil once the whole file, trailer included, has been returned. A record larger than `maxBytes` (a
+    /// large value) is split across chunks: it is encoded once, and its remaining bytes are returned by
+    /// the following calls before anything else is encoded.
     public func next(maxBytes: Int = 1 << 16) -> [UInt8]? {
-        guard stage != .done || !pending.isEmpty else { return nil }
         let limit = max(1, maxBytes)
+        if pendingStart > 0 && pending.count - pendingStart < limit {
+            // Less than a chunk left of what was encoded: drop the returned bytes before encoding more.
+            pending.removeSubrange(0..<pendingStart)
+            pendingStart = 0
+        }
         do {
-            while stage != .done, pending.count + writer.buffered < limit {
-                try advance(budget: limit - pending.count - writer.buffered)
+            while stage != .done, pending.count - pendingStart + writer.buffered < limit {
+                try advance(budget: limit - (pending.count - pendingStart) - writer.buffered)
             }
             try writer.flush()
         } catch {
             // The sink only appends to memory; writing cannot fail.
             preconditionFailure("snapshot chunk encoding failed: \(error)")
         }
-        guard !pending.isEmpty else { return nil }
-        defer { pending.removeAll(keepingCapacity: true) }
-        return pending
+        guard pendingStart < pending.count else { return nil }
+        let end = min(pending.count, pendingStart + limit)
+        let chunk = Array(pending[pendingStart..<end])
+        pendingStart = end
+        if pendingStart == pending.count {
+            pending.removeAll(keepingCapacity: pending.capacity <= 4 * limit)
+            pendingStart = 0
+        }
+        return chunk
     }
 
     private func advance(budget: Int) throws {
