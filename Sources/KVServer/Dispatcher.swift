@@ -83,10 +83,8 @@ struct Dispatcher: Sendable {
             }
             ReplyEncoder.encode(try store.range(range), tag: tag, into: &output)
         case .put(let put):
-            try state.admitWrite(cost: put.key.count + put.value.count)
             ReplyEncoder.encode(try store.put(put), tag: tag, into: &output)
         case .leasedPut(let leased):
-            try state.admitWrite(cost: leased.put.key.count + leased.put.value.count)
             let (lease, put) = try store.put(leased.put, ttl: leased.ttl)
             ReplyEncoder.encode(LeasedPutResponse(lease: lease, put: put), tag: tag, into: &output)
         case .deleteRange(let delete):
@@ -94,8 +92,6 @@ struct Dispatcher: Sendable {
             if response.prevKVs.count > Dispatcher.streamedDeleteKVs { return .stream(ReplyStream(delete: response, tag: tag)) }
             ReplyEncoder.encode(response, tag: tag, into: &output)
         case .txn(let txn):
-            let cost = Dispatcher.writeCost(txn)
-            if cost > 0 { try state.admitWrite(cost: cost) }
             return .stream(ReplyStream(txn: try store.txnDeferringReads(txn), tag: tag))
         case .compact(let compaction):
             // Frees memory key by key: a worker's job.
@@ -129,7 +125,6 @@ struct Dispatcher: Sendable {
                 }
             }
         case .leaseGrant(let grant):
-            if !grant.keys.isEmpty { try state.admitWrite(cost: grant.keys.reduce(0) { $0 + $1.count }) }
             ReplyEncoder.encode(try store.grantLease(ttl: grant.ttl, id: grant.id, attaching: grant.keys),
                                 tag: tag, into: &output)
         case .leaseRevoke(let id):
@@ -192,19 +187,5 @@ struct Dispatcher: Sendable {
                               leader: state.identity.memberID, raftIndex: index, raftTerm: header.raftTerm,
                               raftAppliedIndex: index, compactRevision: store.compactedRevision,
                               errors: state.alarms)
-    }
-
-    /// Bytes a transaction may write (keys and values of every put, on either branch); 0 when it only
-    /// reads or deletes, so such transactions pass even under the NOSPACE alarm, as in etcd.
-    static func writeCost(_ txn: TxnRequest) -> Int {
-        var cost = 0
-        for op in txn.success + txn.failure {
-            switch op {
-            case .put(let put): cost += put.key.count + put.value.count + 1
-            case .txn(let inner): cost += writeCost(inner)
-            case .range, .deleteRange: break
-            }
-        }
-        return cost
     }
 }

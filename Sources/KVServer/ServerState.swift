@@ -11,10 +11,10 @@ final class ServerState: Sendable {
     let logger: Logger
     let quota: Int64
 
-    /// The NOSPACE alarm: raised when a write would take the store over its quota; while raised,
-    /// writes are refused. It clears by itself once the store is back under the quota (after deletes
-    /// and a compaction), checked every 500 ms — there is no ALARM-DISARM step.
-    private let noSpace = Atomic<Bool>(false)
+    /// The NOSPACE alarm as last logged: the store raises it under a refused write's own lock
+    /// (`StoreConfiguration.quotaBytes`); `refreshAlarm`, every 500 ms, logs changes and lowers it once
+    /// the store is back under the quota (after deletes and a compaction) — there is no ALARM-DISARM step.
+    private let alarmLogged = Atomic<Bool>(false)
     /// Open client connections.
     let connectionCount = Atomic<Int>(0)
     /// The largest unsent output any connection held after a processing round (for tests and STATUS).
@@ -46,31 +46,21 @@ final class ServerState: Sendable {
         let identity = MemberIdentity(name: config.name, advertiseClientURLs: config.effectiveAdvertiseURLs)
         return StoreConfiguration(clusterID: identity.clusterID, memberID: identity.memberID,
                                   maxTxnOps: config.maxTxnOps, clock: clock, authTokenTTL: config.authTokenTTL,
-                                  passwordHashIterations: config.passwordHashIterations)
+                                  passwordHashIterations: config.passwordHashIterations,
+                                  quotaBytes: Int(clamping: config.effectiveQuota))
     }
 
     func makeConnectionID() -> UInt64 { nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue }
 
-    var isNoSpaceAlarmed: Bool { noSpace.load(ordering: .relaxed) }
+    var isNoSpaceAlarmed: Bool { store.isNoSpaceAlarmed }
 
-    /// Refuses a write of about `cost` bytes while the alarm is raised or when it would exceed the quota
-    /// (raising the alarm).
-    func admitWrite(cost: Int) throws(StoreError) {
-        if noSpace.load(ordering: .relaxed) { throw .spaceExceeded }
-        if Int64(store.sizeInBytes) + Int64(cost) > quota {
-            if !noSpace.exchange(true, ordering: .relaxed) {
-                logger.warn("alarm raised: NOSPACE (store size \(store.sizeInBytes) bytes, quota \(quota) bytes)")
-            }
-            throw .spaceExceeded
-        }
-    }
-
-    /// Clears the alarm once the store is back under the quota.
+    /// Logs the alarm's changes, and lowers it once the store is back under the quota.
     func refreshAlarm() {
-        guard noSpace.load(ordering: .relaxed) else { return }
-        let size = Int64(store.sizeInBytes)
-        if size < quota, noSpace.exchange(false, ordering: .relaxed) {
-            logger.info("alarm cleared: NOSPACE (store size \(size) bytes, quota \(quota) bytes)")
+        if store.clearNoSpaceAlarmIfUnderQuota() {
+            logger.info("alarm cleared: NOSPACE (store size \(store.sizeInBytes) bytes, quota \(quota) bytes)")
+            alarmLogged.store(false, ordering: .relaxed)
+        } else if store.isNoSpaceAlarmed, !alarmLogged.exchange(true, ordering: .relaxed) {
+            logger.warn("alarm raised: NOSPACE (store size \(store.sizeInBytes) bytes, quota \(quota) bytes)")
         }
     }
 

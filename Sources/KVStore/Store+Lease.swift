@@ -21,8 +21,11 @@ extension Store {
         if keys.contains(where: \.isEmpty) { throw .emptyKey }
         let effectiveTTL = max(ttl, LeaseLimits.minimumTTL)
         let now = configuration.clock.nowNanoseconds()
+        let quota = configuration.quotaBytes
+        let cost = LeaseTable.bytesPerLease + keys.reduce(0) { $0 &+ $1.count }
         let result: Result<LeaseGrantResponse, StoreError> = state.withLock { state in
             Result { () throws(StoreError) in
+                try state.admit(cost: cost, quota: quota)
                 let leaseID = try Self.chooseLeaseID(id, in: state.leases)
                 for key in Set(keys) where state.view.record(key, at: state.currentRevision) == nil { throw .keyNotFound }
                 state.leases.insert(.init(id: leaseID, grantedTTL: effectiveTTL, deadline: Self.deadline(now, effectiveTTL)))
@@ -47,8 +50,10 @@ extension Store {
         if ttl > LeaseLimits.maximumTTL { throw .leaseTTLTooLarge(ttl: ttl) }
         let effectiveTTL = max(ttl, LeaseLimits.minimumTTL)
         let now = configuration.clock.nowNanoseconds()
+        let quota = configuration.quotaBytes
         let result: Result<(LeaseGrantResponse, PutResponse), StoreError> = state.withLock { state in
             Result { () throws(StoreError) in
+                try state.admit(cost: LeaseTable.bytesPerLease &+ request.key.count &+ request.value.count, quota: quota)
                 let leaseID = try Self.chooseLeaseID(0, in: state.leases)
                 var put = request
                 put.lease = leaseID

@@ -50,7 +50,23 @@ public final class Store: Sendable {
     /// Approximate bytes the store holds: every retained version (header, key and value of each) and
     /// every lease (a fixed cost each, plus its attached keys: `LeaseTable`), so a quota on it counts
     /// leases too.
-    public var sizeInBytes: Int { state.withLock { $0.footprint + $0.leases.footprint } }
+    public var sizeInBytes: Int { state.withLock { $0.size } }
+
+    /// Whether the NOSPACE alarm is raised (a write was refused for the quota and the store has not yet
+    /// been brought back under it; see `clearNoSpaceAlarmIfUnderQuota`).
+    public var isNoSpaceAlarmed: Bool { state.withLock { $0.noSpaceAlarm } }
+
+    /// Lowers the NOSPACE alarm once the store is back under its quota (after deletes and a compaction).
+    /// - Returns: true when this call lowered it.
+    @discardableResult
+    public func clearNoSpaceAlarmIfUnderQuota() -> Bool {
+        let quota = configuration.quotaBytes
+        return state.withLock { state in
+            guard state.noSpaceAlarm, state.size < quota else { return false }
+            state.noSpaceAlarm = false
+            return true
+        }
+    }
 
     /// What granting one lease adds to `sizeInBytes` (before keys are attached to it).
     public static var bytesPerLease: Int { LeaseTable.bytesPerLease }
@@ -105,8 +121,10 @@ public final class Store: Sendable {
     ///   (with `ignoreValue`/`ignoreLease` on a missing key).
     public func put(_ request: PutRequest) throws(StoreError) -> PutResponse {
         try TxnChecks.checkPut(request)
+        let quota = configuration.quotaBytes
         let result: Result<PutResponse, StoreError> = state.withLock { state in
             Result { () throws(StoreError) in
+                try state.admit(cost: request.key.count + request.value.count, quota: quota)
                 try state.checkApplicable(request)
                 var batch = WriteBatch(main: state.currentRevision + 1)
                 let previous = state.applyPut(request, in: &batch)
@@ -148,8 +166,13 @@ public final class Store: Sendable {
 
     private func txn(_ request: TxnRequest, deferringReads: Bool) throws(StoreError) -> DeferredTxnResponse {
         try TxnChecks.check(request, maxOps: configuration.maxTxnOps)
+        let cost = TxnChecks.writeCost(request)
+        let quota = configuration.quotaBytes
         let result: Result<DeferredTxnResponse, StoreError> = state.withLock { state in
             Result { () throws(StoreError) in
+                // A transaction that may put is admitted as if both branches did (etcd checks the quota
+                // before deciding the branch); one that only reads or deletes always passes.
+                try state.admit(cost: cost, quota: quota)
                 state.counters.txns &+= 1
                 // The path is decided on a view that is released before anything is written: a view
                 // still alive during the writes would make each of them copy its path in the tree.

@@ -16,10 +16,15 @@ public struct StoreConfiguration: Sendable {
     public var authTokenTTL: Int
     /// PBKDF2 iterations for new password hashes; lower only in tests.
     public var passwordHashIterations: Int
+    /// The most bytes `Store.sizeInBytes` may reach (etcd's `--quota-backend-bytes`): a write that would
+    /// take the store over it is refused with `.spaceExceeded` and raises the NOSPACE alarm, checked
+    /// under the write's own lock. `Int.max` (the default): no quota.
+    public var quotaBytes: Int
 
     public init(clusterID: UInt64 = 0, memberID: UInt64 = 0, raftTerm: UInt64 = 2, maxTxnOps: Int = 128,
                 clock: any StoreClock = SystemClock(), treeNodeCapacity: Int = 64, authTokenTTL: Int = 300,
-                passwordHashIterations: Int = PasswordHash.defaultIterations) {
+                passwordHashIterations: Int = PasswordHash.defaultIterations, quotaBytes: Int = .max) {
+        self.quotaBytes = max(0, quotaBytes)
         self.authTokenTTL = max(1, authTokenTTL)
         self.passwordHashIterations = max(1, passwordHashIterations)
         self.clusterID = clusterID

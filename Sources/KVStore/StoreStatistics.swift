@@ -32,7 +32,7 @@ public struct StoreStatistics: Hashable, Sendable {
     /// Watchers, and those of them still catching up from history (etcd's "slow" watchers).
     public var watchers: Int = 0
     public var slowWatchers: Int = 0
-    /// `Store.sizeInBytes`.
+    /// `Store.sizeInBytes` (retained versions and leases).
     public var sizeInBytes: Int = 0
     public var revision: Int64 = 0
     public var compactedRevision: Int64 = 0
@@ -71,7 +71,7 @@ extension Store {
             statistics.leases = state.leases.count
             statistics.watchers = state.watchers.watchers.count
             statistics.slowWatchers = statistics.watchers - state.watchers.syncedCount
-            statistics.sizeInBytes = state.footprint
+            statistics.sizeInBytes = state.size
             statistics.revision = state.currentRevision
             statistics.compactedRevision = state.compactedRevision
             return statistics

@@ -12,6 +12,24 @@ struct StoreState {
     var changeLog: ChangeLog
     /// Operation counters and the live key count (see `StoreStatistics`).
     var counters = StoreCounters()
+    /// The NOSPACE alarm: raised by a write refused for the quota; writes that add bytes are refused
+    /// while it is up (`StoreConfiguration.quotaBytes`).
+    var noSpaceAlarm = false
+
+    /// Bytes the store holds: retained versions and leases (`Store.sizeInBytes`).
+    var size: Int { footprint + leases.footprint }
+
+    /// Admits a write adding about `cost` bytes under `quota`, or raises the alarm and refuses it.
+    /// Runs under the write's own lock, so two writers can never both pass on the same room.
+    mutating func admit(cost: Int, quota: Int) throws(StoreError) {
+        guard cost > 0 else { return }
+        if noSpaceAlarm { throw .spaceExceeded }
+        let (total, overflow) = size.addingReportingOverflow(cost)
+        if overflow || total > quota {
+            noSpaceAlarm = true
+            throw .spaceExceeded
+        }
+    }
 
     init(nodeCapacity: Int) {
         index = TreeIndex(nodeCapacity: nodeCapacity)

@@ -93,4 +93,19 @@ enum TxnChecks {
         }
         return (puts, deletes)
     }
+
+    /// Bytes a transaction may write (keys and values of every put, on either branch, nested ones
+    /// included); 0 when it only reads or deletes, so such transactions pass even under the NOSPACE
+    /// alarm, as in etcd. Call after `check` (which bounds the nesting).
+    static func writeCost(_ txn: TxnRequest) -> Int {
+        var cost = 0
+        for op in txn.success + txn.failure {
+            switch op {
+            case .put(let put): cost &+= put.key.count &+ put.value.count &+ 1
+            case .txn(let inner): cost &+= writeCost(inner)
+            case .range, .deleteRange: break
+            }
+        }
+        return cost
+    }
 }
