@@ -20,10 +20,12 @@ let package = Package(
         .target(name: "CKVStore"),
         .target(name: "KVStore", dependencies: ["KVSync", "CKVStore"]),
         .target(name: "CEpoll"),
+        // The CPU's tick counter, for timing requests (kvserver's latency histograms).
+        .target(name: "CTicks"),
         .target(name: "KVPosix", dependencies: ["CEpoll", "KVSync"]),
         .target(name: "KVProtocol", dependencies: ["KVStore"]),
         .target(name: "KVClient", dependencies: ["KVStore", "KVProtocol", "KVPosix"]),
-        .executableTarget(name: "KVServer", dependencies: ["KVStore", "KVProtocol", "KVPosix", "KVSync"]),
+        .executableTarget(name: "KVServer", dependencies: ["KVStore", "KVProtocol", "KVPosix", "KVSync", "CTicks"]),
         .target(name: "KVCtlCore", dependencies: ["KVClient", "KVProtocol", "KVStore", "KVPosix"]),
         // kvctl links the Swift runtime statically: measured 2.6 ms vs 4.9 ms for `kvctl version`.
         .executableTarget(name: "kvctl", dependencies: ["KVCtlCore"],

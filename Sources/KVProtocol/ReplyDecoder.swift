@@ -33,7 +33,8 @@ public enum ReplyDecoder {
         switch kind {
         case .hello:
             response = .hello(HelloResponse(protocolVersion: try fields.int64("proto") ?? 0,
-                                            server: fields.text("server") ?? "", version: fields.text("version") ?? ""))
+                                            server: fields.text("server") ?? "", version: fields.text("version") ?? "",
+                                            etcdVersion: fields.text("etcd") ?? ""))
         case .ping:
             response = .pong
         case .get:

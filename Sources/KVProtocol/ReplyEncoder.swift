@@ -66,6 +66,7 @@ public enum ReplyEncoder {
         buffer.writeField("proto", value.protocolVersion)
         buffer.writeField("server", text: value.server)
         buffer.writeField("version", text: value.version)
+        if !value.etcdVersion.isEmpty { buffer.writeField("etcd", text: value.etcdVersion) }
         buffer.writeByte(UInt8(ascii: "\n"))
     }
 

@@ -70,11 +70,13 @@ public enum ProtocolVersion {
 
     /// The server's answer to `HELLO`: the greeting when the client's version is spoken here,
     /// `UNSUPPORTED_VERSION` otherwise.
-    public static func negotiate(_ request: HelloRequest, server: String, version: String) -> Result<Response, WireError> {
+    public static func negotiate(_ request: HelloRequest, server: String, version: String,
+                                 etcdVersion: String = "") -> Result<Response, WireError> {
         guard request.protocolVersion == current else {
             return .failure(.unsupportedVersion(requested: request.protocolVersion, supported: current))
         }
-        return .success(.hello(HelloResponse(protocolVersion: current, server: server, version: version)))
+        return .success(.hello(HelloResponse(protocolVersion: current, server: server, version: version,
+                                             etcdVersion: etcdVersion)))
     }
 }
 

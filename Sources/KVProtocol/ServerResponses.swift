@@ -8,11 +8,15 @@ public struct HelloResponse: Hashable, Sendable {
     public var server: String
     /// The server's version (a bare word, e.g. `0.1.0`).
     public var version: String
+    /// The etcd version whose API the server mirrors (`etcd=`, e.g. `3.5.0`); empty when it does not say.
+    public var etcdVersion: String
 
-    public init(protocolVersion: Int64 = ProtocolVersion.current, server: String, version: String) {
+    public init(protocolVersion: Int64 = ProtocolVersion.current, server: String, version: String,
+                etcdVersion: String = "") {
         self.protocolVersion = protocolVersion
         self.server = server
         self.version = version
+        self.etcdVersion = etcdVersion
     }
 }
 

@@ -64,7 +64,9 @@ final class Connection: EventHandler {
     /// Steps of a streamed reply per turn before other clients are served.
     static let streamStepsPerTurn = 2
 
-    init(socket: Socket, context: LoopContext, peer: String) {
+    /// - Parameter received: bytes already read from the socket (while its protocol was sniffed).
+    init(socket: Socket, context: LoopContext, peer: String, received: [UInt8] = []) {
+        input.writeBytes(received)
         self.socket = socket
         self.context = context
         self.peer = peer
@@ -158,6 +160,7 @@ final class Connection: EventHandler {
             ReplyEncoder.encode(error.error, tag: error.tag, into: &output)
             return
         }
+        let metrics = context.metrics, started = metrics.started(.line)
         if case .authenticate(let login) = decoded.request {
             beginLogin(login, tag: decoded.tag)
             return
@@ -172,6 +175,7 @@ final class Connection: EventHandler {
         case .job(let job):
             beginJob(job, tag: decoded.tag)
         }
+        metrics.finished(decoded.request.kind, startedAt: started)
     }
 
     // MARK: Jobs
@@ -303,6 +307,7 @@ final class Connection: EventHandler {
         guard pending > 0 else { return }
         context.state.notePeakOutput(pending)
         if pending >= outputLimit && !readPaused {
+            context.metrics.outputPaused(.line)
             readPaused = true
             updateInterest()
         }

@@ -67,7 +67,8 @@ struct Dispatcher: Sendable {
         let store = state.store
         switch request {
         case .hello(let hello):
-            ReplyEncoder.encode(ProtocolVersion.negotiate(hello, server: "kvserver", version: Version.server),
+            ReplyEncoder.encode(ProtocolVersion.negotiate(hello, server: "kvserver", version: Version.server,
+                                                          etcdVersion: Version.etcdCompatible),
                                 tag: tag, into: &output)
         case .ping:
             ReplyEncoder.encodePong(tag: tag, into: &output)

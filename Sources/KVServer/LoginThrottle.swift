@@ -1,6 +1,7 @@
 import Dispatch
 import KVPosix
 import KVStore
+import Synchronization
 
 /// Slows password guessing on one connection: each failed login is answered only after a delay that
 /// starts at the configured base and doubles with every further failure on the connection, up to a
@@ -31,14 +32,19 @@ struct LoginThrottle {
 final class PasswordChecker: Sendable {
     private let queue = DispatchQueue(label: "kvserver.password-checks")
     private let auth: AuthStore
+    private let failures = Atomic<UInt64>(0)
 
     init(auth: AuthStore) { self.auth = auth }
+
+    /// Logins refused for a wrong password or an unknown user so far (`kvserver_auth_failures_total`).
+    var failedLogins: UInt64 { failures.load(ordering: .relaxed) }
 
     /// Checks the credentials on the checker's thread, then hands the result (a token) to `done` on `loop`.
     func check(name: String, password: String, loop: EventLoop,
                done: @Sendable @escaping (Result<String, AuthError>) -> Void) {
-        queue.async { [auth] in
+        queue.async { [self] in
             let result = Result { () throws(AuthError) -> String in try auth.authenticate(name: name, password: password) }
+            if case .failure(.authenticationFailed) = result { failures.add(1, ordering: .relaxed) }
             loop.execute { done(result) }
         }
     }

@@ -10,10 +10,12 @@ final class LoopContext: @unchecked Sendable {
     let loop: EventLoop
     let state: ServerState
     let dispatcher: Dispatcher
+    /// This loop's counters (connections, requests, latencies), summed by `/metrics`.
+    let metrics = LoopMetrics()
     /// Where `recv` writes; copied into the connection's input buffer.
     let scratch: UnsafeMutableRawBufferPointer
-    private var connections: [ObjectIdentifier: Connection] = [:]
-    private var dirty: [Connection] = []
+    private var connections: [ObjectIdentifier: any ClientPortConnection] = [:]
+    private var dirty: [any ClientPortConnection] = []
     /// The listening sockets this loop accepts on (the first loop only).
     var acceptors: [Acceptor] = []
     private(set) var isShuttingDown = false
@@ -25,6 +27,7 @@ final class LoopContext: @unchecked Sendable {
         self.state = state
         self.dispatcher = Dispatcher(state: state)
         scratch = .allocate(byteCount: LoopContext.scratchSize, alignment: 16)
+        state.metrics.register(metrics)
     }
 
     deinit { scratch.deallocate() }
@@ -35,28 +38,53 @@ final class LoopContext: @unchecked Sendable {
         loop.onStop = { [unowned self] in closeAll() }
     }
 
-    /// Takes ownership of an accepted socket. Loop thread only.
+    /// Takes ownership of an accepted socket; its first bytes decide which front end serves it
+    /// (`SniffingConnection`). Loop thread only.
     func adopt(_ socket: Socket, peer: String) {
-        let connection = Connection(socket: socket, context: self, peer: peer)
-        do {
-            try loop.register(socket.fd, interest: .readable, handler: connection)
-        } catch {
-            state.logger.warn("cannot register client connection from \(peer): \(error)")
-            try? socket.close()
-            state.connectionCount.subtract(1, ordering: .relaxed)
-            return
-        }
-        connections[ObjectIdentifier(connection)] = connection
-        state.logger.debug("client connected: id=\(connection.id) peer=\(peer)")
-        if isShuttingDown { connection.beginDrain() }
+        let sniffer = SniffingConnection(socket: socket, context: self, peer: peer)
+        guard register(sniffer, socket: socket, peer: peer) else { return }
+        connections[ObjectIdentifier(sniffer)] = sniffer
+        metrics.opened(.sniffing)
+        state.logger.debug("client connected: peer=\(peer)")
+        if isShuttingDown { sniffer.beginDrain() }
     }
 
-    func forget(_ connection: Connection) {
-        connections.removeValue(forKey: ObjectIdentifier(connection))
+    /// Gives `socket` from `old` to `new` (the sniffer to the front end it chose, or a front end to the
+    /// `FarewellConnection` closing it) and starts `new` on the bytes it was handed.
+    func handOff(from old: any ClientPortConnection, to new: any ClientPortConnection, socket: Socket) {
+        connections.removeValue(forKey: ObjectIdentifier(old))
+        if old.isQueuedForFlush { dirty.removeAll { $0 === old } }
+        guard register(new, socket: socket, peer: "") else {
+            metrics.closed(old.frontEnd)
+            return
+        }
+        connections[ObjectIdentifier(new)] = new
+        if new.frontEnd != old.frontEnd {
+            metrics.closed(old.frontEnd)
+            metrics.opened(new.frontEnd)
+        }
+        new.start()
+        if isShuttingDown { new.beginDrain() }
+    }
+
+    private func register(_ connection: any ClientPortConnection, socket: Socket, peer: String) -> Bool {
+        do {
+            try loop.register(socket.fd, interest: .readable, handler: connection)
+            return true
+        } catch {
+            state.logger.warn("cannot register client connection \(peer): \(error)")
+            try? socket.close()
+            state.connectionCount.subtract(1, ordering: .relaxed)
+            return false
+        }
+    }
+
+    func forget(_ connection: any ClientPortConnection) {
+        if connections.removeValue(forKey: ObjectIdentifier(connection)) != nil { metrics.closed(connection.frontEnd) }
     }
 
     /// Queues `connection` for a flush before the loop next sleeps.
-    func markDirty(_ connection: Connection) {
+    func markDirty(_ connection: any ClientPortConnection) {
         guard !connection.isQueuedForFlush else { return }
         connection.isQueuedForFlush = true
         dirty.append(connection)

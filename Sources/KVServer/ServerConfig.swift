@@ -39,6 +39,12 @@ struct ServerConfig: Sendable, Equatable {
     var maxOutputBytes = 4 << 20
     /// How often watches that asked for it get a progress notification (etcd: 10 minutes).
     var progressNotifyInterval: UInt64 = 600 * 1_000_000_000
+    /// How long a connection's half-sent first line is waited for before it is served as the line
+    /// protocol (see `ProtocolSniffer`); a connection that sends nothing is never timed out.
+    var protocolSniffTimeout: UInt64 = 5_000_000_000
+    /// How long an HTTP/1.1 request's head (request line and headers) may take to arrive once it has
+    /// begun; a slower client gets 408 and is closed (slow-loris).
+    var httpHeaderTimeout: UInt64 = 10_000_000_000
 
     /// Seconds an idle auth token stays valid (etcd's `--auth-token-ttl`).
     var authTokenTTL = 300
@@ -125,6 +131,7 @@ struct ServerConfig: Sendable, Equatable {
         // Hidden: for tests and experiments.
         case progressNotifyInterval = "progress-notify-interval"
         case passwordHashIterations = "password-hash-iterations"
+        case protocolSniffTimeout = "protocol-sniff-timeout", httpHeaderTimeout = "http-header-timeout"
     }
 
     /// Parses the arguments after the program name.
@@ -206,6 +213,15 @@ struct ServerConfig: Sendable, Equatable {
                     throw ConfigError("invalid duration \"\(text)\" for --auth-failure-delay (expected e.g. 100ms, 1s)")
                 }
                 config.authFailureDelay = UInt64(min(nanos, Int64(ServerConfig.maxAuthFailureDelay)))
+            case .protocolSniffTimeout, .httpHeaderTimeout:
+                guard let nanos = duration(text), nanos > 0 else {
+                    throw ConfigError("invalid duration \"\(text)\" for --\(flag.rawValue) (expected e.g. 500ms, 10s)")
+                }
+                if flag == .protocolSniffTimeout {
+                    config.protocolSniffTimeout = UInt64(nanos)
+                } else {
+                    config.httpHeaderTimeout = UInt64(nanos)
+                }
             case .passwordHashIterations:
                 config.passwordHashIterations = Int(try integer(text, flag: flag, minimum: 1, maximum: 10_000_000))
             case .help, .version: break

@@ -26,6 +26,8 @@ final class ServerState: Sendable {
     let worker = Worker()
     /// Slows password guessing across connections; logins go through it to the checker.
     let loginGuard: LoginGuard
+    /// Every loop's counters, for `/metrics`.
+    let metrics = MetricsRegistry()
 
     /// - Parameter store: a store loaded from the data dir (built with `storeConfiguration`); a fresh one when nil.
     init(config: ServerConfig, clock: any StoreClock, logger: Logger, store: Store? = nil) {

@@ -29,6 +29,7 @@ extension Store {
                 let leaseID = try Self.chooseLeaseID(id, in: state.leases)
                 for key in Set(keys) where state.view.record(key, at: state.currentRevision) == nil { throw .keyNotFound }
                 state.leases.insert(.init(id: leaseID, grantedTTL: effectiveTTL, deadline: Self.deadline(now, effectiveTTL)))
+                state.counters.leasesGranted &+= 1
                 if !keys.isEmpty {
                     var batch = WriteBatch(main: state.currentRevision + 1)
                     for key in Set(keys).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
@@ -58,6 +59,7 @@ extension Store {
                 put.lease = leaseID
                 if put.ignoreValue, state.view.record(put.key, at: state.currentRevision) == nil { throw .keyNotFound }
                 state.leases.insert(.init(id: leaseID, grantedTTL: effectiveTTL, deadline: Self.deadline(now, effectiveTTL)))
+                state.counters.leasesGranted &+= 1
                 var batch = WriteBatch(main: state.currentRevision + 1)
                 let previous = state.applyPut(put, in: &batch)
                 self.commit(&state, batch)
@@ -87,6 +89,7 @@ extension Store {
         let result: Result<LeaseKeepAliveResponse, StoreError> = state.withLock { state in
             guard let lease = state.leases[id], lease.deadline > now else { return .failure(.leaseNotFound(id: id)) }
             state.leases.setDeadline(Self.deadline(now, lease.grantedTTL), of: id)
+            state.counters.leasesRenewed &+= 1
             return .success(LeaseKeepAliveResponse(header: self.header(state.currentRevision), id: id, ttl: lease.grantedTTL))
         }
         return try result.get()
@@ -137,6 +140,7 @@ extension Store {
     /// Deletes the lease's keys (one revision when there are any) and removes it.
     func revoke(_ id: Int64, in state: inout StoreState) {
         guard let lease = state.leases.remove(id) else { return }
+        state.counters.leasesRevoked &+= 1
         guard !lease.keys.isEmpty else { return }
         var batch = WriteBatch(main: state.currentRevision + 1)
         for key in lease.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {

@@ -86,11 +86,12 @@ public final class Store: Sendable {
         if request.rangeEnd.isEmpty {
             // A single key: read under the lock, cheaper than taking a view.
             let result: Result<RangeResponse, StoreError> = state.withLock { state in
-                Result { () throws(StoreError) in try self.rangeResponse(request, in: state.view) }
+                state.counters.ranges &+= 1
+                return Result { () throws(StoreError) in try self.rangeResponse(request, in: state.view) }
             }
             return try result.get()
         }
-        view = readView()
+        view = rangeView()
         return try rangeResponse(request, in: view)
     }
 
@@ -98,6 +99,14 @@ public final class Store: Sendable {
     /// holds no lock and never blocks writers.
     func readView() -> ReadView {
         state.withLock { $0.view }
+    }
+
+    /// `readView()` for a range read, counted in the statistics.
+    func rangeView() -> ReadView {
+        state.withLock { state in
+            state.counters.ranges &+= 1
+            return state.view
+        }
     }
 
     private func rangeResponse(_ request: RangeRequest, in view: ReadView) throws(StoreError) -> RangeResponse {
@@ -164,6 +173,7 @@ public final class Store: Sendable {
                 // A transaction that may put is admitted as if both branches did (etcd checks the quota
                 // before deciding the branch); one that only reads or deletes always passes.
                 try state.admit(cost: cost, quota: quota)
+                state.counters.txns &+= 1
                 // The path is decided on a view that is released before anything is written: a view
                 // still alive during the writes would make each of them copy its path in the tree.
                 let path = TxnPath(request, view: state.view)
@@ -197,6 +207,7 @@ public final class Store: Sendable {
         for op in ops {
             switch op {
             case .range(let r):
+                state.counters.ranges &+= 1
                 let readRevision = state.readRevision(during: batch)
                 var request = r
                 if request.revision <= 0 { request.revision = readRevision }

@@ -18,7 +18,7 @@ import Testing
         (#"TXN IF MOD "end" < 5 THEN PUT x "then" ELSE TXN THEN DEL a END END"#,
          "OK rev=9 term=2 cluster=0 member=0 succeeded=0 responses=1 TXN rev=9 term=2 cluster=0 member=0 succeeded=1 responses=1 DEL rev=9 term=2 cluster=0 member=0 deleted=0 prev=0", .txn),
         ("COMPACT 5", "OK rev=9 term=2 cluster=0 member=0", .compact),
-        ("HELLO 1", "OK proto=1 server=kvserver version=0.1.0", .hello),
+        ("HELLO 1", "OK proto=1 server=kvserver version=0.1.0 etcd=3.5.0", .hello),
         ("@p PING", "@p OK", .ping),
         ("HEALTH", "OK health=1", .health),
         ("HASH --rev=9", "OK rev=9 term=0 cluster=0 member=0 hash=4294967295 compact_rev=3 hash_rev=9", .hash),

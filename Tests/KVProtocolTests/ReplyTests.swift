@@ -100,6 +100,11 @@ private func b(_ text: String) -> [UInt8] { Array(text.utf8) }
     @Test func helloNegotiation() throws {
         let ok = ProtocolVersion.negotiate(HelloRequest(protocolVersion: 1), server: "kvserver", version: "0.1.0")
         #expect(String(decoding: ReplyEncoder.line(ok), as: UTF8.self) == "OK proto=1 server=kvserver version=0.1.0\n")
+        let withEtcd = ProtocolVersion.negotiate(HelloRequest(protocolVersion: 1), server: "kvserver", version: "0.1.0",
+                                                 etcdVersion: "3.5.0")
+        let line = ReplyEncoder.line(withEtcd)
+        #expect(String(decoding: line, as: UTF8.self) == "OK proto=1 server=kvserver version=0.1.0 etcd=3.5.0\n")
+        #expect(try ReplyDecoder.decode(String(decoding: line.dropLast(), as: UTF8.self), for: .hello).result == withEtcd)
         let refused = ProtocolVersion.negotiate(HelloRequest(protocolVersion: 2), server: "kvserver", version: "0.1.0")
         #expect(refused == .failure(.unsupportedVersion(requested: 2, supported: 1)))
     }

@@ -114,7 +114,10 @@ import Testing
         #expect(status.leader == identity.memberID)
         #expect(status.header.memberID == identity.memberID && status.header.clusterID == identity.clusterID)
         #expect(status.raftIndex == 2 && status.dbSize > 0 && status.errors.isEmpty)
-        #expect(status.version == "3.5.0")
+        #expect(status.version == "3.5.0" && status.version == Version.etcdCompatible)
+        guard case .hello(let hello) = try client.call(.hello(HelloRequest())) else { Issue.record("hello"); return }
+        #expect(hello.etcdVersion == Version.etcdCompatible && hello.version == Version.server)
+        #expect(Version.etcdCluster == "3.5.0" && Version.clusterVersion(of: "3.4.23") == "3.4.0")
 
         guard case .memberList(let members) = try client.call(.memberList) else { return }
         #expect(members.members == [Member(id: identity.memberID, name: "node-a", peerURLs: ["http://localhost:2380"],

@@ -38,6 +38,9 @@ import Testing
         (["--auth-failure-delay", "250ms"], { $0.authFailureDelay == 250_000_000 }),
         (["--auth-failure-delay=1h"], { $0.authFailureDelay == ServerConfig.maxAuthFailureDelay }),
         (["--password-hash-iterations=100"], { $0.passwordHashIterations == 100 }),
+        ([], { $0.protocolSniffTimeout == 5_000_000_000 && $0.httpHeaderTimeout == 10_000_000_000 }),
+        (["--protocol-sniff-timeout=250ms", "--http-header-timeout", "2s"],
+         { $0.protocolSniffTimeout == 250_000_000 && $0.httpHeaderTimeout == 2_000_000_000 }),
     ]
 
     @Test(arguments: 0..<good.count)
@@ -48,6 +51,7 @@ import Testing
 
     static let bad: [([String], String)] = [
         (["--bogus"], "unknown flag --bogus"),
+        (["--http-header-timeout=0s"], "invalid duration \"0s\" for --http-header-timeout (expected e.g. 500ms, 10s)"),
         (["--name"], "flag --name needs a value"),
         (["--name="], "--name must not be empty"),
         (["stray"], "unexpected argument \"stray\" (flags start with --)"),
@@ -73,7 +77,8 @@ import Testing
     }
 
     @Test func usageListsEveryVisibleFlag() {
-        let hidden: Set<ServerConfig.Flag> = [.progressNotifyInterval, .passwordHashIterations]
+        let hidden: Set<ServerConfig.Flag> = [.progressNotifyInterval, .passwordHashIterations,
+                                              .protocolSniffTimeout, .httpHeaderTimeout]
         for flag in ServerConfig.Flag.allCases where !hidden.contains(flag) {
             #expect(ServerConfig.usage.contains("--\(flag.rawValue)"), "\(flag.rawValue)")
         }

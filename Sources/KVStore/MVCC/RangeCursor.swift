@@ -210,7 +210,7 @@ extension Store {
     /// view now; nothing is walked yet.
     /// - Throws: `.emptyKey`, `.futureRevision`, `.compacted`.
     public func rangeCursor(_ request: RangeRequest) throws(StoreError) -> RangeCursor {
-        let cursor = try RangeCursor(view: readView(), request: request)
+        let cursor = try RangeCursor(view: rangeView(), request: request)
         cursor.header = header(cursor.header.revision)
         return cursor
     }

@@ -10,6 +10,8 @@ struct StoreState {
     var footprint: Int = 0
     /// Every change since the log's floor, in revision order (for watchers catching up).
     var changeLog: ChangeLog
+    /// Operation counters and the live key count (see `StoreStatistics`).
+    var counters = StoreCounters()
     /// The NOSPACE alarm: raised by a write refused for the quota; writes that add bytes are refused
     /// while it is up (`StoreConfiguration.quotaBytes`).
     var noSpaceAlarm = false
@@ -86,6 +88,8 @@ struct StoreState {
             }
         }
         footprint += record.footprint
+        counters.puts &+= 1
+        if previous == nil { counters.keys += 1 }
         let oldLease = previous?.lease ?? 0
         if oldLease != record.lease {
             leases.detach(put.key, from: oldLease)
@@ -111,6 +115,8 @@ struct StoreState {
             if previous.lease != 0 { leases.detach(previous.key, from: previous.lease) }
             batch.record(Change(record: tombstone, previous: previous))
         }
+        counters.deletes &+= 1
+        counters.keys -= doomed.count
         return doomed
     }
 

@@ -116,6 +116,7 @@ enum SnapshotDecoder {
                 versions += count
                 if let state, let latest {
                     state.pointee.footprint += footprint
+                    if !latest.isTombstone { state.pointee.counters.keys += 1 }
                     if !latest.isTombstone, latest.lease != 0 { leaseOfKey.append((Array(key), latest.lease)) }
                     index.append(IndexKey(latest), history)
                 }

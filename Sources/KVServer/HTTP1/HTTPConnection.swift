@@ -1,0 +1,264 @@
+import Glibc
+import KVPosix
+import KVProtocol
+
+/// An HTTP/1.0 or HTTP/1.1 client of the client port, on the same event loop as the line protocol's
+/// connections: non-blocking, no thread of its own, output flushed before the loop sleeps.
+///
+/// * **Keep-alive and pipelining.** Every complete request in the input is answered, in order, into
+///   one output buffer; HTTP/1.1 connections stay open unless a request says `Connection: close`
+///   (HTTP/1.0 ones only with `Connection: keep-alive`). After a response with `Connection: close`
+///   nothing more is read, and the connection closes gracefully (`FarewellConnection`) once the
+///   response is flushed.
+/// * **Bounds.** `HTTPRequestParser` limits the head (64 KiB), the request line (8 KiB) and the body
+///   (`--max-request-bytes`), answering 4xx and closing when one is crossed. Input is read at most
+///   `Connection.readBudget` bytes per wake-up.
+/// * **Backpressure.** Once the unsent output reaches `--max-output-bytes`, no more requests are parsed
+///   and the socket is not read; both resume when the output has drained below half of it.
+/// * **Slow clients.** A request head that has begun must be complete within `--http-header-timeout`
+///   (default 10 s), or the client gets 408 and is closed. An idle connection between requests is
+///   never timed out (as etcd's).
+final class HTTPConnection: ClientPortConnection {
+    enum State { case open, draining, closed }
+
+    let socket: Socket
+    let peer: String
+    unowned let context: LoopContext
+    var isQueuedForFlush = false
+    private(set) var state = State.open
+    private var input = ByteBuffer(capacity: 4096)
+    private var output = ByteBuffer(capacity: 4096)
+    private var parser: HTTPRequestParser
+    private let router: HTTPRouter
+    private var readPaused = false
+    private var interest: EpollInterest = .readable
+    /// No more requests are read; the connection closes gracefully once its output is flushed.
+    private var closing = false
+    /// When the request head now in the input began to arrive (monotonic), and its timer.
+    private var headStartedAt: UInt64?
+    private var headTimer: TimerID?
+
+    /// - Parameter received: bytes already read from the socket (while its protocol was sniffed).
+    init(socket: Socket, context: LoopContext, peer: String, received: [UInt8] = []) {
+        self.socket = socket
+        self.context = context
+        self.peer = peer
+        let config = context.state.config
+        parser = HTTPRequestParser(limits: .init(bodyBytes: config.maxRequestBytes))
+        router = HTTPRouter(state: context.state)
+        input.writeBytes(received)
+    }
+
+    var frontEnd: FrontEnd { .http1 }
+    private var outputLimit: Int { context.state.config.maxOutputBytes }
+
+    func start() { readable() }
+
+    // MARK: Events
+
+    func readable() {
+        guard state == .open, !readPaused, !closing else { return }
+        var budget = Connection.readBudget
+        var peerClosed = false
+        while budget > 0 {
+            let result: IOResult<Int>
+            do {
+                result = try socket.receive(into: context.scratch)
+            } catch {
+                close(reason: "read error: \(error)")
+                return
+            }
+            guard case .processed(let count) = result else { break }
+            if count == 0 {
+                peerClosed = true
+                break
+            }
+            input.writeBytes(UnsafeRawBufferPointer(rebasing: context.scratch[0..<count]))
+            budget -= count
+            if count < context.scratch.count { break }
+        }
+        processInput()
+        // The requests already received are answered; a partial one is dropped.
+        if peerClosed { beginDrain() }
+    }
+
+    func writable() { flush() }
+
+    func hangup() { close(reason: "hangup") }
+
+    // MARK: Requests
+
+    /// Answers every complete request in the input, stopping when the output reaches its limit.
+    private func processInput() {
+        while state == .open && !closing && output.readableBytes < outputLimit {
+            guard let event = parser.next(from: &input) else { break }
+            switch event {
+            case .sendContinue:
+                output.writeASCII("HTTP/1.1 100 Continue\r\n\r\n")
+            case .request(let request):
+                respond(to: request)
+            case .failure(let failure):
+                context.state.logger.debug("http client error: peer=\(peer): \(failure.status.code) \(failure.message)")
+                let started = context.metrics.started(.http1)
+                write(.error(failure.status, failure.status.reason), keepAlive: false, version: .http11)
+                context.metrics.finished(.notFound, startedAt: started)
+                closing = true
+            }
+        }
+        watchHead()
+        afterWriting()
+    }
+
+    private func respond(to request: HTTPRequest) {
+        let started = context.metrics.started(.http1)
+        let route = HTTPRoute(path: request.path)
+        let response = router.response(to: request, route: route, metrics: context.metrics)
+        write(response, keepAlive: request.keepAlive, version: request.version)
+        context.metrics.finished(route, startedAt: started)
+        if !request.keepAlive { closing = true }
+    }
+
+    private func write(_ response: HTTPResponse, keepAlive: Bool, version: HTTPRequest.Version) {
+        response.encode(into: &output, keepAlive: keepAlive, version: version, date: HTTPResponse.date())
+        context.metrics.responded(response.status)
+    }
+
+    // MARK: Slow clients
+
+    /// Starts the head timer when a request head has begun to arrive, stops it when none is pending.
+    private func watchHead() {
+        guard state == .open, !closing, parser.isReadingHead(input) else {
+            headStartedAt = nil
+            cancelHeadTimer()
+            return
+        }
+        guard headStartedAt == nil else { return }
+        let started = Posix.monotonicNanoseconds()
+        headStartedAt = started
+        cancelHeadTimer()
+        headTimer = context.loop.scheduleOnLoop(after: context.state.config.httpHeaderTimeout) { [weak self] in
+            guard let self else { return }
+            self.headTimer = nil
+            guard self.headStartedAt == started, self.state == .open, !self.closing else { return }
+            if self.readPaused {
+                // Our own output is what holds the head back: give the client its time again.
+                self.headStartedAt = nil
+                self.watchHead()
+                return
+            }
+            self.context.state.logger.debug("http client too slow: peer=\(self.peer): request head not complete in time")
+            self.write(.error(.requestTimeout, HTTPStatus.requestTimeout.reason), keepAlive: false, version: .http11)
+            self.closing = true
+            self.afterWriting()
+            self.updateInterest()
+        }
+    }
+
+    private func cancelHeadTimer() {
+        if let headTimer { context.loop.cancelOnLoop(headTimer) }
+        headTimer = nil
+    }
+
+    // MARK: Output
+
+    private func afterWriting() {
+        let pending = output.readableBytes
+        if closing { updateInterest() }
+        guard pending > 0 else {
+            if closing && state == .open { sayFarewell() }
+            return
+        }
+        context.state.notePeakOutput(pending)
+        if pending >= outputLimit && !readPaused {
+            context.metrics.outputPaused(.http1)
+            readPaused = true
+            updateInterest()
+        }
+        context.markDirty(self)
+    }
+
+    /// Writes as much output as the socket takes; asks for write readiness only after a short write.
+    func flush() {
+        guard state != .closed else { return }
+        while !output.isEmpty {
+            let result: IOResult<Int>
+            do {
+                result = try output.withUnsafeReadableBytes { (bytes) throws(PosixError) -> IOResult<Int> in
+                    try socket.send(UnsafeRawBufferPointer(bytes))
+                }
+            } catch {
+                close(reason: "write error")
+                return
+            }
+            guard case .processed(let count) = result else { break }
+            output.moveReaderIndex(forwardBy: count)
+        }
+        if output.isEmpty {
+            if state == .draining {
+                close(reason: "drained")
+                return
+            }
+            if closing {
+                sayFarewell()
+                return
+            }
+        }
+        if readPaused && state == .open && output.readableBytes < outputLimit / 2 {
+            readPaused = false
+            processInput()
+            if !output.isEmpty { context.markDirty(self) }
+        }
+        updateInterest()
+    }
+
+    private func updateInterest() {
+        guard state != .closed else { return }
+        var wanted: EpollInterest = []
+        if state == .open && !readPaused && !closing { wanted.insert(.readable) }
+        if !output.isEmpty { wanted.insert(.writable) }
+        guard wanted != interest else { return }
+        do {
+            try context.loop.setInterest(socket.fd, wanted)
+            interest = wanted
+        } catch {
+            close(reason: "epoll error: \(error)")
+        }
+    }
+
+    // MARK: Closing
+
+    /// Hands the socket, its output flushed, to a `FarewellConnection`, which closes it without
+    /// resetting a client that is still sending.
+    private func sayFarewell() {
+        guard state == .open else { return }
+        state = .closed
+        cancelHeadTimer()
+        context.handOff(from: self, to: FarewellConnection(socket: socket, context: context, peer: peer, frontEnd: .http1,
+                                                           farewell: []),
+                        socket: socket)
+    }
+
+    /// Stops reading; the connection closes once its output is flushed.
+    func beginDrain() {
+        guard state == .open else { return }
+        state = .draining
+        cancelHeadTimer()
+        if output.isEmpty {
+            close(reason: "closed by peer")
+        } else {
+            context.markDirty(self)
+            updateInterest()
+        }
+    }
+
+    func close(reason: String) {
+        guard state != .closed else { return }
+        state = .closed
+        cancelHeadTimer()
+        context.loop.deregister(socket.fd)
+        try? socket.close()
+        context.forget(self)
+        context.state.connectionCount.subtract(1, ordering: .relaxed)
+        context.state.logger.debug("http client disconnected: peer=\(peer) (\(reason))")
+    }
+}
