@@ -16,7 +16,8 @@ import KVStore
 /// half the limit. Input is read at most `readBudget` bytes per wake-up, so the input buffer holds at
 /// most that plus one partial line (which the line decoder caps at the request limit).
 ///
-/// Large replies (range reads, transactions) are streamed: the dispatcher hands back a `ReplyStream`,
+/// Requests go to the `Service` with the connection's `ClientSession`; the connection writes what comes
+/// back in the line protocol. Large replies (range reads, transactions) are streamed: a `ReplyStream`,
 /// which the connection produces a step at a time while its output is under the limit, at most
 /// `streamStepsPerTurn` steps before it lets the loop serve other clients. While a reply is being
 /// produced the connection reads no input and takes no watch events (they would land inside the line),
@@ -39,11 +40,9 @@ final class Connection: EventHandler {
     /// A turn of `reply` is queued on the loop.
     private var replyTurnQueued = false
     let watches: WatchFanout
-    /// The snapshot being streamed to this client, chunk by chunk (`SNAPSHOT`, `SNAPSHOT-NEXT`).
-    var snapshot: SnapshotCursor?
+    /// The client's login and snapshot, as the service keeps them.
+    let session = ClientSession()
     var isQueuedForFlush = false
-    /// The token of the user this connection logged in as (`AUTHENTICATE`); nil before any login.
-    private(set) var authToken: String?
     /// Set while a login is being checked: the connection reads and answers nothing else meanwhile,
     /// so replies stay in order and guesses cannot be pipelined past the throttle.
     private var loginPending = false
@@ -165,17 +164,50 @@ final class Connection: EventHandler {
             beginLogin(login, tag: decoded.tag)
             return
         }
-        switch context.dispatcher.dispatch(decoded.request, tag: decoded.tag, token: authToken, watches: watches,
-                                           into: &output) {
-        case .written:
-            break
-        case .stream(let stream):
-            reply = stream
-            if !advanceReply() { updateInterest() }
-        case .job(let job):
-            beginJob(job, tag: decoded.tag)
-        }
+        write(context.service.handle(decoded.request, session: session), tag: decoded.tag)
         metrics.finished(decoded.request.kind, startedAt: started)
+    }
+
+    /// A range walking at most this many entries, with as many results, is written at once (no stream).
+    static let smallRangeKeys = 128
+    /// Deletes returning more previous key-values than this are streamed.
+    static let streamedDeleteKVs = 64
+
+    /// Writes what the service made of a request in the line protocol: a reply line now, a reply produced
+    /// as the client reads, the wait for a worker's job, or the change to this connection's watches.
+    private func write(_ outcome: ServiceOutcome, tag: RequestTag?) {
+        switch outcome {
+        case .response(.deleteRange(let delete)) where delete.prevKVs.count > Connection.streamedDeleteKVs:
+            stream(ReplyStream(delete: delete, tag: tag))
+        case .response(let response):
+            ReplyEncoder.encode(response, tag: tag, into: &output)
+        case .failure(let error):
+            ReplyEncoder.encode(error, tag: tag, into: &output)
+        case .range(let cursor):
+            if !ReplyStream.writeIfSmall(range: cursor, tag: tag, maxKeys: Connection.smallRangeKeys, into: &output) {
+                stream(ReplyStream(range: cursor, tag: tag))
+            }
+        case .txn(let txn):
+            stream(ReplyStream(txn: txn, tag: tag))
+        case .job(let job):
+            beginJob(job, tag: tag)
+        case .watch(let request):
+            do {
+                try watches.create(request, tag: tag, into: &output)
+            } catch {
+                ReplyEncoder.encode(WireError.store(error), tag: tag, into: &output)
+            }
+        case .unwatch(let id):
+            watches.cancel(id, tag: tag, into: &output)
+        case .progress(let header):
+            watches.requestProgress()
+            ReplyEncoder.encodeHeaderOnly(header, tag: tag, into: &output)
+        }
+    }
+
+    private func stream(_ stream: ReplyStream) {
+        reply = stream
+        if !advanceReply() { updateInterest() }
     }
 
     // MARK: Jobs
@@ -292,8 +324,8 @@ final class Connection: EventHandler {
         guard state != .closed else { return }
         switch result {
         case .success(let token):
-            if let previous = authToken { context.state.store.auth.revoke(token: previous) }
-            authToken = token
+            if let previous = session.authToken { context.state.store.auth.revoke(token: previous) }
+            session.authToken = token
             ReplyEncoder.encode(AuthResponse(header: context.state.header()), kind: .authenticate, tag: tag, into: &output)
         case .failure(let error):
             ReplyEncoder.encode(WireError.auth(error), tag: tag, into: &output)
@@ -382,7 +414,7 @@ final class Connection: EventHandler {
         state = .closed
         reply = nil
         watches.cancelAll()
-        if let authToken { context.state.store.auth.revoke(token: authToken) }
+        if let authToken = session.authToken { context.state.store.auth.revoke(token: authToken) }
         context.loop.deregister(socket.fd)
         try? socket.close()
         context.forget(self)

@@ -9,7 +9,7 @@ import KVProtocol
 final class LoopContext: @unchecked Sendable {
     let loop: EventLoop
     let state: ServerState
-    let dispatcher: Dispatcher
+    let service: Service
     /// This loop's counters (connections, requests, latencies), summed by `/metrics`.
     let metrics = LoopMetrics()
     /// Where `recv` writes; copied into the connection's input buffer.
@@ -25,7 +25,7 @@ final class LoopContext: @unchecked Sendable {
     init(loop: EventLoop, state: ServerState) {
         self.loop = loop
         self.state = state
-        self.dispatcher = Dispatcher(state: state)
+        self.service = Service(state: state)
         scratch = .allocate(byteCount: LoopContext.scratchSize, alignment: 16)
         state.metrics.register(metrics)
     }

@@ -2,7 +2,7 @@ import KVProtocol
 import KVStore
 
 extension ServerState {
-    /// The checks every request passes first, at the top of `Dispatcher.dispatch` (so whatever front end
+    /// The checks every request passes first, at the top of `Service.handle` (so whatever front end
     /// it came through), before it is authorized and run:
     ///
     /// - its size, as etcd measures it (`Request.encodedSize`), against `--max-request-bytes`:

@@ -151,8 +151,8 @@ struct SnapshotStreamingTests {
             sizes.append(chunk.count)
             bytes += chunk
         }
-        #expect(sizes.allSatisfy { $0 <= Dispatcher.snapshotChunkBytes }, "\(sizes)")
-        #expect(sizes.dropLast().allSatisfy { $0 == Dispatcher.snapshotChunkBytes })
+        #expect(sizes.allSatisfy { $0 <= Service.snapshotChunkBytes }, "\(sizes)")
+        #expect(sizes.dropLast().allSatisfy { $0 == Service.snapshotChunkBytes })
         #expect(Int64(bytes.count) == result.size)
         let restored = try Store.restore(from: source(bytes))
         #expect(try restored.get("big")?.value.count == 2 << 20)
