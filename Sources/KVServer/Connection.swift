@@ -94,26 +94,15 @@ final class Connection: EventHandler {
 
     func readable() {
         guard state == .open, !readPaused, !isWaiting, reply == nil else { return }
-        var budget = Connection.readBudget
-        var peerClosed = false
-        while budget > 0 {
-            let result: IOResult<Int>
-            do {
-                result = try socket.receive(into: context.scratch)
-            } catch {
-                context.state.logger.debug("client error: id=\(id) peer=\(peer): \(error)")
-                close(reason: "read error")
-                return
-            }
-            guard case .processed(let count) = result else { break }
-            if count == 0 {
-                peerClosed = true
-                break
-            }
-            input.writeBytes(UnsafeRawBufferPointer(rebasing: context.scratch[0..<count]))
-            budget -= count
-            if count < context.scratch.count { break }
+        let received: Socket.Received
+        do {
+            received = try socket.receive(into: &input, scratch: context.scratch, budget: Connection.readBudget)
+        } catch {
+            context.state.logger.debug("client error: id=\(id) peer=\(peer): \(error)")
+            close(reason: "read error")
+            return
         }
+        let peerClosed = received.endOfStream
         processInput()
         if peerClosed {
             // A partial request left in the input is dropped: the client will never finish it. Lines
@@ -352,19 +341,12 @@ final class Connection: EventHandler {
     /// and resumes a paused connection once its output has drained.
     func flush() {
         guard state != .closed else { return }
-        while !output.isEmpty {
-            let result: IOResult<Int>
-            do {
-                result = try output.withUnsafeReadableBytes { (bytes) throws(PosixError) -> IOResult<Int> in
-                    try socket.send(UnsafeRawBufferPointer(bytes))
-                }
-            } catch {
-                context.state.logger.debug("client error: id=\(id) peer=\(peer): \(error)")
-                close(reason: "write error")
-                return
-            }
-            guard case .processed(let count) = result else { break }
-            output.moveReaderIndex(forwardBy: count)
+        do {
+            try socket.send(from: &output)
+        } catch {
+            context.state.logger.debug("client error: id=\(id) peer=\(peer): \(error)")
+            close(reason: "write error")
+            return
         }
         if reply != nil && output.readableBytes < outputLimit / 2 { queueReplyTurn() }
         if readPaused && reply == nil && state == .open && output.readableBytes < outputLimit / 2 {

@@ -79,21 +79,14 @@ final class FarewellConnection: ClientPortConnection {
 
     func flush() {
         guard !closed, !shutDown else { return }
-        while !output.isEmpty {
-            let result: IOResult<Int>
-            do {
-                result = try output.withUnsafeReadableBytes { (bytes) throws(PosixError) -> IOResult<Int> in
-                    try socket.send(UnsafeRawBufferPointer(bytes))
-                }
-            } catch {
-                close(reason: "write error")
-                return
-            }
-            guard case .processed(let count) = result else {
+        do {
+            guard try socket.send(from: &output) else {
                 try? context.loop.setInterest(socket.fd, [.readable, .writable])
                 return
             }
-            output.moveReaderIndex(forwardBy: count)
+        } catch {
+            close(reason: "write error")
+            return
         }
         if draining {
             close(reason: "server stopping")

@@ -58,25 +58,14 @@ final class HTTPConnection: ClientPortConnection {
 
     func readable() {
         guard state == .open, !readPaused, !closing else { return }
-        var budget = Connection.readBudget
-        var peerClosed = false
-        while budget > 0 {
-            let result: IOResult<Int>
-            do {
-                result = try socket.receive(into: context.scratch)
-            } catch {
-                close(reason: "read error: \(error)")
-                return
-            }
-            guard case .processed(let count) = result else { break }
-            if count == 0 {
-                peerClosed = true
-                break
-            }
-            input.writeBytes(UnsafeRawBufferPointer(rebasing: context.scratch[0..<count]))
-            budget -= count
-            if count < context.scratch.count { break }
+        let received: Socket.Received
+        do {
+            received = try socket.receive(into: &input, scratch: context.scratch, budget: Connection.readBudget)
+        } catch {
+            close(reason: "read error: \(error)")
+            return
         }
+        let peerClosed = received.endOfStream
         processInput()
         // The requests already received are answered; a partial one is dropped.
         if peerClosed { beginDrain() }
@@ -180,18 +169,11 @@ final class HTTPConnection: ClientPortConnection {
     /// Writes as much output as the socket takes; asks for write readiness only after a short write.
     func flush() {
         guard state != .closed else { return }
-        while !output.isEmpty {
-            let result: IOResult<Int>
-            do {
-                result = try output.withUnsafeReadableBytes { (bytes) throws(PosixError) -> IOResult<Int> in
-                    try socket.send(UnsafeRawBufferPointer(bytes))
-                }
-            } catch {
-                close(reason: "write error")
-                return
-            }
-            guard case .processed(let count) = result else { break }
-            output.moveReaderIndex(forwardBy: count)
+        do {
+            try socket.send(from: &output)
+        } catch {
+            close(reason: "write error")
+            return
         }
         if output.isEmpty {
             if state == .draining {
