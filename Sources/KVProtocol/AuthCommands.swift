@@ -126,7 +126,8 @@ enum AuthenticateCommand {
 
     static func decode(_ tokens: ArraySlice<Token>) throws(WireError) -> AuthenticateRequest {
         guard tokens.count == 2 else { throw WireError.arity(spec.name, expected: "2", got: tokens.count) }
-        return AuthenticateRequest(name: tokens[tokens.startIndex].text, password: tokens[tokens.startIndex + 1].text)
+        return AuthenticateRequest(name: try tokens[tokens.startIndex].utf8Text(spec.name, "<name>"),
+                                   password: try tokens[tokens.startIndex + 1].utf8Text(spec.name, "<password>"))
     }
 }
 
@@ -163,19 +164,21 @@ enum AuthManagementCommand {
             return try decodeWithPassword(kind, tokens)
         }
         let arguments = try Arguments(tokens, spec: spec(kind))
-        func text(_ index: Int) -> String { arguments.positional[index].text }
+        func text(_ index: Int) throws(WireError) -> String {
+            try arguments.positional[index].utf8Text(kind.verb, "<\(spec(kind).arguments[index])>")
+        }
         switch kind {
         case .authEnable: return .enable
         case .authDisable: return .disable
         case .authStatus: return .status
-        case .userDelete: return .userDelete(text(0))
-        case .userGet: return .userGet(text(0))
+        case .userDelete: return .userDelete(try text(0))
+        case .userGet: return .userGet(try text(0))
         case .userList: return .userList
-        case .userGrant: return .userGrantRole(user: text(0), role: text(1))
-        case .userRevoke: return .userRevokeRole(user: text(0), role: text(1))
-        case .roleAdd: return .roleAdd(text(0))
-        case .roleDelete: return .roleDelete(text(0))
-        case .roleGet: return .roleGet(text(0))
+        case .userGrant: return .userGrantRole(user: try text(0), role: try text(1))
+        case .userRevoke: return .userRevokeRole(user: try text(0), role: try text(1))
+        case .roleAdd: return .roleAdd(try text(0))
+        case .roleDelete: return .roleDelete(try text(0))
+        case .roleGet: return .roleGet(try text(0))
         case .roleList: return .roleList
         case .roleGrant:
             let typeText = String(decoding: arguments.positional[1].bytes.map(asciiLowercased), as: UTF8.self)
@@ -183,10 +186,10 @@ enum AuthManagementCommand {
                 throw WireError.args(arguments.context, "invalid permission type \(arguments.positional[1].description) (read, write or readwrite)")
             }
             let range = try permissionRange(arguments, keyIndex: 2)
-            return .roleGrantPermission(role: text(0), permission: Permission(kind: type, key: range.key, rangeEnd: range.rangeEnd))
+            return .roleGrantPermission(role: try text(0), permission: Permission(kind: type, key: range.key, rangeEnd: range.rangeEnd))
         case .roleRevoke:
             let range = try permissionRange(arguments, keyIndex: 1)
-            return .roleRevokePermission(role: text(0), key: range.key, rangeEnd: range.rangeEnd)
+            return .roleRevokePermission(role: try text(0), key: range.key, rangeEnd: range.rangeEnd)
         default:
             throw WireError.internalError("\(kind.verb) is not an auth command")
         }
@@ -209,14 +212,16 @@ enum AuthManagementCommand {
             throw WireError.arity(kind.verb, expected: spec.arityText, got: positional.count)
         }
         if kind == .userPasswd {
-            return .userChangePassword(name: positional[0].text, password: positional[1].text)
+            return .userChangePassword(name: try positional[0].utf8Text(kind.verb, "<name>"),
+                                       password: try positional[1].utf8Text(kind.verb, "<password>"))
         }
         if noPassword {
             guard positional.count == 1 else { throw WireError.args(kind.verb, "--no-password cannot be combined with <password>") }
-            return .userAdd(name: positional[0].text, password: nil)
+            return .userAdd(name: try positional[0].utf8Text(kind.verb, "<name>"), password: nil)
         }
         guard positional.count == 2 else { throw WireError.args(kind.verb, "a password or --no-password is required") }
-        return .userAdd(name: positional[0].text, password: positional[1].text)
+        return .userAdd(name: try positional[0].utf8Text(kind.verb, "<name>"),
+                        password: try positional[1].utf8Text(kind.verb, "<password>"))
     }
 
     /// `<key> [<range_end>] [--prefix|--from-key]` with etcdctl's meaning for a permission: `--prefix`

@@ -124,3 +124,15 @@ extension ByteBuffer {
         writeToken(Array(text.utf8))
     }
 }
+
+extension Token {
+    /// The token as text for a user or role name or a password. Those are strings on etcd's wire (proto3
+    /// `string`, which must be UTF-8), so bytes that are not UTF-8 are refused rather than replaced —
+    /// replacing would make different names the same user. The error names the argument, never its value.
+    func utf8Text(_ verb: String, _ argument: String) throws(WireError) -> String {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw WireError.args(verb, "\(argument) is not valid UTF-8")
+        }
+        return text
+    }
+}
