@@ -280,6 +280,17 @@ public struct HTTP2ServerConnection {
     /// Streams open or half-closed.
     public var activeStreams: Int { slotByID.count }
 
+    /// Octets of a partial frame buffered between reads (at most 9 + our MAX_FRAME_SIZE).
+    var bufferedInputBytes: Int { parser.bufferedBytes }
+    /// The dynamic table size the peer's encoder may use now (ours once our SETTINGS are acknowledged).
+    var decoderTableLimit: Int { decoder.maxTableSize }
+    /// Our connection receive window and its not-yet-returned credit (for tests).
+    var connectionReceiveState: (window: Int, pending: Int) { (connectionReceiveWindow, connectionPendingUpdate) }
+    /// The peer's connection window (what we may send).
+    var connectionSendWindowValue: Int { connectionSendWindow.value }
+    /// A stream's send window (the peer's), or nil for unknown streams.
+    func sendWindow(_ streamID: UInt32) -> Int? { slotByID[streamID].map { slots[$0]!.sendWindow.value } }
+
     // MARK: - Frames
 
     private mutating func process(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
