@@ -61,6 +61,8 @@ public struct HPACKDecoder: Sendable {
     /// must end (COMPRESSION_ERROR).
     public mutating func decode(_ block: ArraySlice<UInt8>) throws(HPACKError) -> [HeaderField] {
         var fields: [HeaderField] = []
+        // Each field takes at least one byte: one allocation covers typical blocks without overreaching on big ones.
+        fields.reserveCapacity(Swift.min(block.count, 24))
         var listSize = 0
         var listTooLarge = false
         var sizeUpdatesAllowed = true

@@ -120,6 +120,20 @@ import Testing
         for step in Self.responses(huffman: huffman) { try expectStep(step, on: &decoder) }
     }
 
+    /// HTTP/2 hands the decoder slices of its frame buffers: indices need not start at 0, and bytes around the slice
+    /// must not be read.
+    @Test func decodesSlicesOfALargerBuffer() throws {
+        var decoder = HPACKDecoder()
+        for step in Self.requests(huffman: true) {
+            let buffer = [0xFF, 0xFF, 0xFF] + bytes(hex: step.hex) + [0xFF, 0x0F]
+            #expect(try decoder.decode(buffer[3..<(buffer.count - 2)]) == step.headers, "\(step.section)")
+        }
+        let truncated = bytes(hex: "0003 6162 63")
+        #expect(throws: HPACKError.stringLongerThanBlock(length: 3, remaining: 2)) {
+            try decoder.decode(truncated[0..<4])
+        }
+    }
+
     func expectStep(_ step: Step, on decoder: inout HPACKDecoder) throws {
         let decoded = try decoder.decode(bytes(hex: step.hex))
         #expect(decoded == step.headers, "\(step.section) header list")
