@@ -75,20 +75,11 @@ final class Connection: EventHandler {
         watches = WatchFanout(store: context.state.store, loop: context.loop,
                               outputLimit: context.state.config.maxOutputBytes)
         loginThrottle = LoginThrottle(baseDelay: context.state.config.authFailureDelay)
-        watches.connection = self
+        watches.sink = self
     }
 
     var isOpen: Bool { state == .open }
-    /// Whether watch events may be written now: open, and no reply line half-written.
-    var acceptsEvents: Bool { state == .open && reply == nil }
     var outputLimit: Int { context.state.config.maxOutputBytes }
-    var pendingOutputBytes: Int { output.readableBytes }
-
-    /// Lets the watch fanout append to the output; queues a flush.
-    func withOutput(_ body: (inout ByteBuffer) -> Void) {
-        body(&output)
-        afterWriting()
-    }
 
     // MARK: Events
 
@@ -182,12 +173,19 @@ final class Connection: EventHandler {
             beginJob(job, tag: tag)
         case .watch(let request):
             do {
-                try watches.create(request, tag: tag, into: &output)
+                let watch = try watches.create(request, tag: tag)
+                ReplyEncoder.encode(watch.created, tag: tag, into: &output)
+                watches.deliver(watch.ready, for: watch.id)
             } catch {
                 ReplyEncoder.encode(WireError.store(error), tag: tag, into: &output)
             }
         case .unwatch(let id):
-            watches.cancel(id, tag: tag, into: &output)
+            if let (watchTag, canceled) = watches.cancel(id) {
+                ReplyEncoder.encode(.unwatch(canceled), tag: tag, into: &output)
+                ReplyEncoder.encodeEvent(canceled, tag: watchTag, into: &output)
+            } else {
+                ReplyEncoder.encode(.unwatch(WatchResponse(header: watches.header, watchID: id)), tag: tag, into: &output)
+            }
         case .progress(let header):
             watches.requestProgress()
             ReplyEncoder.encodeHeaderOnly(header, tag: tag, into: &output)
@@ -403,4 +401,17 @@ final class Connection: EventHandler {
         context.state.connectionCount.subtract(1, ordering: .relaxed)
         context.state.logger.debug("client disconnected: id=\(id) peer=\(peer) (\(reason))")
     }
+}
+
+/// The line protocol's watch stream is the connection: responses are `EVENT` lines in its output.
+extension Connection: WatchSink {
+    /// Open, and no reply line half-written.
+    var acceptsEvents: Bool { state == .open && reply == nil }
+    var pendingWatchBytes: Int { output.readableBytes }
+
+    func writeWatchResponse(_ response: WatchResponse, tag: RequestTag?) {
+        ReplyEncoder.encodeEvent(response, tag: tag, into: &output)
+    }
+
+    func watchResponsesWritten() { afterWriting() }
 }

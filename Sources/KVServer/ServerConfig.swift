@@ -30,6 +30,9 @@ struct ServerConfig: Sendable, Equatable {
     /// Memory quota on the store's size (`--quota-backend-bytes`); 0 means etcd's default of 2 GiB.
     var quotaBackendBytes: Int64 = 0
     var maxConnections = 0
+    /// HTTP/2 streams (gRPC calls) open at once on one connection; more are refused (REFUSED_STREAM,
+    /// which gRPC clients retry). etcd's default is unlimited; ours bounds a connection's memory.
+    var maxConcurrentStreams = 4096
     var autoCompactionMode: CompactionMode = .periodic
     /// Periodic: nanoseconds of history kept; revision: revisions kept. 0 disables auto-compaction.
     var autoCompactionRetention: Int64 = 0
@@ -96,6 +99,8 @@ struct ServerConfig: Sendable, Equatable {
           --quota-backend-bytes N            memory quota on keys, values, history and leases; writes
                                              and lease grants fail with NOSPACE above it (default 0 = 2 GiB)
           --max-connections N                most concurrent client connections (default 0 = unlimited)
+          --max-concurrent-streams N         most gRPC calls open at once on one HTTP/2 connection
+                                             (default 4096)
           --max-output-bytes N               unsent reply bytes per connection before the server stops
                                              producing more for it (default 4194304)
 
@@ -127,7 +132,7 @@ struct ServerConfig: Sendable, Equatable {
         case autoCompactionMode = "auto-compaction-mode", autoCompactionRetention = "auto-compaction-retention"
         case logLevel = "log-level", eventLoops = "event-loops", help, version
         case authTokenTTL = "auth-token-ttl", authFailureDelay = "auth-failure-delay"
-        case maxOutputBytes = "max-output-bytes"
+        case maxOutputBytes = "max-output-bytes", maxConcurrentStreams = "max-concurrent-streams"
         // Hidden: for tests and experiments.
         case progressNotifyInterval = "progress-notify-interval"
         case passwordHashIterations = "password-hash-iterations"
@@ -189,6 +194,7 @@ struct ServerConfig: Sendable, Equatable {
             case .maxTxnOps: config.maxTxnOps = Int(try integer(text, flag: flag, minimum: 1))
             case .quotaBackendBytes: config.quotaBackendBytes = try integer(text, flag: flag, minimum: 0)
             case .maxConnections: config.maxConnections = Int(try integer(text, flag: flag, minimum: 0))
+            case .maxConcurrentStreams: config.maxConcurrentStreams = Int(try integer(text, flag: flag, minimum: 1, maximum: Int64(UInt32.max)))
             case .autoCompactionMode:
                 guard let mode = CompactionMode(rawValue: text) else {
                     throw ConfigError("invalid value \"\(text)\" for --auto-compaction-mode (expected periodic or revision)")

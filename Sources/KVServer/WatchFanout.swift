@@ -3,16 +3,28 @@ import KVProtocol
 import KVStore
 import Synchronization
 
-/// The watches of one connection: creates them, moves their responses into the connection's output as
-/// `EVENT` lines, and stops taking responses while the output is over its limit (the store's watchers
-/// then fall behind and later catch up from history by themselves, so a slow reader costs the server
-/// no memory beyond its output limit).
+/// Where a watch stream's responses go: a line-protocol connection (as `EVENT` lines) or a gRPC Watch
+/// stream (as `WatchResponse` messages). Loop thread only.
+protocol WatchSink: AnyObject {
+    /// Whether responses may be written now (e.g. no reply half-written, the stream still open).
+    var acceptsEvents: Bool { get }
+    /// Output written and not yet sent, counted against the fanout's limit.
+    var pendingWatchBytes: Int { get }
+    /// Writes one ready response of the watch `tag` was created with (events, progress, a cancel).
+    func writeWatchResponse(_ response: WatchResponse, tag: RequestTag?)
+    /// Called after a batch of responses was written (queue a flush).
+    func watchResponsesWritten()
+}
+
+/// The watches of one watch stream (a line-protocol connection, a gRPC Watch stream): creates them, moves
+/// their ready responses into the stream's `WatchSink`, and stops taking responses while the sink's
+/// output is over its limit (the store's watchers then fall behind and later catch up from history by
+/// themselves, so a slow reader costs the server no memory beyond its output limit).
 ///
-/// The connection is the watch stream, so it owns the watch IDs its client sees (`WatchIDSpace`, as
-/// etcd gives each stream its own): automatic IDs count from 1 on every connection, and an explicit
-/// `--watch-id` is refused only when it is in use on this connection. The store's watchers are
-/// identified by internal IDs of the store's own; what one client does with its IDs cannot reach
-/// another connection.
+/// The stream owns the watch IDs its client sees (`WatchIDSpace`, as etcd gives each stream its own):
+/// automatic IDs count from 1 on every stream, and an explicit watch ID is refused only when it is in
+/// use on this stream. The store's watchers are identified by internal IDs of the store's own; what one
+/// client does with its IDs cannot reach another stream.
 ///
 /// Loop thread only, except `ReadySignal`, which the store calls from writers' threads.
 final class WatchFanout {
@@ -53,8 +65,8 @@ final class WatchFanout {
     /// Encoded size of one event in the last poll, for sizing the next (nil: none seen yet, so the first
     /// poll takes `minEventsPerPoll`).
     private var bytesPerEvent: Int?
-    /// Where events go: the owning connection's output; set by the connection.
-    unowned(unsafe) var connection: Connection!
+    /// Where responses go; set by the owner of the stream.
+    unowned(unsafe) var sink: (any WatchSink)!
 
     /// Responses taken per `poll`.
     static let maxEventsPerPoll = 1000
@@ -72,11 +84,17 @@ final class WatchFanout {
     var isEmpty: Bool { entries.isEmpty }
     var count: Int { entries.count }
 
-    /// `WATCH`: starts a watcher and writes the `created` reply (then anything already ready, as
-    /// `EVENT` lines).
-    /// - Throws: `.watchIDInUse` when `request.watchID` names a live watch of this connection;
-    ///   `.emptyKey`.
-    func create(_ request: WatchRequest, tag: RequestTag?, into output: inout ByteBuffer) throws(StoreError) {
+    /// A watch just created: its client-visible ID, the `created` response to answer with, and the
+    /// responses already ready after it (hand them to `deliver` once `created` is written).
+    struct Created {
+        var id: Int64
+        var created: WatchResponse
+        var ready: [WatchResponse]
+    }
+
+    /// Starts a watcher.
+    /// - Throws: `.watchIDInUse` when `request.watchID` names a live watch of this stream; `.emptyKey`.
+    func create(_ request: WatchRequest, tag: RequestTag?) throws(StoreError) -> Created {
         if request.key.isEmpty { throw .emptyKey }
         let id = try ids.claim(request.watchID)
         var labeled = request
@@ -92,32 +110,31 @@ final class WatchFanout {
         entries[id] = Entry(watcher: watcher, tag: tag)
         order.append(id)
         var responses = watcher.poll(maxEvents: WatchFanout.maxEventsPerPoll)
-        var created = WatchResponse(header: ResponseHeader(clusterID: store.configuration.clusterID,
-                                                          memberID: store.configuration.memberID,
-                                                          revision: store.revision,
-                                                          raftTerm: store.configuration.raftTerm),
-                                    watchID: id, created: true)
+        var created = WatchResponse(header: currentHeader(), watchID: id, created: true)
         if let first = responses.first, first.created {
             created = first
             created.events = []
             if first.events.isEmpty { responses.removeFirst() } else { responses[0].created = false }
         }
-        ReplyEncoder.encode(created, tag: tag, into: &output)
-        write(responses, for: id, into: &output)
+        return Created(id: id, created: created, ready: responses)
     }
 
-    /// `UNWATCH`: cancels one of this connection's watches.
-    func cancel(_ id: Int64, tag: RequestTag?, into output: inout ByteBuffer) {
-        var response = WatchResponse(header: currentHeader(), watchID: id)
-        guard let entry = remove(id) else {
-            ReplyEncoder.encode(.unwatch(response), tag: tag, into: &output)
-            return
-        }
-        entry.watcher.cancel()
-        response.canceled = true
-        ReplyEncoder.encode(.unwatch(response), tag: tag, into: &output)
-        ReplyEncoder.encodeEvent(response, tag: entry.tag, into: &output)
+    /// Writes responses of the watch `id` to the sink (the ones `create` returned as ready).
+    func deliver(_ responses: [WatchResponse], for id: Int64) {
+        write(responses, for: id)
+        sink.watchResponsesWritten()
     }
+
+    /// Cancels one of this stream's watches.
+    /// - Returns: the canceled watch's tag and its `canceled` response; nil when no such watch is live.
+    func cancel(_ id: Int64) -> (tag: RequestTag?, response: WatchResponse)? {
+        guard let entry = remove(id) else { return nil }
+        entry.watcher.cancel()
+        return (entry.tag, WatchResponse(header: currentHeader(), watchID: id, canceled: true))
+    }
+
+    /// The header of a response sent now.
+    var header: ResponseHeader { currentHeader() }
 
     /// `PROGRESS`: asks every watcher of the connection for a progress notification.
     func requestProgress() {
@@ -127,23 +144,24 @@ final class WatchFanout {
     /// Moves ready responses into the connection's output until every watcher is drained or the output
     /// is over its limit (then the connection calls `pump` again once it has drained).
     func pump() {
-        guard let connection, connection.acceptsEvents, !entries.isEmpty else { return }
-        connection.withOutput { output in
-            for id in order {
-                while output.readableBytes < outputLimit, let entry = entries[id] {
-                    // Take only about as many events as fit under the limit, judging by the size of
-                    // the events seen so far, so one poll cannot overshoot the limit by much.
-                    let room = bytesPerEvent.map { (outputLimit - output.readableBytes) / max(1, $0) } ?? 0
-                    let before = output.readableBytes
-                    let responses = entry.watcher.poll(maxEvents: min(WatchFanout.maxEventsPerPoll, max(WatchFanout.minEventsPerPoll, room)))
-                    if responses.isEmpty { break }
-                    write(responses, for: id, into: &output)
-                    let events = responses.reduce(0) { $0 + $1.events.count }
-                    if events > 0 { bytesPerEvent = max(16, (output.readableBytes - before) / events) }
-                }
-                if output.readableBytes >= outputLimit { break }
+        guard let sink, sink.acceptsEvents, !entries.isEmpty else { return }
+        var wrote = false
+        for id in order {
+            while sink.acceptsEvents, sink.pendingWatchBytes < outputLimit, let entry = entries[id] {
+                // Take only about as many events as fit under the limit, judging by the size of
+                // the events seen so far, so one poll cannot overshoot the limit by much.
+                let before = sink.pendingWatchBytes
+                let room = bytesPerEvent.map { (outputLimit - before) / max(1, $0) } ?? 0
+                let responses = entry.watcher.poll(maxEvents: min(WatchFanout.maxEventsPerPoll, max(WatchFanout.minEventsPerPoll, room)))
+                if responses.isEmpty { break }
+                write(responses, for: id)
+                wrote = true
+                let events = responses.reduce(0) { $0 + $1.events.count }
+                if events > 0 { bytesPerEvent = max(16, (sink.pendingWatchBytes - before) / events) }
             }
+            if sink.pendingWatchBytes >= outputLimit { break }
         }
+        if wrote { sink.watchResponsesWritten() }
     }
 
     /// Cancels every watcher (the connection is closing).
@@ -154,13 +172,13 @@ final class WatchFanout {
         ids.removeAll()
     }
 
-    private func write(_ responses: [WatchResponse], for id: Int64, into output: inout ByteBuffer) {
+    private func write(_ responses: [WatchResponse], for id: Int64) {
         guard let tag = entries[id].map({ $0.tag }) else { return }
         for response in responses {
             if response.created && response.events.isEmpty { continue }
             var line = response
             line.created = false
-            ReplyEncoder.encodeEvent(line, tag: tag, into: &output)
+            sink.writeWatchResponse(line, tag: tag)
             if response.canceled {
                 _ = remove(id)
                 return

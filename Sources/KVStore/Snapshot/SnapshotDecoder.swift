@@ -150,7 +150,7 @@ enum SnapshotDecoder {
                         guard end == SnapshotFormat.endMagic else { throw .corrupt(offset: trailerOffset + 32, reason: "bad trailer magic") }
                         guard stored == digest else { throw .checksumMismatch(expected: Hex.encode(stored), actual: Hex.encode(digest)) }
                     }
-                    guard try reader.isAtEnd() else { throw .corrupt(offset: reader.offset, reason: "unexpected bytes after the trailer") }
+                    if try !reader.isAtEnd() { try readStreamTrailer(&reader, skipHashCheck: skipHashCheck) }
                 }
                 if let state {
                     state.pointee.index = TreeIndex(index)
@@ -174,5 +174,25 @@ enum SnapshotDecoder {
                 throw .corrupt(offset: recordOffset, reason: "unknown record tag 0x\(String(tag, radix: 16))")
             }
         }
+    }
+
+    /// The trailer a snapshot gets when it is sent as etcd's `Maintenance.Snapshot` stream
+    /// (`SnapshotStreamTrailer`): zero bytes up to a multiple of 512, then the SHA-256 of every
+    /// byte before it. A file saved from that stream (`etcdctl snapshot save`) ends so; anything else
+    /// after the trailer is refused.
+    private static func readStreamTrailer(_ reader: inout SnapshotReader, skipHashCheck: Bool) throws(SnapshotError) {
+        let start = reader.offset
+        let padding = (512 - start % 512) % 512
+        for index in 0..<padding {
+            guard try !reader.isAtEnd(), try reader.byte(expecting: "the stream trailer's padding") == 0 else {
+                throw .corrupt(offset: start + index, reason: "unexpected bytes after the trailer")
+            }
+        }
+        let digest = reader.digest()
+        let stored = try reader.bytes(32, expecting: "the stream trailer's checksum")
+        if !skipHashCheck && stored != digest {
+            throw .checksumMismatch(expected: Hex.encode(stored), actual: Hex.encode(digest))
+        }
+        guard try reader.isAtEnd() else { throw .corrupt(offset: reader.offset, reason: "unexpected bytes after the stream trailer") }
     }
 }
