@@ -726,28 +726,25 @@ public struct HTTP2ServerConnection {
         var progress = true
         while progress && !sendList.isEmpty && !failed {
             progress = false
-            var index = 0
-            while index < sendList.count {
+            // One pass; streams that are done are compacted out in place (O(n) per pass).
+            var kept = 0
+            for index in sendList.indices {
                 let id = sendList[index]
-                guard let slot = slotByID[id] else {
-                    sendList.swapAt(index, sendList.count - 1)
-                    sendList.removeLast()
-                    continue
-                }
+                guard let slot = slotByID[id] else { continue }
                 if writeQueued(slot: slot, maxFrames: 1) { progress = true }
-                if slots[slot] == nil || slots[slot]!.queue.isEmpty {
-                    if let stream = slots[slot] {
-                        slots[slot]!.inSendList = false
-                        if stream.waitedForWindow {
-                            slots[slot]!.waitedForWindow = false
-                            if stream.state.localOpen && !stream.endStreamQueued { events.append(.drained(streamID: id)) }
-                        }
+                guard let stream = slots[slot], slots[slot]!.id == id else { continue }
+                if stream.queue.isEmpty {
+                    slots[slot]!.inSendList = false
+                    if stream.waitedForWindow {
+                        slots[slot]!.waitedForWindow = false
+                        if stream.state.localOpen && !stream.endStreamQueued { events.append(.drained(streamID: id)) }
                     }
-                    sendList.remove(at: index)
                     continue
                 }
-                index += 1
+                sendList[kept] = id
+                kept += 1
             }
+            sendList.removeLast(sendList.count - kept)
             if connectionSendWindow.available == 0 { break }
         }
     }
