@@ -22,7 +22,7 @@ import Testing
             FrameBuilder.continuation(stream: 1, block: Array(block[(2 * third)...]), endHeaders: true),
         ])
         try #require(events.count == 1)
-        guard case .headers(1, let headers, true) = events[0] else { Issue.record("\(events)"); return }
+        let headers = try #require(events[0].headerList(streamID: 1, endStream: true))
         #expect(headers.last?.value.utf8.count == 3000)
     }
 

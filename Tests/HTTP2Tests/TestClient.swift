@@ -67,6 +67,12 @@ struct TestClient {
 }
 
 extension HTTP2Event {
+    /// The header list of a `.headers` event on `streamID` with that `endStream`, else nil.
+    func headerList(streamID: UInt32, endStream: Bool) -> [HeaderField]? {
+        if case .headers(streamID, let headers, endStream) = self { return headers }
+        return nil
+    }
+
     var connectionErrorCode: HTTP2ErrorCode? {
         if case .connectionError(let code, _) = self { return code }
         return nil
