@@ -660,10 +660,14 @@ public struct HTTP2ServerConnection {
         let id = header.streamID
         if id == 0 {
             guard increment > 0 else { return fail(.protocolError, "connection WINDOW_UPDATE of 0", &events) }
+            // If the window was open already, every waiting stream waits for its own window (writePending
+            // leaves either no connection window or only such streams): nothing to do, and a flood of
+            // tiny updates costs O(1) each.
+            let wasBlocked = connectionSendWindow.available == 0
             guard connectionSendWindow.increase(by: increment) else {
                 return fail(.flowControlError, "connection window above 2^31-1", &events)
             }
-            writePending(&events)
+            if wasBlocked { writePending(&events) }
             return
         }
         switch lookup(id) {
@@ -674,7 +678,7 @@ public struct HTTP2ServerConnection {
         case .live(let slot):
             guard increment > 0 else { return streamError(id, .protocolError, &events) }
             guard slots[slot]!.sendWindow.increase(by: increment) else { return streamError(id, .flowControlError, &events) }
-            if !slots[slot]!.queue.isEmpty { writePending(&events) }
+            if !slots[slot]!.queue.isEmpty { writeStream(slot: slot, &events) }
         }
     }
 
@@ -732,13 +736,10 @@ public struct HTTP2ServerConnection {
                 let id = sendList[index]
                 guard let slot = slotByID[id] else { continue }
                 if writeQueued(slot: slot, maxFrames: 1) { progress = true }
-                guard let stream = slots[slot], slots[slot]!.id == id else { continue }
-                if stream.queue.isEmpty {
+                guard slots[slot] != nil else { continue }  // END_STREAM went out and closed it.
+                noteDrained(slot: slot, &events)
+                if slots[slot]!.queue.isEmpty {
                     slots[slot]!.inSendList = false
-                    if stream.waitedForWindow {
-                        slots[slot]!.waitedForWindow = false
-                        if stream.state.localOpen && !stream.endStreamQueued { events.append(.drained(streamID: id)) }
-                    }
                     continue
                 }
                 sendList[kept] = id
@@ -747,6 +748,22 @@ public struct HTTP2ServerConnection {
             sendList.removeLast(sendList.count - kept)
             if connectionSendWindow.available == 0 { break }
         }
+    }
+
+    /// After a stream's own WINDOW_UPDATE: only that stream can make progress, so only it is written
+    /// (a flood of stream WINDOW_UPDATEs never walks the whole send list). It stays in the send list
+    /// until the next `writePending` pass compacts it out.
+    private mutating func writeStream(slot: Int, _ events: inout [HTTP2Event]) {
+        _ = writeQueued(slot: slot, maxFrames: Int.max)
+        if slots[slot] != nil { noteDrained(slot: slot, &events) }
+    }
+
+    /// Emits `drained` once a queue that had to wait for window is empty (and the stream may still send).
+    private mutating func noteDrained(slot: Int, _ events: inout [HTTP2Event]) {
+        let stream = slots[slot]!
+        guard stream.queue.isEmpty, stream.waitedForWindow else { return }
+        slots[slot]!.waitedForWindow = false
+        if stream.state.localOpen && !stream.endStreamQueued { events.append(.drained(streamID: stream.id)) }
     }
 
     /// Frames queued items of one stream, at most `maxFrames` DATA frames. Returns whether anything was
