@@ -99,3 +99,32 @@ import Testing
         #expect(client.connection.decoderTableLimit == 0)
     }
 }
+
+@Suite struct OutputTests {
+    @Test func takeOutputAppendingSwapsIntoAnEmptyBufferAndAppendsOtherwise() throws {
+        var client = TestClient()
+        var buffer: [UInt8] = []
+        client.connection.takeOutput(appendingTo: &buffer)
+        #expect(ParsedFrame.parse(buffer)?.count == 2)
+        #expect(!client.connection.hasOutput)
+        _ = client.send(HTTP2.clientPreface + FrameBuilder.settings() + FrameBuilder.ping())
+        let before = buffer
+        client.connection.takeOutput(appendingTo: &buffer)
+        #expect(Array(buffer.prefix(before.count)) == before)
+        #expect(ParsedFrame.parse(buffer)?.map(\.type) == [0x4, 0x8, 0x4, 0x6])
+        client.connection.takeOutput(appendingTo: &buffer)
+        #expect(client.connection.takeOutput().isEmpty)
+    }
+
+    @Test func sendDataAcceptsAnyCollection() throws {
+        var client = try TestClient.started()
+        client.open(1, endStream: true)
+        _ = try client.frames()
+        client.connection.sendHeaders(streamID: 1, headers: [HeaderField(":status", "200")], endStream: false)
+        client.connection.sendData(streamID: 1, bytes: (1...5).map { UInt8($0) }[1...], endStream: false)
+        client.connection.sendData(streamID: 1, bytes: (UInt8(10)...UInt8(12)), endStream: true)
+        let frames = try client.frames()
+        #expect(frames.filter { $0.type == 0x0 }.map(\.payload) == [[2, 3, 4, 5], [10, 11, 12]])
+        #expect(client.connection.streamState(1) == .closed)
+    }
+}
