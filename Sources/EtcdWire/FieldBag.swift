@@ -15,7 +15,10 @@ struct FieldBag {
             switch tag.wireType {
             case .varint: entries.append((tag, try reader.uint64(tag), []))
             case .lengthDelimited: entries.append((tag, 0, try reader.bytes(tag)))
-            default: try reader.skipField(tag)
+            default:
+                // Kept (valueless) so that a known field sent with such a wire type is still refused.
+                try reader.skipField(tag)
+                entries.append((tag, 0, []))
             }
         }
     }
