@@ -137,8 +137,8 @@ extension Event: EtcdMessage {
 
     public func encode(into writer: inout ProtobufWriter) {
         writer.writeVarintField(1, Int64(type.rawValue))
-        writer.writeMessage(2, kv)
-        if let prevKV { writer.writeMessage(3, prevKV) }
+        kv.encode(asField: 2, into: &writer)
+        if let prevKV { prevKV.encode(asField: 3, into: &writer) }
     }
 
     public mutating func merge(from reader: inout ProtobufReader) throws(EtcdWireError) {

@@ -3,9 +3,9 @@
 /// Encoding is two passes: an encoder first adds up its message's size with the `Protobuf` size
 /// helpers (a nested message's size is its length prefix), then writes the fields into exactly that
 /// many bytes. So a message is produced straight into its output array — no per-field arrays, no
-/// copying of nested messages, no backpatching of lengths. (Measured on a RangeResponse of 10 kvs:
-/// writing through a pointer into a pre-sized array is several times faster than `Array.append` per
-/// field, whose capacity and uniqueness checks dominate for small fields.)
+/// copying of nested messages, no backpatching of lengths, no capacity or uniqueness check per byte.
+/// (Measured in release on a RangeResponse of 10 kvs, 1.8 KB, on a loaded 2-core machine: 1.5–1.9 µs
+/// appending field by field to a reserved `[UInt8]`, 1.1–1.2 µs through this writer.)
 ///
 /// Get a writer from `Protobuf.encode(size:_:)` or `Protobuf.append(size:to:_:)`. Writing past the
 /// size given, or writing less than it, traps: that is a bug in an encoder's size computation, never
