@@ -7,7 +7,7 @@ extension EtcdWire {
     /// client's stream). Nesting is bounded by `maximumDepth`; nothing is allocated from a length
     /// prefix; every failure is an `EtcdWireError` (answer it with `status(for:)`).
     ///
-    /// etcd fields with no place in our requests (see the module's documentation) are read and dropped:
+    /// etcd fields with no place in our requests (listed on `EtcdWire`) are read and dropped:
     /// `MemberListRequest.linearizable` (a single member is always linearizable), the 3.5
     /// `hashedPassword` of UserAdd/UserChangePassword (etcd's API layer sets it; a client sends the
     /// password).
