@@ -4,6 +4,7 @@
 # (cluster/member/lease IDs, versions, sizes, hashes, timings, URLs), then diffed.
 #
 #   scripts/compat-etcd.sh            # builds kvctl and kvserver (debug) first
+#   GRPC=1 scripts/compat-etcd.sh     # real etcdctl against kvserver too (etcd's gRPC API), not kvctl
 #   KEEP=1 scripts/compat-etcd.sh     # keep /tmp/kvctl-compat for inspection
 # Exit status: 0 when the masked transcripts are identical, 1 otherwise.
 set -u
@@ -210,8 +211,10 @@ run_all() { # tool endpoint out
 }
 
 mkdir -p "$WORK/bin"; ln -sf "$KVCTL" "$WORK/bin/etcdctl"   # run under etcdctl's name: same texts
+KV_TOOL=$WORK/bin/etcdctl
+[ "${GRPC:-0}" = 1 ] && KV_TOOL=$(command -v etcdctl)
 run_all "$(command -v etcdctl)" 127.0.0.1:$ETCD_PORT "$WORK/etcd.txt"
-run_all "$WORK/bin/etcdctl" 127.0.0.1:$KV_PORT "$WORK/kvctl.txt"
+run_all "$KV_TOOL" 127.0.0.1:$KV_PORT "$WORK/kvctl.txt"
 
 mask() {
     sed -E \

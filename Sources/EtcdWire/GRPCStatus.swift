@@ -31,9 +31,19 @@ public struct GRPCStatus: Hashable, Sendable, CustomStringConvertible {
                                     "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
                                     "UNAUTHENTICATED"]
 
+        private static let goNames = ["OK", "Canceled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound",
+                                      "AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+                                      "Aborted", "OutOfRange", "Unimplemented", "Internal", "Unavailable", "DataLoss",
+                                      "Unauthenticated"]
+
         /// The code's name as gRPC spells it, e.g. `INVALID_ARGUMENT`.
         public var description: String {
             Self.names.indices.contains(rawValue) ? Self.names[rawValue] : "CODE(\(rawValue))"
+        }
+
+        /// The code's name as grpc-go prints it (`codes.Code.String()`), e.g. `InvalidArgument`.
+        public var goName: String {
+            Self.goNames.indices.contains(rawValue) ? Self.goNames[rawValue] : "Code(\(rawValue))"
         }
     }
 
@@ -47,6 +57,10 @@ public struct GRPCStatus: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(code): \(message)" }
+
+    /// The status as grpc-go's error prints it: `rpc error: code = PermissionDenied desc = …`. etcd sends
+    /// this text where it reports a gRPC error inside a message (a watch's `cancel_reason`).
+    public var goErrorText: String { "rpc error: code = \(code.goName) desc = \(message)" }
 }
 
 extension EtcdWire {

@@ -58,7 +58,7 @@ final class WatchFanout {
     /// Client-visible watch IDs in creation order, so pumping is fair and deterministic.
     private var order: [Int64] = []
     /// The client-visible watch IDs of this connection.
-    private var ids = WatchIDSpace()
+    private var ids: WatchIDSpace
     private let store: Store
     private let signal: ReadySignal
     private let outputLimit: Int
@@ -74,8 +74,11 @@ final class WatchFanout {
     /// events (a smaller catch-up slice can come back empty while the watcher is still behind).
     static let minEventsPerPoll = 64
 
-    init(store: Store, loop: EventLoop, outputLimit: Int) {
+    /// - Parameter firstWatchID: the first automatic watch ID: 1 on the line protocol, 0 on etcd's gRPC
+    ///   Watch streams (as etcd numbers them).
+    init(store: Store, loop: EventLoop, outputLimit: Int, firstWatchID: Int64 = 1) {
         self.store = store
+        ids = WatchIDSpace(firstAutomaticID: firstWatchID)
         self.signal = ReadySignal(loop: loop)
         self.outputLimit = outputLimit
         signal.fanout = self
@@ -113,6 +116,7 @@ final class WatchFanout {
         var created = WatchResponse(header: currentHeader(), watchID: id, created: true)
         if let first = responses.first, first.created {
             created = first
+            created.watchID = id
             created.events = []
             if first.events.isEmpty { responses.removeFirst() } else { responses[0].created = false }
         }
@@ -178,6 +182,8 @@ final class WatchFanout {
             if response.created && response.events.isEmpty { continue }
             var line = response
             line.created = false
+            // The store labels a watch created with ID 0 by its internal ID; the client knows it by `id`.
+            line.watchID = id
             sink.writeWatchResponse(line, tag: tag)
             if response.canceled {
                 _ = remove(id)

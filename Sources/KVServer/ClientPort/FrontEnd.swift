@@ -7,7 +7,7 @@ enum FrontEnd: Int, CaseIterable, Sendable {
     case line
     /// HTTP/1.0 and HTTP/1.1: `/health`, `/version`, `/metrics`, later etcd's JSON gateway (`/v3/…`).
     case http1
-    /// HTTP/2 (the connection preface): later etcd's gRPC API; for now a GOAWAY.
+    /// HTTP/2 (the connection preface): etcd's gRPC API (`GRPCConnection`).
     case http2
 
     var label: String {

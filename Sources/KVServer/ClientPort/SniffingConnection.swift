@@ -88,10 +88,8 @@ final class SniffingConnection: ClientPortConnection {
         case .http1:
             next = HTTPConnection(socket: socket, context: context, peer: peer, received: bytes)
         case .http2:
-            // The HTTP/2 front end (etcd's gRPC API) plugs in here, taking `bytes` (the preface and
-            // whatever followed it). Until it exists the client is told so with a GOAWAY.
-            next = FarewellConnection(socket: socket, context: context, peer: peer, frontEnd: .http2,
-                                      farewell: HTTP2Placeholder.goAway())
+            // etcd's gRPC API, given the preface and whatever followed it.
+            next = GRPCConnection(socket: socket, context: context, peer: peer, received: bytes)
         case .line, .undecided:
             next = Connection(socket: socket, context: context, peer: peer, received: bytes)
         }
