@@ -22,7 +22,7 @@ extension Store {
         let effectiveTTL = max(ttl, LeaseLimits.minimumTTL)
         let now = configuration.clock.nowNanoseconds()
         let quota = configuration.quotaBytes
-        let cost = LeaseTable.bytesPerLease + keys.reduce(0) { $0 &+ $1.count }
+        let cost = LeaseTable.bytesPerLease &+ keys.reduce(0) { $0 &+ LeaseTable.bytesPerAttachedKey &+ $1.count }
         let result: Result<LeaseGrantResponse, StoreError> = state.withLock { state in
             Result { () throws(StoreError) in
                 try state.admit(cost: cost, quota: quota)
@@ -53,7 +53,8 @@ extension Store {
         let quota = configuration.quotaBytes
         let result: Result<(LeaseGrantResponse, PutResponse), StoreError> = state.withLock { state in
             Result { () throws(StoreError) in
-                try state.admit(cost: LeaseTable.bytesPerLease &+ request.key.count &+ request.value.count, quota: quota)
+                try state.admit(cost: LeaseTable.bytesPerLease &+ LeaseTable.bytesPerAttachedKey &+ request.key.count
+                                    &+ KVRecord.footprint(keyCount: request.key.count, valueCount: request.value.count), quota: quota)
                 let leaseID = try Self.chooseLeaseID(0, in: state.leases)
                 var put = request
                 put.lease = leaseID

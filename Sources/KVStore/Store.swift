@@ -124,7 +124,7 @@ public final class Store: Sendable {
         let quota = configuration.quotaBytes
         let result: Result<PutResponse, StoreError> = state.withLock { state in
             Result { () throws(StoreError) in
-                try state.admit(cost: request.key.count + request.value.count, quota: quota)
+                try state.admit(cost: KVRecord.cost(of: request), quota: quota)
                 try state.checkApplicable(request)
                 var batch = WriteBatch(main: state.currentRevision + 1)
                 let previous = state.applyPut(request, in: &batch)

@@ -62,7 +62,19 @@ final class KVRecord: ManagedBuffer<KVRecord.Header, UInt8> {
     @inline(__always) var isTombstone: Bool { header.isTombstone }
 
     /// Bytes this record accounts for in the store's size (header, key and value).
-    var footprint: Int { MemoryLayout<Header>.stride + 16 + keyCount + valueCount }
+    var footprint: Int { KVRecord.footprint(keyCount: keyCount, valueCount: valueCount) }
+
+    /// What a record of this key and value adds to the store's size: what a write is admitted for
+    /// under the quota, so that admitted writes never take the store past it.
+    static func footprint(keyCount: Int, valueCount: Int) -> Int {
+        MemoryLayout<Header>.stride &+ 16 &+ keyCount &+ valueCount
+    }
+
+    /// What a put adds to the store's size: its record, and its key's entry in its lease when it has one.
+    static func cost(of put: PutRequest) -> Int {
+        let record = footprint(keyCount: put.key.count, valueCount: put.value.count)
+        return put.lease == 0 ? record : record &+ LeaseTable.bytesPerAttachedKey &+ put.key.count
+    }
 
     @inline(__always)
     func withKeyBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {

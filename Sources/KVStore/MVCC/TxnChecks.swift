@@ -101,7 +101,7 @@ enum TxnChecks {
         var cost = 0
         for op in txn.success + txn.failure {
             switch op {
-            case .put(let put): cost &+= put.key.count &+ put.value.count &+ 1
+            case .put(let put): cost &+= KVRecord.cost(of: put)
             case .txn(let inner): cost &+= writeCost(inner)
             case .range, .deleteRange: break
             }
