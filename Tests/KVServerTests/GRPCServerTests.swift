@@ -1,5 +1,6 @@
 import EtcdWire
 import HPACK
+import KVPosix
 import KVProtocol
 import KVStore
 import Testing
@@ -211,6 +212,96 @@ import Testing
         let bad = try client.unary(.request(.put(PutRequest(key: b("a"), value: b("1")))), metadata: [HeaderField("token", "nope")])
         #expect(bad.status == 16)
         #expect(bad.message == "etcdserver: invalid auth token")
+        server.stop()
+    }
+
+    @Test func watchFromACompactedRevisionIsCanceledWithTheCompactRevision() throws {
+        let server = try TestServer()
+        let client = try GRPCTestClient(endpoint: server.endpoint)
+        for value in ["1", "2", "3"] { #expect(try client.unary(.request(.put(PutRequest(key: b("a"), value: b(value))))).status == 0) }
+        #expect(try client.unary(.request(.compact(CompactionRequest(revision: 3)))).status == 0)
+        let stream = try client.open(.watch)
+        var call = GRPCTestClient.Call()
+        try client.send(stream, try #require(EtcdWire.encodeRequest(.watch(.create(WatchRequest(key: b("a"), startRevision: 1), fragment: false)))).message)
+        var responses: [WatchResponse] = []
+        while !(responses.last?.canceled ?? false), responses.count < 3 {
+            responses.append(try WatchResponse(protobuf: try #require(try client.nextMessage(stream, call: &call))))
+        }
+        let last = try #require(responses.last)
+        #expect(last.canceled && last.compactRevision == 3 && last.watchID == 0, "\(responses)")
+        server.stop()
+    }
+
+    @Test func deadlineEndsACallThatIsNotAnsweredInTime() throws {
+        let server = try TestServer()
+        let client = try GRPCTestClient(endpoint: server.endpoint)
+        // A watch stream never ends by itself; the client gives it 200 ms.
+        let stream = try client.open(.watch, metadata: [HeaderField("grpc-timeout", "200m")])
+        let started = Posix.monotonicNanoseconds()
+        var call = GRPCTestClient.Call()
+        try client.finish(stream, into: &call)
+        let elapsed = Posix.monotonicNanoseconds() - started
+        #expect(call.status == 4 && call.message == "context deadline exceeded", "\(call)")
+        #expect(elapsed > 150_000_000 && elapsed < 1_500_000_000)
+        // The connection goes on serving.
+        #expect(try client.unary(.request(.put(PutRequest(key: b("a"), value: b("1"))))).status == 0)
+        server.stop()
+    }
+
+    /// A watcher whose client stops reading holds the server to bounded memory; other clients are served
+    /// meanwhile; once it reads again it gets every event, in order.
+    @Test func stalledWatchReaderIsBoundedAndCatchesUp() throws {
+        let server = try TestServer { $0.maxOutputBytes = 256 * 1024 }
+        let watcher = try GRPCTestClient(endpoint: server.endpoint, timeout: 20_000_000_000)
+        let stream = try watcher.open(.watch)
+        var call = GRPCTestClient.Call()
+        try watcher.send(stream, try #require(EtcdWire.encodeRequest(.watch(.create(WatchRequest(key: b("s/"), rangeEnd: b("s0")), fragment: false)))).message)
+        #expect(try WatchResponse(protobuf: try #require(try watcher.nextMessage(stream, call: &call))).created)
+        // The watcher reads nothing now; 2,000 puts of 4 KiB (8 MB of events) go by.
+        let writer = try GRPCTestClient(endpoint: server.endpoint)
+        let value = [UInt8](repeating: 0x61, count: 4096)
+        for index in 0..<2000 {
+            let put = try writer.unary(.request(.put(PutRequest(key: b("s/\(10_000 + index)"), value: value))))
+            #expect(put.status == 0)
+        }
+        let started = Posix.monotonicNanoseconds()
+        #expect(try writer.unary(.request(.range(RangeRequest(key: b("s/10000"))))).status == 0)
+        #expect(Posix.monotonicNanoseconds() - started < 1_000_000_000)
+        // Unsent output never went far past the limit (plus what the kernel's socket buffers hold).
+        let peak = server.server.state.peakOutputBytes.load(ordering: .relaxed)
+        #expect(peak < 2 * 1024 * 1024, "peak unsent output \(peak)")
+        var keys: [[UInt8]] = []
+        while keys.count < 2000 {
+            let response = try WatchResponse(protobuf: try #require(try watcher.nextMessage(stream, call: &call)))
+            keys += response.events.map(\.kv.key)
+        }
+        #expect(keys == (0..<2000).map { b("s/\(10_000 + $0)") })
+        server.stop()
+    }
+
+    /// Streams opened and reset in a loop (the "rapid reset" attack) end the connection with
+    /// ENHANCE_YOUR_CALM; other connections go on.
+    @Test func rapidResetEndsTheConnection() throws {
+        let server = try TestServer()
+        let attacker = try GRPCTestClient(endpoint: server.endpoint)
+        var ended: GRPCTestClient.Failure?
+        for _ in 0..<2000 {
+            let stream = try attacker.open(.range)
+            do {
+                try attacker.sendRaw(GRPCTestClient.frame(type: 0x3, flags: 0, stream: stream, payload: [0, 0, 0, 8]))
+            } catch {
+                break
+            }
+        }
+        do {
+            var call = GRPCTestClient.Call()
+            try attacker.finish(UInt32.max, into: &call)
+        } catch let failure as GRPCTestClient.Failure {
+            ended = failure
+        } catch {}
+        if case .goAway(let code, _)? = ended { #expect(code == 0xb) } else { Issue.record("no GOAWAY: \(String(describing: ended))") }
+        let other = try GRPCTestClient(endpoint: server.endpoint)
+        #expect(try other.unary(.request(.put(PutRequest(key: b("a"), value: b("1"))))).status == 0)
         server.stop()
     }
 }

@@ -32,8 +32,6 @@ final class GRPCConnection: ClientPortConnection {
     private var readPaused = false
     private var interest: EpollInterest = .readable
     private var received: [UInt8]
-    /// Set when the HTTP/2 layer gave up on the connection: close once the GOAWAY is written.
-    private var closeAfterFlush = false
 
     /// Bytes read per wake-up at most.
     static let readBudget = 256 * 1024
@@ -130,10 +128,7 @@ final class GRPCConnection: ClientPortConnection {
             beginDrain()
         case .connectionError(let code, let reason):
             context.state.logger.debug("client error: id=\(id) peer=\(peer): HTTP/2 \(code): \(reason)")
-            for call in calls.values { call.cancel() }
-            calls.removeAll()
-            closeAfterFlush = true
-            state = .draining
+            sayFarewell()
         }
     }
 
@@ -243,8 +238,8 @@ final class GRPCConnection: ClientPortConnection {
                 readable()
             }
         }
-        if output.isEmpty && (closeAfterFlush || (state == .draining && calls.isEmpty) || http2.isClosed) {
-            close(reason: closeAfterFlush ? "HTTP/2 connection error" : "drained")
+        if state == .draining && calls.isEmpty || http2.isClosed {
+            sayFarewell()
             return
         }
         updateInterest()
@@ -253,7 +248,7 @@ final class GRPCConnection: ClientPortConnection {
     private func updateInterest() {
         guard state != .closed else { return }
         var wanted: EpollInterest = []
-        if !readPaused && !closeAfterFlush { wanted.insert(.readable) }
+        if !readPaused { wanted.insert(.readable) }
         if !output.isEmpty { wanted.insert(.writable) }
         guard wanted != interest else { return }
         do {
@@ -279,6 +274,21 @@ final class GRPCConnection: ClientPortConnection {
         for call in Array(calls.values) { call.drain() }
         afterWriting()
         markDirty()
+    }
+
+    /// Hands the socket and the output not yet sent (a GOAWAY last) to a `FarewellConnection`, which
+    /// sends it and closes without resetting a client that is still sending: closing at once with
+    /// unread input would make the kernel reset the connection and could destroy the GOAWAY.
+    private func sayFarewell() {
+        guard state != .closed else { return }
+        state = .closed
+        for call in calls.values { call.cancel() }
+        calls.removeAll()
+        if http2.hasOutput { output.writeBytes(http2.takeOutput()) }
+        let remaining = output.readAll()
+        context.handOff(from: self, to: FarewellConnection(socket: socket, context: context, peer: peer, frontEnd: .http2,
+                                                           farewell: remaining),
+                        socket: socket)
     }
 
     func close(reason: String) {
