@@ -176,6 +176,18 @@ public struct HTTP2ServerConnection {
         }
     }
 
+    /// `sendHeaders(streamID:headers:endStream:)` for a list encoded beforehand (constant response
+    /// headers and trailers: no encoding per response).
+    public mutating func sendHeaders(streamID: UInt32, block: HPACKEncodedBlock, endStream: Bool) {
+        guard let slot = sendableSlot(streamID) else { return }
+        if endStream { slots[slot]!.endStreamQueued = true }
+        if slots[slot]!.queue.isEmpty {
+            writeHeaders(slot: slot, block, endStream: endStream)
+        } else {
+            slots[slot]!.queue.append(.encodedHeaders(block, endStream: endStream))
+        }
+    }
+
     /// Queues data for a stream; always accepted (while the stream is open for sending, else ignored
     /// like `sendHeaders`). Framed at once as far as the peer's connection and stream windows and
     /// MAX_FRAME_SIZE allow; the rest waits (see `queuedBytes`, `HTTP2Event.drained`).
@@ -698,6 +710,14 @@ public struct HTTP2ServerConnection {
         if endStream { closeLocal(slot: slot) }
     }
 
+    private mutating func writeHeaders(slot: Int, _ block: HPACKEncodedBlock, endStream: Bool) {
+        encodeScratch.removeAll(keepingCapacity: true)
+        encoder.append(block, into: &encodeScratch)
+        FrameWriter.headers(streamID: slots[slot]!.id, block: encodeScratch, endStream: endStream,
+                            maxFrameSize: peerSettings.maxFrameSize, into: &output)
+        if endStream { closeLocal(slot: slot) }
+    }
+
     /// Frames as much of `bytes` as the windows allow, for a stream whose queue is empty. Returns the
     /// octets framed (an empty END_STREAM always goes: it needs no window).
     private mutating func writeDataDirectly(slot: Int, _ bytes: UnsafeRawBufferPointer, endStream: Bool) -> Int {
@@ -776,6 +796,10 @@ public struct HTTP2ServerConnection {
             case .headers(let headers, let endStream):
                 slots[slot]!.queue.removeFirst()
                 writeHeaders(slot: slot, headers, endStream: endStream)
+                wrote = true
+            case .encodedHeaders(let block, let endStream):
+                slots[slot]!.queue.removeFirst()
+                writeHeaders(slot: slot, block, endStream: endStream)
                 wrote = true
             case .data(let bytes, let endStream):
                 guard frames < maxFrames else { return wrote }

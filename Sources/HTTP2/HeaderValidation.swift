@@ -93,6 +93,11 @@ enum HeaderValidation {
 
     /// Field values must not contain NUL, CR or LF (§8.2.1).
     private static func validValue(_ value: String) -> Bool {
+        let checked = value.utf8.withContiguousStorageIfAvailable { bytes in
+            for byte in bytes where byte == 0 || byte == 0x0a || byte == 0x0d { return false }
+            return true
+        }
+        if let checked { return checked }
         for byte in value.utf8 where byte == 0 || byte == 0x0a || byte == 0x0d { return false }
         return true
     }

@@ -9,6 +9,7 @@ struct OutboundQueue {
     enum Item {
         case data([UInt8], endStream: Bool)
         case headers([HeaderField], endStream: Bool)
+        case encodedHeaders(HPACKEncodedBlock, endStream: Bool)
     }
 
     private var items: [Item] = []

@@ -83,3 +83,33 @@ import Testing
         #expect(output == [0xAA, 0x88])
     }
 }
+
+@Suite struct HPACKEncodedBlockTests {
+    @Test func aBlockEncodedOnceIsWhatTheEncoderWrites() throws {
+        let fields = [HeaderField(":status", "200"), HeaderField("content-type", "application/grpc"), HeaderField("grpc-status", "0")]
+        let block = HPACKEncodedBlock(fields)
+        var encoder = HPACKEncoder()
+        var direct: [UInt8] = []
+        encoder.encode(fields, into: &direct)
+        var appended: [UInt8] = []
+        encoder.append(block, into: &appended)
+        #expect(appended == direct)
+        var decoder = HPACKDecoder()
+        #expect(try decoder.decode(appended[...]) == fields)
+    }
+
+    @Test func anOwedTableSizeUpdateComesFirst() throws {
+        let block = HPACKEncodedBlock([HeaderField("grpc-status", "0")])
+        var encoder = HPACKEncoder()
+        encoder.setPeerMaxTableSize(0)
+        var output: [UInt8] = []
+        encoder.append(block, into: &output)
+        #expect(output.first == 0x20)
+        #expect(Array(output.dropFirst()) == block.bytes)
+        var decoder = HPACKDecoder()
+        #expect(try decoder.decode(output[...]) == [HeaderField("grpc-status", "0")])
+        output.removeAll()
+        encoder.append(block, into: &output)
+        #expect(output == block.bytes)
+    }
+}

@@ -158,9 +158,17 @@ final class GRPCConnection: ClientPortConnection {
     // MARK: Calls' output
 
     static let responseHeaders = [HeaderField(":status", "200"), HeaderField("content-type", "application/grpc")]
+    /// The constant header blocks, encoded once (`HPACKEncodedBlock`): every response's headers and
+    /// every successful call's trailers.
+    static let responseHeaderBlock = HPACKEncodedBlock(responseHeaders)
+    static let okTrailerBlock = HPACKEncodedBlock([HeaderField("grpc-status", "0")])
 
     func sendHeaders(_ streamID: UInt32, _ headers: [HeaderField], endStream: Bool) {
-        http2.sendHeaders(streamID: streamID, headers: headers, endStream: endStream)
+        if headers == GRPCConnection.responseHeaders {
+            http2.sendHeaders(streamID: streamID, block: GRPCConnection.responseHeaderBlock, endStream: endStream)
+        } else {
+            http2.sendHeaders(streamID: streamID, headers: headers, endStream: endStream)
+        }
         markDirty()
     }
 
@@ -172,6 +180,12 @@ final class GRPCConnection: ClientPortConnection {
 
     /// Ends a call with its status: trailers after a response, or a trailers-only response.
     func finish(_ streamID: UInt32, code: Int, message: String, headersSent: Bool) {
+        if code == 0 && message.isEmpty && headersSent {
+            http2.sendHeaders(streamID: streamID, block: GRPCConnection.okTrailerBlock, endStream: true)
+            calls.removeValue(forKey: streamID)
+            markDirty()
+            return
+        }
         var trailers = headersSent ? [] : GRPCConnection.responseHeaders
         trailers.append(HeaderField("grpc-status", String(code)))
         if !message.isEmpty { trailers.append(HeaderField("grpc-message", GRPCStatusText.percentEncoded(message))) }
