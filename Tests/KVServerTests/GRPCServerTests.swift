@@ -209,6 +209,9 @@ import Testing
         #expect(!token.isEmpty)
         let allowed = try client.unary(.request(.put(PutRequest(key: b("a"), value: b("1")))), metadata: [HeaderField("token", token)])
         #expect(allowed.status == 0, "\(allowed.message ?? "")")
+        // etcd also takes the token from `authorization` (its JSON gateway's header).
+        let viaAuthorization = try client.unary(.request(.put(PutRequest(key: b("a"), value: b("2")))), metadata: [HeaderField("authorization", token)])
+        #expect(viaAuthorization.status == 0, "\(viaAuthorization.message ?? "")")
         let bad = try client.unary(.request(.put(PutRequest(key: b("a"), value: b("1")))), metadata: [HeaderField("token", "nope")])
         #expect(bad.status == 16)
         #expect(bad.message == "etcdserver: invalid auth token")
