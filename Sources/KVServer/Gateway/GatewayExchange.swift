@@ -237,9 +237,8 @@ final class GatewayExchange {
         guard !isFinished else { return }
         let http = GatewayExchange.httpStatus(for: status.code)
         if !streaming { beginStream(status: http) }
-        var body = EtcdWire.jsonStreamErrorBody(status, httpCode: http.code, httpStatus: http.goText)
-        body.append(UInt8(ascii: "\n"))
-        transport.writeStreamChunk(body)
+        // grpc-gateway writes the error object without the newline that ends each result.
+        transport.writeStreamChunk(EtcdWire.jsonStreamErrorBody(status, httpCode: http.code, httpStatus: http.goText))
         finishStream()
     }
 
