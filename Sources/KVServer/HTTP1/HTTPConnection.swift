@@ -53,9 +53,18 @@ final class HTTPConnection: ClientPortConnection, GatewayTransport {
         self.context = context
         self.peer = peer
         let config = context.state.config
-        parser = HTTPRequestParser(limits: .init(bodyBytes: config.maxRequestBytes))
+        parser = HTTPRequestParser(limits: .init(bodyBytes: HTTPConnection.bodyLimit(maxRequestBytes: config.maxRequestBytes)))
         router = HTTPRouter(state: context.state)
         input.writeBytes(received)
+    }
+
+    /// The largest body read: a gateway request at `--max-request-bytes` arrives as base64 in JSON
+    /// (4/3 of its bytes and some syntax), so the body may be that much larger, plus the 512 KiB of
+    /// overhead etcd allows its gRPC messages; the decoded request is then held to the limit itself,
+    /// with etcd's error.
+    static func bodyLimit(maxRequestBytes: Int) -> Int {
+        let (scaled, overflow) = maxRequestBytes.multipliedReportingOverflow(by: 4)
+        return overflow ? Int.max / 2 : scaled / 3 + 512 * 1024
     }
 
     var frontEnd: FrontEnd { .http1 }
