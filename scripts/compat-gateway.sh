@@ -94,11 +94,11 @@ lease-keepalive-bad-later|/v3/lease/keepalive|{"ID":"1000"} {"ID":|stream=3
 lease-revoke|/v3/lease/revoke|{"ID":"2000"}|
 lease-revoke-alias-missing|/v3/kv/lease/revoke|{"ID":"2000"}|
 lease-ttl-revoked|/v3/lease/timetolive|{"ID":"2000"}|
-watch-history|/v3/watch|{"create_request":{"key":"YQ==","range_end":"ZA==","start_revision":"4"}} {"create_request":{"key":"bA==","prev_kv":true,"start_revision":"4"}} {"progress_request":{}}|stream=2
-watch-compacted|/v3/watch|{"create_request":{"key":"YQ==","start_revision":"2"}}|stream=2,known
-watch-cancel|/v3/watch|{"create_request":{"key":"YQ=="}} {"cancel_request":{"watch_id":"0"}} {"cancel_request":{"watch_id":"7"}}|stream=2
-watch-filters|/v3/watch|{"create_request":{"key":"AA==","range_end":"AA==","start_revision":"5","filters":["NOPUT"]}}|stream=2
-watch-empty-key|/v3/watch|{"create_request":{}}|stream=2
+watch-history|/v3/watch|{"create_request":{"key":"YQ==","range_end":"ZA==","start_revision":"4"}} {"create_request":{"key":"bA==","prev_kv":true,"start_revision":"4"}} {"progress_request":{}}|stream=1
+watch-compacted|/v3/watch|{"create_request":{"key":"YQ==","start_revision":"2"}}|stream=1,known
+watch-cancel|/v3/watch|{"create_request":{"key":"YQ=="}} {"cancel_request":{"watch_id":"0"}} {"cancel_request":{"watch_id":"7"}}|stream=1
+watch-filters|/v3/watch|{"create_request":{"key":"AA==","range_end":"AA==","start_revision":"5","filters":["NOPUT"]}}|stream=1
+watch-empty-key|/v3/watch|{"create_request":{}}|stream=1
 status|/v3/maintenance/status|{}|
 hash|/v3/maintenance/hash|{}|
 alarm-get|/v3/maintenance/alarm|{"action":"GET"}|
@@ -132,10 +132,10 @@ login-root|/v3/auth/authenticate|{"name":"root","password":"rootpw"}|
 range-alice|/v3/kv/range|{"key":"YQ=="}|token=alice
 range-alice-denied|/v3/kv/range|{"key":"eg=="}|token=alice
 put-alice-denied|/v3/kv/put|{"key":"YQ==","value":"eA=="}|token=alice
-watch-alice-denied|/v3/watch|{"create_request":{"key":"eg=="}}|stream=2,token=alice
+watch-alice-denied|/v3/watch|{"create_request":{"key":"eg=="}}|stream=1,token=alice
 hash-alice|/v3/maintenance/hash|{}|token=alice
 defragment-alice|/v3/maintenance/defragment|{}|token=alice
-snapshot-alice|/v3/maintenance/snapshot|{}|stream=2,token=alice
+snapshot-alice|/v3/maintenance/snapshot|{}|stream=1,token=alice
 range-bad-token|/v3/kv/range|{"key":"YQ=="}|token=bogus
 range-root|/v3/kv/range|{"key":"eg=="}|token=root
 user-revoke|/v3/auth/user/revoke|{"name":"alice","role":"reader"}|token=root
