@@ -40,24 +40,29 @@ public enum Base64 {
     /// Decodes `text` as Go's `base64.StdEncoding` does: padding required, `\r` and `\n` ignored.
     /// - Throws: Go's `illegal base64 data at input byte N` (N counts the input's bytes).
     public static func decode(_ text: String) throws(JSONDecodingError) -> [UInt8] {
+        var text = text
+        return try text.withUTF8 { utf8 in Result { () throws(JSONDecodingError) in try decode(utf8) } }.get()
+    }
+
+    private static func decode(_ utf8: UnsafeBufferPointer<UInt8>) throws(JSONDecodingError) -> [UInt8] {
+        let table = values
         var output: [UInt8] = []
-        output.reserveCapacity(text.utf8.count / 4 * 3)
+        output.reserveCapacity(utf8.count / 4 * 3)
         var quad: UInt32 = 0
         var filled = 0
         var padding = 0
-        var paddingStart = 0
-        for (index, byte) in text.utf8.enumerated() {
+        for index in 0..<utf8.count {
+            let byte = utf8[index]
             if byte == 0x0A || byte == 0x0D { continue }
             if byte == UInt8(ascii: "=") {
                 // Padding may only complete a quad that holds two or three symbols.
                 guard filled + padding >= 2 else { throw illegal(at: index) }
-                if padding == 0 { paddingStart = index }
                 padding += 1
                 if filled + padding > 4 { throw illegal(at: index) }
                 continue
             }
             if padding > 0 { throw illegal(at: index) }
-            let value = values[Int(byte)]
+            let value = table[Int(byte)]
             guard value != 0xFF else { throw illegal(at: index) }
             quad = quad << 6 | UInt32(value)
             filled += 1
@@ -70,16 +75,15 @@ public enum Base64 {
             }
         }
         if padding > 0 {
-            guard filled + padding == 4 else { throw illegal(at: text.utf8.count) }
+            guard filled + padding == 4 else { throw illegal(at: utf8.count) }
             if filled == 2 {
                 output.append(UInt8(quad >> 4 & 0xFF))
             } else {
                 output.append(UInt8(quad >> 10 & 0xFF))
                 output.append(UInt8(quad >> 2 & 0xFF))
             }
-            _ = paddingStart
         } else if filled != 0 {
-            throw illegal(at: text.utf8.count - (filled == 1 ? 1 : 0))
+            throw illegal(at: utf8.count - (filled == 1 ? 1 : 0))
         }
         return output
     }
