@@ -32,9 +32,6 @@ final class GRPCCall {
     private var watch: GRPCWatchStream?
     private var snapshot: GRPCSnapshotStream?
 
-    /// A range walking at most this many index entries is read on the loop; larger ones on the worker.
-    static let loopRangeEntries = 256
-
     init(streamID: UInt32, head: GRPCRequestHead, connection: GRPCConnection) {
         self.streamID = streamID
         self.head = head
@@ -150,173 +147,51 @@ final class GRPCCall {
 
     // MARK: Requests
 
+    private var handler: EtcdCallHandler {
+        EtcdCallHandler(context: context, method: head.method, session: session, peer: connection.peer, frontEnd: .http2)
+    }
+
     private func handle(_ decoded: EtcdCall) {
         switch decoded {
-        case .request(.authenticate(let login)):
-            beginLogin(login)
-        case .request(.leaseKeepAlive(let id)) where head.method == .leaseKeepAlive:
-            keepAlive(id)
-        case .request(let request):
-            if head.method == .watch { return }
-            let started = context.metrics.started(.http2)
-            let outcome = context.service.handle(request, session: session)
-            if head.method == .snapshot {
-                startSnapshot(outcome)
-            } else {
-                answer(outcome)
-            }
-            context.metrics.finished(request.kind, startedAt: started)
         case .watch(let watchRequest):
             watch?.handle(watchRequest)
+        case .request where head.method == .watch:
+            return
         default:
-            switch GRPCMaintenance.answer(decoded, state: context.state, session: session) {
-            case .message(let message):
-                send(message)
-                finish(GRPCStatus(.ok, ""))
-            case .status(let status):
-                finish(status)
-            case .job(let job):
-                waiting = true
-                let handle = LoopOwned(self)
-                let loop = context.loop
-                context.state.worker.submit {
-                    let result = job()
-                    loop.execute { handle.value.finishMaintenance(result) }
-                }
-            }
-        }
-    }
-
-    private func finishMaintenance(_ answer: GRPCMaintenance.Answer) {
-        waiting = false
-        guard !isFinished else { return }
-        switch answer {
-        case .message(let message):
-            send(message)
-            finish(GRPCStatus(.ok, ""))
-        case .status(let status):
-            finish(status)
-        case .job:
-            finish(GRPCStatus(.internal, "a job answered with a job"))
-        }
-        processMessages()
-    }
-
-    /// One renewal on a LeaseKeepAlive stream: answered with a message, the stream stays open. etcd
-    /// answers a renewal of an unknown (expired, revoked) lease with a TTL of 0, not an error.
-    private func keepAlive(_ id: Int64) {
-        let started = context.metrics.started(.http2)
-        switch context.service.handle(.leaseKeepAlive(id), session: session) {
-        case .response(let response):
-            reply(response)
-        case .failure(.store(.leaseNotFound)):
-            reply(.leaseKeepAlive(LeaseKeepAliveResponse(header: context.state.header(), id: id, ttl: 0)))
-        case .failure(let error):
-            finish(status(for: error))
-        default:
-            finish(GRPCStatus(.internal, "unexpected keep-alive outcome"))
-        }
-        context.metrics.finished(.leaseKeepAlive, startedAt: started)
-    }
-
-    /// Sends what the service made of a request: a message and OK, or an error status.
-    private func answer(_ outcome: ServiceOutcome) {
-        switch outcome {
-        case .response(.memberList(var list)):
-            // etcd's cluster service answers with a header without a revision.
-            list.header.revision = 0
-            reply(.memberList(list))
-        case .response(let response):
-            reply(response)
-        case .failure(let error):
-            finish(status(for: error))
-        case .range(let cursor):
-            if cursor.plan(maxKeys: GRPCCall.loopRangeEntries) {
-                reply(.range(cursor.collect()))
-            } else {
-                let box = UncheckedBox(cursor)
-                runJob { .success(.range(box.value.collect())) }
-            }
-        case .txn(let txn):
-            if GRPCCall.isSmall(txn.responses) {
-                reply(.txn(txn.resolved()))
-            } else {
-                let box = UncheckedBox(txn)
-                runJob { .success(.txn(box.value.resolved())) }
-            }
-        case .job(let job):
-            runJob(job)
-        case .watch, .unwatch, .progress:
-            finish(GRPCStatus(.internal, "watch requests are served on the Watch stream"))
-        }
-    }
-
-    /// Whether every read of a transaction is small enough to produce on the loop.
-    private static func isSmall(_ responses: [DeferredResponseOp]) -> Bool {
-        var budget = loopRangeEntries
-        var stack = responses
-        while let op = stack.popLast() {
-            switch op {
-            case .range(let cursor):
-                let before = cursor.entriesVisited
-                guard cursor.plan(maxKeys: budget) else { return false }
-                budget -= cursor.entriesVisited - before
-                if budget <= 0 { return false }
-            case .txn(let inner):
-                stack.append(contentsOf: inner.responses)
-            case .put, .deleteRange:
-                break
-            }
-        }
-        return true
-    }
-
-    /// Runs a long job on the worker; its reply is sent from the loop, and later messages wait for it.
-    private func runJob(_ job: @escaping @Sendable () -> Result<Response, WireError>) {
-        waiting = true
-        let handle = LoopOwned(self)
-        let loop = context.loop
-        context.state.worker.submit {
-            let result = job()
-            loop.execute {
+            waiting = true
+            let handle = LoopOwned(self)
+            let reply = handler.handle(decoded) { reply in
                 let call = handle.value
                 call.waiting = false
                 guard !call.isFinished else { return }
-                switch result {
-                case .success(let response): call.reply(response)
-                case .failure(let error): call.finish(call.status(for: error))
-                }
+                call.deliver(reply)
                 call.processMessages()
             }
-        }
-    }
-
-    private func beginLogin(_ login: AuthenticateRequest) {
-        waiting = true
-        let handle = LoopOwned(self)
-        let loop = context.loop
-        context.state.loginGuard.check(name: login.name, password: login.password, peer: connection.peer, loop: loop) { result in
-            let call = handle.value
-            call.waiting = false
-            guard !call.isFinished else { return }
-            switch result {
-            case .success(let token):
-                call.send(EtcdAuthenticateResponse(header: call.context.state.header(), token: token))
-                call.finish(GRPCStatus(.ok, ""))
-            case .failure(let error):
-                call.finish(EtcdWire.status(for: WireError.auth(error)))
+            if let reply {
+                waiting = false
+                deliver(reply)
             }
         }
     }
 
-    /// The status a failure ends this call with: etcd's, and for the maintenance calls etcd checks in its
-    /// auth layer (Snapshot, HashKV, Hash, Defragment) the auth package's error as etcd sends it.
-    func status(for error: WireError) -> GRPCStatus {
-        if case .auth(let authError) = error, GRPCMaintenance.checkedByAuthLayer.contains(head.method) {
-            return GRPCMaintenance.authLayerStatus(authError)
+    /// Sends what a call got: a message (a unary call then ends with OK), a status, or a snapshot stream.
+    private func deliver(_ reply: EtcdReply) {
+        switch reply {
+        case .response(let response):
+            self.reply(response)
+        case .message(let message):
+            send(message)
+            if head.method.isUnary { finish(GRPCStatus(.ok, "")) }
+        case .status(let status):
+            finish(status)
+        case .snapshot(let cursor):
+            snapshot = GRPCSnapshotStream(call: self, cursor: cursor, estimatedBytes: context.state.store.sizeInBytes)
+            snapshot?.produce()
         }
-        return EtcdWire.status(for: error)
     }
+
+    /// The status a failure ends this call with (see `EtcdCallHandler.status(for:)`).
+    func status(for error: WireError) -> GRPCStatus { handler.status(for: error) }
 
     // MARK: Output
 
@@ -375,33 +250,9 @@ final class GRPCCall {
 
     // MARK: Snapshot
 
-    private func startSnapshot(_ outcome: ServiceOutcome) {
-        switch outcome {
-        case .response(.snapshot):
-            guard let cursor = session.snapshot else {
-                finish(GRPCStatus(.internal, "snapshot cursor missing"))
-                return
-            }
-            session.snapshot = nil
-            snapshot = GRPCSnapshotStream(call: self, cursor: cursor, estimatedBytes: context.state.store.sizeInBytes)
-            snapshot?.produce()
-        case .failure(let error):
-            finish(status(for: error))
-        default:
-            finish(GRPCStatus(.internal, "unexpected snapshot outcome"))
-        }
-    }
-
     /// The Snapshot stream sent its last message.
     func snapshotFinished() {
         snapshot = nil
         finish(GRPCStatus(.ok, ""))
     }
-}
-
-/// Moves a value that is used by one thread at a time (handed to the worker and not touched by the loop
-/// meanwhile) across the `Sendable` boundary.
-struct UncheckedBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

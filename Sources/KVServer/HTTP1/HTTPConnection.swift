@@ -18,7 +18,11 @@ import KVProtocol
 /// * **Slow clients.** A request head that has begun must be complete within `--http-header-timeout`
 ///   (default 10 s), or the client gets 408 and is closed. An idle connection between requests is
 ///   never timed out (as etcd's).
-final class HTTPConnection: ClientPortConnection {
+/// * **etcd's JSON gateway.** A `/v3/…` request becomes a `GatewayExchange`; while it is answered (a
+///   reply from the worker, a stream) no further request is parsed and the socket is not read, only
+///   watched for the peer closing. A stream's body is chunked; its producers write while the unsent
+///   output is under `--max-output-bytes` and resume (`GatewayExchange.resume`) as it drains.
+final class HTTPConnection: ClientPortConnection, GatewayTransport {
     enum State { case open, draining, closed }
 
     let socket: Socket
@@ -37,6 +41,11 @@ final class HTTPConnection: ClientPortConnection {
     /// When the request head now in the input began to arrive (monotonic), and its timer.
     private var headStartedAt: UInt64?
     private var headTimer: TimerID?
+    /// The gateway request being answered, and how its response is framed.
+    private var exchange: GatewayExchange?
+    private var exchangeKeepAlive = true
+    private var exchangeVersion = HTTPRequest.Version.http11
+    private var isProcessingInput = false
 
     /// - Parameter received: bytes already read from the socket (while its protocol was sniffed).
     init(socket: Socket, context: LoopContext, peer: String, received: [UInt8] = []) {
@@ -44,9 +53,18 @@ final class HTTPConnection: ClientPortConnection {
         self.context = context
         self.peer = peer
         let config = context.state.config
-        parser = HTTPRequestParser(limits: .init(bodyBytes: config.maxRequestBytes))
+        parser = HTTPRequestParser(limits: .init(bodyBytes: HTTPConnection.bodyLimit(maxRequestBytes: config.maxRequestBytes)))
         router = HTTPRouter(state: context.state)
         input.writeBytes(received)
+    }
+
+    /// The largest body read: a gateway request at `--max-request-bytes` arrives as base64 in JSON
+    /// (4/3 of its bytes and some syntax), so the body may be that much larger, plus the 512 KiB of
+    /// overhead etcd allows its gRPC messages; the decoded request is then held to the limit itself,
+    /// with etcd's error.
+    static func bodyLimit(maxRequestBytes: Int) -> Int {
+        let (scaled, overflow) = maxRequestBytes.multipliedReportingOverflow(by: 4)
+        return overflow ? Int.max / 2 : scaled / 3 + 512 * 1024
     }
 
     var frontEnd: FrontEnd { .http1 }
@@ -57,7 +75,7 @@ final class HTTPConnection: ClientPortConnection {
     // MARK: Events
 
     func readable() {
-        guard state == .open, !readPaused, !closing else { return }
+        guard state == .open, !readPaused, !closing, exchange == nil else { return }
         let received: Socket.Received
         do {
             received = try socket.receive(into: &input, scratch: context.scratch, budget: Connection.readBudget)
@@ -79,7 +97,9 @@ final class HTTPConnection: ClientPortConnection {
 
     /// Answers every complete request in the input, stopping when the output reaches its limit.
     private func processInput() {
-        while state == .open && !closing && output.readableBytes < outputLimit {
+        isProcessingInput = true
+        defer { isProcessingInput = false }
+        while state == .open && !closing && exchange == nil && output.readableBytes < outputLimit {
             guard let event = parser.next(from: &input) else { break }
             switch event {
             case .sendContinue:
@@ -99,8 +119,12 @@ final class HTTPConnection: ClientPortConnection {
     }
 
     private func respond(to request: HTTPRequest) {
-        let started = context.metrics.started(.http1)
         let route = HTTPRoute(path: request.path)
+        if route == .gateway {
+            respondThroughGateway(request)
+            return
+        }
+        let started = context.metrics.started(.http1)
         let response = router.response(to: request, route: route, metrics: context.metrics)
         write(response, keepAlive: request.keepAlive, version: request.version)
         context.metrics.finished(route, startedAt: started)
@@ -112,11 +136,80 @@ final class HTTPConnection: ClientPortConnection {
         context.metrics.responded(response.status)
     }
 
+    // MARK: etcd's JSON gateway
+
+    /// A `/v3/…` request: OPTIONS (CORS preflight) and unknown paths answered here, as etcd's mux does;
+    /// a `POST` to a gateway path is a `GatewayExchange`.
+    private func respondThroughGateway(_ request: HTTPRequest) {
+        let cors = GatewayExchange.corsHeaders
+        let method = GatewayRoute.method(for: request.path)
+        if request.method == "OPTIONS" {
+            write(HTTPResponse(status: .ok, contentType: nil, headers: cors), keepAlive: request.keepAlive, version: request.version)
+        } else if method == nil {
+            write(.error(.notFound, "Not Found", headers: cors), keepAlive: request.keepAlive, version: request.version)
+        } else if request.method != "POST" {
+            write(.error(.methodNotAllowed, "Method Not Allowed", headers: cors), keepAlive: request.keepAlive,
+                  version: request.version)
+        } else if let method {
+            exchangeKeepAlive = request.keepAlive
+            exchangeVersion = request.version
+            let started = GatewayExchange(transport: self, method: method, request: request)
+            exchange = started
+            started.start()
+            return
+        }
+        if !request.keepAlive { closing = true }
+    }
+
+    var pendingOutputBytes: Int { output.readableBytes }
+
+    func finishExchange(with response: HTTPResponse) {
+        guard exchange != nil else { return }
+        exchange = nil
+        write(response, keepAlive: exchangeKeepAlive, version: exchangeVersion)
+        exchangeEnded()
+    }
+
+    func beginStream(_ head: HTTPResponse) {
+        head.encodeStreamHead(into: &output, version: exchangeVersion, date: HTTPResponse.date())
+        context.metrics.responded(head.status)
+        if exchangeVersion == .http10 { exchangeKeepAlive = false }
+    }
+
+    func writeStreamChunk(_ bytes: [UInt8]) {
+        guard state != .closed else { return }
+        if exchangeVersion == .http11 {
+            HTTPResponse.encodeChunk(bytes, into: &output)
+        } else {
+            output.writeBytes(bytes)
+        }
+        if !isProcessingInput { afterWriting() }
+    }
+
+    func endStream() {
+        guard exchange != nil else { return }
+        exchange = nil
+        if exchangeVersion == .http11 { output.writeASCII("0\r\n\r\n") }
+        exchangeEnded()
+    }
+
+    /// The next requests are read once the gateway's answer is written.
+    private func exchangeEnded() {
+        if !exchangeKeepAlive { closing = true }
+        guard !isProcessingInput, state != .closed else { return }
+        if state == .open {
+            processInput()
+        } else {
+            afterWriting()
+        }
+        updateInterest()
+    }
+
     // MARK: Slow clients
 
     /// Starts the head timer when a request head has begun to arrive, stops it when none is pending.
     private func watchHead() {
-        guard state == .open, !closing, parser.isReadingHead(input) else {
+        guard state == .open, !closing, exchange == nil, parser.isReadingHead(input) else {
             headStartedAt = nil
             cancelHeadTimer()
             return
@@ -190,13 +283,20 @@ final class HTTPConnection: ClientPortConnection {
             processInput()
             if !output.isEmpty { context.markDirty(self) }
         }
+        if let exchange, output.readableBytes < outputLimit {
+            exchange.resume()
+            if !output.isEmpty { context.markDirty(self) }
+        }
         updateInterest()
     }
 
     private func updateInterest() {
         guard state != .closed else { return }
         var wanted: EpollInterest = []
-        if state == .open && !readPaused && !closing { wanted.insert(.readable) }
+        if state == .open && !readPaused && !closing {
+            // While a gateway exchange is answered, only the peer closing is of interest.
+            wanted.insert(exchange == nil ? .readable : .peerClosed)
+        }
         if !output.isEmpty { wanted.insert(.writable) }
         guard wanted != interest else { return }
         do {
@@ -223,6 +323,19 @@ final class HTTPConnection: ClientPortConnection {
     /// Stops reading; the connection closes once its output is flushed.
     func beginDrain() {
         guard state == .open else { return }
+        if let exchange {
+            if exchange.method == .watch {
+                // A watch stream never ends by itself: it ends with its client, or the server.
+                exchange.cancel()
+                self.exchange = nil
+            } else {
+                // A unary answer still coming (from the worker, a login) is sent, then the connection closes.
+                state = .draining
+                cancelHeadTimer()
+                updateInterest()
+                return
+            }
+        }
         state = .draining
         cancelHeadTimer()
         if output.isEmpty {
@@ -237,6 +350,8 @@ final class HTTPConnection: ClientPortConnection {
         guard state != .closed else { return }
         state = .closed
         cancelHeadTimer()
+        exchange?.cancel()
+        exchange = nil
         context.loop.deregister(socket.fd)
         try? socket.close()
         context.forget(self)

@@ -49,6 +49,25 @@ struct HTTPResponse: Equatable {
         buffer.writeBytes(body)
     }
 
+    /// Writes the head of a response whose body is streamed: chunked for HTTP/1.1; for HTTP/1.0, which
+    /// has no chunks, delimited by closing the connection (`Connection: close`).
+    func encodeStreamHead(into buffer: inout ByteBuffer, version: HTTPRequest.Version, date: String) {
+        buffer.writeString("HTTP/1.1 \(status.code) \(status.reason)\r\nDate: \(date)\r\n")
+        if let contentType { buffer.writeString("Content-Type: \(contentType)\r\n") }
+        for header in headers { buffer.writeString("\(header.name): \(header.value)\r\n") }
+        buffer.writeASCII(version == .http11 ? "Transfer-Encoding: chunked\r\n\r\n" : "Connection: close\r\n\r\n")
+    }
+
+    /// Writes one chunk of a chunked body (`size CRLF data CRLF`); nothing for empty data (a zero-size
+    /// chunk would end the body).
+    static func encodeChunk(_ data: [UInt8], into buffer: inout ByteBuffer) {
+        guard !data.isEmpty else { return }
+        buffer.writeString(String(data.count, radix: 16))
+        buffer.writeASCII("\r\n")
+        buffer.writeBytes(data)
+        buffer.writeASCII("\r\n")
+    }
+
     /// Now as an HTTP date (IMF-fixdate, RFC 9110 §5.6.7): `Sun, 06 Nov 1994 08:49:37 GMT`.
     static func date(secondsSinceEpoch seconds: Int = time(nil)) -> String {
         var value = time_t(seconds)

@@ -1,8 +1,8 @@
 /// What an HTTP/1.1 request on the client port asks for, decided from its path alone (the method is
 /// checked by the route's handler). The `command` label of the HTTP request metrics.
 ///
-/// This is the one place a new path family plugs in: etcd's JSON gateway will add its `/v3/…` handlers
-/// behind `.gateway`, which today answers 404 like any unknown path.
+/// This is the one place a new path family plugs in: etcd's JSON gateway serves `.gateway`
+/// (`GatewayRoute` picks the method).
 enum HTTPRoute: Int, CaseIterable, Sendable {
     /// `/health`: etcd's health check.
     case health
@@ -10,7 +10,7 @@ enum HTTPRoute: Int, CaseIterable, Sendable {
     case version
     /// `/metrics`: Prometheus text format 0.0.4.
     case metrics
-    /// `/v3/…`: etcd's gRPC-JSON gateway (not served yet).
+    /// `/v3/…` and `/v3beta/…`: etcd's gRPC-JSON gateway (`HTTPConnection` hands these to a `GatewayExchange`).
     case gateway
     /// Anything else: 404.
     case notFound
@@ -21,7 +21,7 @@ enum HTTPRoute: Int, CaseIterable, Sendable {
         case "/health": self = .health
         case "/version": self = .version
         case "/metrics": self = .metrics
-        default: self = path.hasPrefix("/v3/") ? .gateway : .notFound
+        default: self = path.hasPrefix("/v3/") || path.hasPrefix("/v3beta/") ? .gateway : .notFound
         }
     }
 

@@ -5,7 +5,7 @@
 /// | `GET /health` | 200 `{"health":"true","reason":""}`; 503 `{"health":"false","reason":"ALARM NOSPACE"}` while the NOSPACE alarm is raised, unless `?exclude=NOSPACE` (etcd 3.5.0's bodies, sent as `application/json`) |
 /// | `GET /version` | 200 `{"etcdserver":"3.5.0","etcdcluster":"3.5.0"}` (`Version.etcdCompatible`) |
 /// | `GET /metrics` | 200, Prometheus text format 0.0.4 (`MetricsPage`) |
-/// | `/v3/…` | etcd's JSON gateway plugs in here; 404 until it does (411 already for a `POST`, `PUT` or `PATCH` framing no body: the gateway reads a JSON body) |
+/// | `/v3/…`, `/v3beta/…` | etcd's JSON gateway: `HTTPConnection` hands these to a `GatewayExchange` before they reach the router |
 /// | other methods on the paths above | 405 with `Allow: GET` (as etcd: HEAD too) |
 /// | anything else | 404 `404 page not found` |
 struct HTTPRouter {
@@ -31,13 +31,7 @@ struct HTTPRouter {
             return .json(.ok, #"{"etcdserver":"\#(Version.etcdCompatible)","etcdcluster":"\#(Version.etcdCluster)"}"#)
         case .metrics:
             return HTTPResponse(status: .ok, contentType: PrometheusText.contentType, body: MetricsPage.render(state: state))
-        case .gateway:
-            if ["POST", "PUT", "PATCH"].contains(request.method) && !request.declaresBody {
-                return .error(.lengthRequired, "Length Required")
-            }
-            // etcd's gRPC-JSON gateway (`POST /v3/kv/range`, `/v3/kv/put`, `/v3/watch`, …) plugs in here.
-            return .error(.notFound, "404 page not found")
-        case .notFound:
+        case .gateway, .notFound:
             return .error(.notFound, "404 page not found")
         }
     }

@@ -3,17 +3,23 @@ enum HTTPStatus: Int, CaseIterable, Sendable {
     case `continue` = 100
     case ok = 200
     case badRequest = 400
+    case unauthorized = 401
+    case forbidden = 403
     case notFound = 404
     case methodNotAllowed = 405
     case requestTimeout = 408
+    case conflict = 409
     case lengthRequired = 411
+    case preconditionFailed = 412
     case contentTooLarge = 413
     case uriTooLong = 414
     case expectationFailed = 417
+    case tooManyRequests = 429
     case headerFieldsTooLarge = 431
     case internalServerError = 500
     case notImplemented = 501
     case serviceUnavailable = 503
+    case gatewayTimeout = 504
     case httpVersionNotSupported = 505
 
     var code: Int { rawValue }
@@ -23,9 +29,14 @@ enum HTTPStatus: Int, CaseIterable, Sendable {
         case .continue: "Continue"
         case .ok: "OK"
         case .badRequest: "Bad Request"
+        case .unauthorized: "Unauthorized"
+        case .forbidden: "Forbidden"
         case .notFound: "Not Found"
         case .methodNotAllowed: "Method Not Allowed"
         case .requestTimeout: "Request Timeout"
+        case .conflict: "Conflict"
+        case .preconditionFailed: "Precondition Failed"
+        case .tooManyRequests: "Too Many Requests"
         case .lengthRequired: "Length Required"
         case .contentTooLarge: "Content Too Large"
         case .uriTooLong: "URI Too Long"
@@ -34,6 +45,7 @@ enum HTTPStatus: Int, CaseIterable, Sendable {
         case .internalServerError: "Internal Server Error"
         case .notImplemented: "Not Implemented"
         case .serviceUnavailable: "Service Unavailable"
+        case .gatewayTimeout: "Gateway Timeout"
         case .httpVersionNotSupported: "HTTP Version Not Supported"
         }
     }

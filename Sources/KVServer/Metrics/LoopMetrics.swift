@@ -17,7 +17,7 @@ final class LoopMetrics: Sendable {
         static let commands = 38
         static let routes = 5
         static let frontEnds = 4
-        static let statuses = 15
+        static let statuses = 21
         /// Per histogram series: one counter per bucket bound, one for +Inf, one for the sum of ticks.
         static let perSeries = 20
         /// Histogram series come first: one per line-protocol command, then one per HTTP route.

@@ -5,7 +5,7 @@ import KVStore
 /// etcd's calls the service does not model, for one in-memory member: alarms, defragment, the backend
 /// hash, leader moves and membership changes. Each answers as etcd does where it means something for a
 /// single member, and with a clear etcd-worded error where it cannot.
-enum GRPCMaintenance {
+enum EtcdMaintenance {
     /// What a call gets: a message (OK), a status, or a job for the worker producing one of those.
     enum Answer {
         case message(any EtcdMessage & Sendable)
