@@ -185,7 +185,7 @@ import Testing
         #expect(file.count > 400_000)
         let restored = try Store.restore(from: { buffer in
             let count = min(buffer.count, file.count)
-            buffer.copyMemory(from: UnsafeRawBufferPointer(start: file, count: count))
+            file.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
             file.removeFirst(count)
             return count
         })
