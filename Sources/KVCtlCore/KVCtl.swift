@@ -97,9 +97,15 @@ public enum KVCtl {
             console.errLine("Error: \(message)")
             return ExitCode.error
         case .run(let command, var parsed):
-            if command.name != "version" && command.parent?.name != "snapshot" {
+            // etcdctl reads the environment while creating its client: every command that talks to a
+            // server (`snapshot save` included), not `version` nor the offline `snapshot status|restore`.
+            if command.name != "version" && !(command.parent?.name == "snapshot" && command.name != "save") {
                 if let status = EnvironmentFlags.apply(environment, to: &parsed.flags, command: command, console: console) {
                     return status
+                }
+                if let refusal = TLSRefusal.check(parsed.flags, endpoints: parsed.flags.list("endpoints")) {
+                    console.errLine("Error: \(refusal.message ?? "")")
+                    return refusal.code
                 }
             }
             let invocation = Invocation(command: command, parsed: parsed, console: console, environment: environment,
