@@ -35,17 +35,12 @@ public enum KVCtl {
         let root = Command(program, short: "A simple command line client for etcd3.", flags: globalFlags)
         root.add(
             GetCommand.make(), PutCommand.make(), DelCommand.make(), TxnCommand.make(), CompactionCommand.make(),
-            Command("alarm", short: "Alarm related commands", use: "<subcommand>").add(
-                unsupported("disarm", "Disarms all alarms"), unsupported("list", "Lists all alarms")),
-            unsupported("defrag", "Defragments the storage of the etcd members with given endpoints"),
-            EndpointCommands.make(),
-            unsupported("move-leader", "Transfers leadership to another etcd cluster member.", use: "<transferee-member-id>"),
+            AlarmCommands.make(), DefragCommand.make(), EndpointCommands.make(), MembershipCommands.moveLeader(),
             WatchCommand.make(), VersionCommand.make(), LeaseCommands.make(), MemberCommands.make(),
             SnapshotCommands.make(),
             unsupported("make-mirror", "Makes a mirror at the destination etcd cluster", use: "[options] <destination>"),
             unsupported("migrate", "Migrates keys in a v2 store to a mvcc store"),
-            unsupported("lock", "Acquires a named lock", use: "<lockname> [exec-command arg1 arg2 ...]"),
-            unsupported("elect", "Observes and participates in leader election", use: "<election-name> [proposal]"))
+            LockCommand.make(), ElectCommand.make())
         for command in AuthCommands.make() { root.add(command) }
         root.add(
             Command("check", short: "commands for checking properties of the etcd cluster", use: "<subcommand>").add(

@@ -13,14 +13,12 @@ enum VersionCommand {
 enum MemberCommands {
     static func make() -> Command {
         Command("member", short: "Membership related commands", use: "<subcommand>").add(
-            unsupported("add", "Adds a member into the cluster"),
+            MembershipCommands.add(),
             Command("list", short: "Lists all members in the cluster", long: """
                 When --write-out is set to simple, this command prints out comma-separated member lists for each endpoint.
                 The items in the lists are ID, Status, Name, Peer Addrs, Client Addrs, Is Learner.
                 """, action: list),
-            unsupported("promote", "Promotes a non-voting member in the cluster"),
-            unsupported("remove", "Removes a member from the cluster"),
-            unsupported("update", "Updates a member in the cluster"))
+            MembershipCommands.promote(), MembershipCommands.remove(), MembershipCommands.update())
     }
 
     static func list(_ inv: Invocation) throws(CtlError) {
