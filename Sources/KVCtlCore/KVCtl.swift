@@ -38,23 +38,17 @@ public enum KVCtl {
             AlarmCommands.make(), DefragCommand.make(), EndpointCommands.make(), MembershipCommands.moveLeader(),
             WatchCommand.make(), VersionCommand.make(), LeaseCommands.make(), MemberCommands.make(),
             SnapshotCommands.make(),
-            unsupported("make-mirror", "Makes a mirror at the destination etcd cluster", use: "[options] <destination>"),
+            MirrorCommand.make(),
             unsupported("migrate", "Migrates keys in a v2 store to a mvcc store"),
             LockCommand.make(), ElectCommand.make())
         for command in AuthCommands.make() { root.add(command) }
         root.add(
-            Command("check", short: "commands for checking properties of the etcd cluster", use: "<subcommand>").add(
-                unsupported("datascale", "Check the memory usage of holding data for different workloads on a given server endpoint."),
-                unsupported("perf", "Check the performance of the etcd cluster")),
+            CheckCommands.make(),
             Command("help", short: "Help about any command", use: "[command]", long: """
                 Help provides help for any command in the application.
                 Simply type \(program) help [path to command] for full details.
                 """, action: { _ throws(CtlError) in }),
-            Command("completion", short: "Generate the autocompletion script for the specified shell", use: "[command]").add(
-                unsupported("bash", "Generate the autocompletion script for bash"),
-                unsupported("fish", "Generate the autocompletion script for fish"),
-                unsupported("powershell", "Generate the autocompletion script for powershell"),
-                unsupported("zsh", "Generate the autocompletion script for zsh")))
+            CompletionCommands.make(program: program))
         return root
     }
 
@@ -72,6 +66,10 @@ public enum KVCtl {
             return ExitCode.error
         }
         let root = tree(program: program)
+        if arguments.first == "__complete" {
+            CompletionCommands.complete(Array(arguments.dropFirst()), root: root, console: console)
+            return ExitCode.success
+        }
         switch Parser.parse(arguments, root: root) {
         case .help(let command):
             console.out(command.help(program: program, version: version, apiVersion: apiVersion))
