@@ -66,8 +66,9 @@ public enum KVCtl {
             return ExitCode.error
         }
         let root = tree(program: program)
-        if arguments.first == "__complete" {
-            CompletionCommands.complete(Array(arguments.dropFirst()), root: root, console: console)
+        if let index = arguments.firstIndex(of: "__complete"), arguments[..<index].allSatisfy({ $0.hasPrefix("-") }) {
+            // cobra's hidden completion command; global flags before it change nothing.
+            CompletionCommands.complete(Array(arguments[(index + 1)...]), root: root, console: console)
             return ExitCode.success
         }
         switch Parser.parse(arguments, root: root) {

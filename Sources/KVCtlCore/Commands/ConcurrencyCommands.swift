@@ -6,8 +6,7 @@ import KVProtocol
 import KVStore
 
 /// A lease kept alive from its own thread and connection while a command holds a lock or leads an
-/// election (clientv3's `concurrency.Session`). Closing it revokes the lease, which deletes the keys
-/// attached to it.
+/// election (clientv3's `concurrency.Session`).
 final class Session {
     let lease: Int64
     let ttl: Int64
@@ -44,10 +43,12 @@ final class Session {
         return ttl.ttl <= 0
     }
 
+    /// Stops the keep-alives. The lease is left to expire after its TTL, as etcdctl leaves it (its
+    /// `lock` and `elect` never close their session): the lock key or the campaign key is deleted
+    /// explicitly before this.
     func close() {
         stop.withLock { $0 = true }
         thread?.join()
-        _ = try? backend.leaseRevoke(lease)
     }
 
     /// The session's key under `prefix`: `<prefix>/<lease id in hex>`.

@@ -145,7 +145,8 @@ struct Service: Sendable {
             // A disarm lowers NOSPACE once the store is back under its quota (a write over it raises it
             // again, as on etcd after a disarm); it answers with the alarms it found raised.
             if action == .disarm { state.refreshAlarm() }
-            return .response(.alarm(AlarmResponse(header: state.header(), alarms: raised)))
+            // etcd's AlarmResponse has no header.
+            return .response(.alarm(AlarmResponse(header: ResponseHeader(revision: 0), alarms: raised)))
         case .authenticate, .auth:
             // Front ends run logins (the password check is off the loop); `handle` answers auth management.
             return .failure(.internalError("\(request.kind.verb) reached the service"))
