@@ -68,7 +68,7 @@ if let dataDirectory {
         }
         if let (store, bytes) = try dataDirectory.load(configuration: ServerState.storeConfiguration(config: config, clock: clock)) {
             loaded = store
-            logger.info("loaded snapshot \(dataDirectory.snapshotPath): revision \(store.revision), compacted \(store.compactedRevision), \(store.keyCount) keys, \(bytes) bytes")
+            logger.info("loaded snapshot \(dataDirectory.snapshotPath): revision \(store.revision), compacted \(store.compactedRevision), \(store.keyCount) live keys, \(bytes) bytes")
         } else {
             logger.info("no snapshot in \(dataDirectory.path) yet: starting empty; it is saved there on shutdown")
         }
