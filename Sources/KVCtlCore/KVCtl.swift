@@ -4,7 +4,7 @@ import KVStore
 /// The kvctl program: `KVCtl.main()` from the executable, `KVCtl.run` from tests.
 public enum KVCtl {
     /// kvctl's own version, printed by `version`.
-    public static let version = "3.4.23"
+    public static let version = ProjectVersion.etcdctl
     /// The etcd API version the commands and output follow.
     public static let apiVersion = "3.4"
 

@@ -6,6 +6,11 @@ enum VersionCommand {
         Command("version", short: "Prints the version of etcdctl", action: { inv throws(CtlError) in
             inv.console.line("\(inv.command.root.name) version: \(KVCtl.version)")
             inv.console.line("API version: \(KVCtl.apiVersion)")
+            // Under its own name (not as an etcdctl drop-in, whose output stays etcdctl's), the project's
+            // release and the etcd API its server implements.
+            if inv.command.root.name == "kvctl" {
+                inv.console.line("kvserver version: \(ProjectVersion.kvserver) (etcd API \(ProjectVersion.etcdAPI))")
+            }
         })
     }
 }
