@@ -94,6 +94,41 @@ compaction 3
 compaction 1000
 compaction abc
 compaction
+watch foo --rev 1 -w json
+snapshot save /tmp/kvctl-compat-nodir/x.snap
+--cacert=/nonexistent/ca.pem get foo
+--cert=/etc/hostname get foo
+--key=/etc/hostname get foo
+defrag
+defrag -w fields
+alarm list
+alarm list -w json
+alarm list x
+alarm disarm
+alarm disarm x
+move-leader
+move-leader 1 2
+move-leader zz
+member add
+member add foo
+member remove
+member remove zz
+member update 1234
+member promote
+lock
+lock mylock -- sh -c 'echo $ETCD_LOCK_KEY $ETCD_LOCK_REV'
+get mylock --prefix
+elect
+elect -l
+elect a b c
+make-mirror
+make-mirror --dest-prefix a --no-dest-prefix 127.0.0.1:1
+check perf --load=bogus
+check datascale --load=bogus
+__complete get --pre
+__complete lease ""
+__complete put --
+__complete ""
 lease grant 100 -w fields
 lease timetolive 1234abcd
 lease timetolive 1234abcd -w json

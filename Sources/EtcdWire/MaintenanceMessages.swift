@@ -82,7 +82,11 @@ public struct EtcdAlarmResponse: Hashable, Sendable, EtcdMessage {
     }
 
     public static var protobufDefault: EtcdAlarmResponse { EtcdAlarmResponse(header: .protobufDefault) }
-    private var fields: FieldList { FieldList([.header(header)] + alarms.map { .message(2, $0.fields) }) }
+    /// etcd answers Alarm without a header (its applier builds the response bare): an all-zero header is
+    /// left out, so clients print `{}` for no alarms as they do against etcd.
+    private var fields: FieldList {
+        FieldList((header == ResponseHeader(revision: 0) ? [] : [.header(header)]) + alarms.map { .message(2, $0.fields) })
+    }
     public var encodedSize: Int { fields.encodedSize }
     public func encode(into writer: inout ProtobufWriter) { fields.encode(into: &writer) }
     public mutating func merge(from reader: inout ProtobufReader) throws(EtcdWireError) {

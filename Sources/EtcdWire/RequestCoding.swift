@@ -154,6 +154,10 @@ extension EtcdWire {
                 return fields(.authenticate, [.string(1, login.name), .string(2, login.password)])
             case .auth(let auth):
                 return encodeAuthRequest(auth)
+            case .defragment: return (.defragment, [])
+            case .alarm(let action):
+                return (.alarm, EtcdAlarmRequest(action: action == .list ? .get : .deactivate,
+                                                  alarm: action == .list ? .none : .noSpace).encoded())
             case .hello, .ping, .health, .leasedPut, .snapshotNext:
                 return nil
             }

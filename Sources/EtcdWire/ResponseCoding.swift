@@ -46,6 +46,8 @@ extension EtcdWire {
         case .auth(let kind, let value):
             guard kind != .authenticate else { return false }
             return append(value.fields(for: kind))
+        case .defragment(let header): return append(EtcdHeaderResponse(header: header))
+        case .alarm(let value): return append(EtcdAlarmResponse(value))
         case .hello, .pong, .health, .leasedPut, .snapshot, .snapshotChunk:
             return false
         }
@@ -70,6 +72,8 @@ extension EtcdWire {
         case .watch(let value), .unwatch(let value): value.encodedSize
         case .progress(let header): progressResponse(header).encodedSize
         case .auth(let kind, let value): kind == .authenticate ? nil : value.fields(for: kind).encodedSize
+        case .defragment(let header): EtcdHeaderResponse(header: header).encodedSize
+        case .alarm(let value): EtcdAlarmResponse(value).encodedSize
         case .hello, .pong, .health, .leasedPut, .snapshot, .snapshotChunk: nil
         }
     }
@@ -122,5 +126,14 @@ extension EtcdWire {
              .moveLeader, .downgrade, .authenticate:
             return nil
         }
+    }
+}
+
+extension EtcdAlarmResponse {
+    /// etcd's AlarmResponse for the line protocol's `AlarmResponse` (alarm names as etcd spells them).
+    public init(_ response: AlarmResponse) {
+        self.init(header: response.header, alarms: response.alarms.map { alarm in
+            EtcdAlarmMember(memberID: alarm.memberID, alarm: alarm.alarm == "CORRUPT" ? .corrupt : .noSpace)
+        })
     }
 }

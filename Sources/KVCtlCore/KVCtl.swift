@@ -4,7 +4,7 @@ import KVStore
 /// The kvctl program: `KVCtl.main()` from the executable, `KVCtl.run` from tests.
 public enum KVCtl {
     /// kvctl's own version, printed by `version`.
-    public static let version = "3.4.23"
+    public static let version = ProjectVersion.etcdctl
     /// The etcd API version the commands and output follow.
     public static let apiVersion = "3.4"
 
@@ -35,31 +35,20 @@ public enum KVCtl {
         let root = Command(program, short: "A simple command line client for etcd3.", flags: globalFlags)
         root.add(
             GetCommand.make(), PutCommand.make(), DelCommand.make(), TxnCommand.make(), CompactionCommand.make(),
-            Command("alarm", short: "Alarm related commands", use: "<subcommand>").add(
-                unsupported("disarm", "Disarms all alarms"), unsupported("list", "Lists all alarms")),
-            unsupported("defrag", "Defragments the storage of the etcd members with given endpoints"),
-            EndpointCommands.make(),
-            unsupported("move-leader", "Transfers leadership to another etcd cluster member.", use: "<transferee-member-id>"),
+            AlarmCommands.make(), DefragCommand.make(), EndpointCommands.make(), MembershipCommands.moveLeader(),
             WatchCommand.make(), VersionCommand.make(), LeaseCommands.make(), MemberCommands.make(),
             SnapshotCommands.make(),
-            unsupported("make-mirror", "Makes a mirror at the destination etcd cluster", use: "[options] <destination>"),
+            MirrorCommand.make(),
             unsupported("migrate", "Migrates keys in a v2 store to a mvcc store"),
-            unsupported("lock", "Acquires a named lock", use: "<lockname> [exec-command arg1 arg2 ...]"),
-            unsupported("elect", "Observes and participates in leader election", use: "<election-name> [proposal]"))
+            LockCommand.make(), ElectCommand.make())
         for command in AuthCommands.make() { root.add(command) }
         root.add(
-            Command("check", short: "commands for checking properties of the etcd cluster", use: "<subcommand>").add(
-                unsupported("datascale", "Check the memory usage of holding data for different workloads on a given server endpoint."),
-                unsupported("perf", "Check the performance of the etcd cluster")),
+            CheckCommands.make(),
             Command("help", short: "Help about any command", use: "[command]", long: """
                 Help provides help for any command in the application.
                 Simply type \(program) help [path to command] for full details.
                 """, action: { _ throws(CtlError) in }),
-            Command("completion", short: "Generate the autocompletion script for the specified shell", use: "[command]").add(
-                unsupported("bash", "Generate the autocompletion script for bash"),
-                unsupported("fish", "Generate the autocompletion script for fish"),
-                unsupported("powershell", "Generate the autocompletion script for powershell"),
-                unsupported("zsh", "Generate the autocompletion script for zsh")))
+            CompletionCommands.make(program: program))
         return root
     }
 
@@ -77,6 +66,11 @@ public enum KVCtl {
             return ExitCode.error
         }
         let root = tree(program: program)
+        if let index = arguments.firstIndex(of: "__complete"), arguments[..<index].allSatisfy({ $0.hasPrefix("-") }) {
+            // cobra's hidden completion command; global flags before it change nothing.
+            CompletionCommands.complete(Array(arguments[(index + 1)...]), root: root, console: console)
+            return ExitCode.success
+        }
         switch Parser.parse(arguments, root: root) {
         case .help(let command):
             console.out(command.help(program: program, version: version, apiVersion: apiVersion))
@@ -97,9 +91,15 @@ public enum KVCtl {
             console.errLine("Error: \(message)")
             return ExitCode.error
         case .run(let command, var parsed):
-            if command.name != "version" && command.parent?.name != "snapshot" {
+            // etcdctl reads the environment while creating its client: every command that talks to a
+            // server (`snapshot save` included), not `version` nor the offline `snapshot status|restore`.
+            if command.name != "version" && !(command.parent?.name == "snapshot" && command.name != "save") {
                 if let status = EnvironmentFlags.apply(environment, to: &parsed.flags, command: command, console: console) {
                     return status
+                }
+                if let refusal = TLSRefusal.check(parsed.flags, endpoints: parsed.flags.list("endpoints")) {
+                    console.errLine("Error: \(refusal.message ?? "")")
+                    return refusal.code
                 }
             }
             let invocation = Invocation(command: command, parsed: parsed, console: console, environment: environment,

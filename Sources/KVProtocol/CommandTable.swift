@@ -9,12 +9,12 @@ public enum CommandTable {
         CompactCommand.spec, BareCommand.status, BareCommand.members, BareCommand.health, HashCommand.spec,
         LeaseGrantCommand.spec, LeaseIDCommand.revoke, LeaseIDCommand.keepAlive, LeaseTimeToLiveCommand.spec,
         BareCommand.leaseList, WatchCommand.spec, UnwatchCommand.spec, BareCommand.progress,
-        SnapshotCommand.spec, BareCommand.snapshotNext, AuthenticateCommand.spec,
+        SnapshotCommand.spec, BareCommand.snapshotNext, AuthenticateCommand.spec, BareCommand.defrag, AlarmCommand.spec,
     ] + AuthManagementCommand.specs
 
     /// Verbs reserved for a later protocol slice (snapshots, maintenance); they answer
     /// `NOT_IMPLEMENTED` rather than `UNKNOWN_COMMAND`.
-    public static let plannedVerbs: [String] = ["DEFRAG", "ALARM"]
+    public static let plannedVerbs: [String] = []
 
     public static func spec(for kind: CommandKind) -> CommandSpec {
         specs.first { $0.kind == kind }!
@@ -64,6 +64,8 @@ public enum CommandTable {
         case .authEnable, .authDisable, .authStatus, .userAdd, .userDelete, .userGet, .userList, .userPasswd,
              .userGrant, .userRevoke, .roleAdd, .roleDelete, .roleGet, .roleList, .roleGrant, .roleRevoke:
             return .auth(try AuthManagementCommand.decode(kind, arguments))
+        case .defrag: _ = try Arguments(arguments, spec: BareCommand.defrag); return .defragment
+        case .alarm: return .alarm(try AlarmCommand.decode(arguments))
         }
     }
 
@@ -94,6 +96,8 @@ public enum CommandTable {
         case .snapshotNext: buffer.writeASCII("SNAPSHOT-NEXT")
         case .authenticate(let value): AuthenticateCommand.encode(value, into: &buffer)
         case .auth(let value): AuthManagementCommand.encode(value, into: &buffer)
+        case .defragment: buffer.writeASCII("DEFRAG")
+        case .alarm(let action): buffer.writeASCII("ALARM "); buffer.writeASCII(action == .list ? "LIST" : "DISARM")
         }
     }
 }

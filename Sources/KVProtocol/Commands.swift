@@ -71,6 +71,22 @@ enum BareCommand {
     static let leaseList = CommandSpec(.leaseList)
     static let progress = CommandSpec(.progress)
     static let snapshotNext = CommandSpec(.snapshotNext)
+    static let defrag = CommandSpec(.defrag)
+}
+
+/// `ALARM LIST` | `ALARM DISARM`
+enum AlarmCommand {
+    static let spec = CommandSpec(.alarm, arguments: ["LIST|DISARM"])
+
+    static func decode(_ arguments: ArraySlice<Token>) throws(WireError) -> AlarmAction {
+        let parsed = try Arguments(arguments, spec: spec)
+        let token = parsed.positional[0]
+        let word = String(decoding: token.bytes, as: UTF8.self).uppercased()
+        guard let action = AlarmAction(rawValue: word) else {
+            throw WireError.args("ALARM", "invalid action \(token.description) (LIST or DISARM)")
+        }
+        return action
+    }
 }
 
 /// `SNAPSHOT [--rev=N]`

@@ -71,7 +71,7 @@ public struct ReplyItem: Equatable, Sendable {
     public static let arity: [String: Int] = [
         "KV": 6, "RANGE": 0, "PUT": 0, "DEL": 0, "TXN": 0,
         "MEMBER": 1, "PEER": 1, "CLIENT": 1, "ERROR": 1, "REASON": 1,
-        "KEY": 1, "LEASE": 1, "EV": 1, "USER": 1, "ROLE": 1, "PERM": 3,
+        "KEY": 1, "LEASE": 1, "EV": 1, "USER": 1, "ROLE": 1, "PERM": 3, "ALARM": 2,
     ]
 }
 

@@ -116,6 +116,17 @@ public enum ReplyDecoder {
                 sha256 = digest
             }
             response = .snapshotChunk(SnapshotChunk(data: data, done: done, size: try fields.int64("size") ?? 0, sha256: sha256))
+        case .defrag:
+            response = .defragment(try header(fields))
+        case .alarm:
+            var alarms: [AlarmMember] = []
+            for item in try items.next("ALARM", count: try fields.int64("alarms") ?? 0) {
+                guard let id = Integers.hex(item.arguments[0]) else {
+                    throw WireError.protocolViolation("malformed reply: bad ALARM item")
+                }
+                alarms.append(AlarmMember(memberID: id, alarm: String(decoding: item.arguments[1], as: UTF8.self)))
+            }
+            response = .alarm(AlarmResponse(header: try header(fields), alarms: alarms))
         }
         if let extra = items.peek {
             throw WireError.protocolViolation("malformed reply: unexpected \(extra.keyword) item in \(kind.verb) reply")

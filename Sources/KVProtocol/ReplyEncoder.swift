@@ -29,6 +29,8 @@ public enum ReplyEncoder {
         case .snapshot(let value): encode(value, tag: tag, into: &buffer)
         case .snapshotChunk(let value): encode(value, tag: tag, into: &buffer)
         case .auth(let kind, let value): encode(value, kind: kind, tag: tag, into: &buffer)
+        case .defragment(let header): encodeHeaderOnly(header, tag: tag, into: &buffer)
+        case .alarm(let value): encode(value, tag: tag, into: &buffer)
         }
     }
 
@@ -152,6 +154,19 @@ public enum ReplyEncoder {
         if !value.reason.isEmpty {
             buffer.writeASCII(" REASON ")
             buffer.writeToken(value.reason)
+        }
+        buffer.writeByte(UInt8(ascii: "\n"))
+    }
+
+    /// `OK <header> alarms=N` then ` ALARM <member-id-hex> <name>` per alarm.
+    public static func encode(_ value: AlarmResponse, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
+        begin(tag, value.header, into: &buffer)
+        buffer.writeField("alarms", Int64(value.alarms.count))
+        for alarm in value.alarms {
+            buffer.writeASCII(" ALARM ")
+            buffer.writeToken(String(alarm.memberID, radix: 16))
+            buffer.writeByte(UInt8(ascii: " "))
+            buffer.writeToken(alarm.alarm)
         }
         buffer.writeByte(UInt8(ascii: "\n"))
     }

@@ -40,6 +40,8 @@ public enum CommandKind: String, Hashable, Sendable, CaseIterable {
     case roleList = "ROLE-LIST"
     case roleGrant = "ROLE-GRANT"
     case roleRevoke = "ROLE-REVOKE"
+    case defrag = "DEFRAG"
+    case alarm = "ALARM"
 
     /// The canonical (upper-case) verb.
     public var verb: String { rawValue }
@@ -115,6 +117,10 @@ public enum Request: Hashable, Sendable {
     case authenticate(AuthenticateRequest)
     /// Manages users, roles and the auth switch.
     case auth(AuthRequest)
+    /// etcd's Defragment (nothing to do in memory; answered with a header).
+    case defragment
+    /// etcd's Alarm: list the raised alarms, or disarm them.
+    case alarm(AlarmAction)
 
     public var kind: CommandKind {
         switch self {
@@ -142,8 +148,16 @@ public enum Request: Hashable, Sendable {
         case .snapshotNext: .snapshotNext
         case .authenticate: .authenticate
         case .auth(let request): request.kind
+        case .defragment: .defrag
+        case .alarm: .alarm
         }
     }
+}
+
+/// `ALARM LIST` / `ALARM DISARM`: etcd's alarm actions a client may take (the server raises alarms itself).
+public enum AlarmAction: String, Hashable, Sendable {
+    case list = "LIST"
+    case disarm = "DISARM"
 }
 
 /// `SNAPSHOT [--rev=N]`: a point-in-time snapshot of the store at revision N (0: now).

@@ -19,7 +19,10 @@ extension Request {
         case .deleteRange(let delete): try store.authorize(delete, token: token)
         case .txn(let txn): try store.authorize(txn, token: token)
         case .watch(let watch): try store.authorize(watch, token: token)
-        case .compact, .hashKV, .snapshot: try store.auth.checkAdmin(token: token)
+        case .compact, .hashKV, .snapshot, .defragment: try store.auth.checkAdmin(token: token)
+        // Listing alarms is open to any user, as etcd's; disarming is root's.
+        case .alarm(let action):
+            if action == .disarm { try store.auth.checkAdmin(token: token) } else { try store.auth.checkToken(token) }
         case .leaseGrant(let grant):
             try store.auth.checkToken(token)
             // Attaching existing keys rewrites them.

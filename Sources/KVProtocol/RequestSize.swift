@@ -25,7 +25,7 @@ extension Request {
     /// The request's size in bytes as etcd would encode it.
     public var encodedSize: Int {
         switch self {
-        case .hello, .ping, .status, .memberList, .health, .snapshotNext, .leaseList:
+        case .hello, .ping, .status, .memberList, .health, .snapshotNext, .leaseList, .defragment:
             return 0
         case .range(let range): return Protobuf.size(of: range)
         case .put(let put): return Protobuf.size(of: put)
@@ -34,6 +34,7 @@ extension Request {
         case .compact(let compaction):
             return Protobuf.int64(1, compaction.revision) + Protobuf.bool(2, compaction.physical)
         case .hashKV(let hash): return Protobuf.int64(1, hash.revision)
+        case .alarm(let action): return Protobuf.int64(1, action == .list ? 0 : 2)
         case .snapshot(let snapshot): return Protobuf.int64(1, snapshot.revision)
         case .leasedPut(let leased):
             return Protobuf.int64(1, leased.ttl) + Protobuf.size(of: leased.put)

@@ -145,6 +145,10 @@ public enum Response: Equatable, Sendable {
     case snapshotChunk(SnapshotChunk)
     /// The reply to `AUTHENTICATE` or an auth management command (`kind` says which).
     case auth(CommandKind, AuthResponse)
+    /// The reply to `DEFRAG`.
+    case defragment(ResponseHeader)
+    /// The reply to `ALARM LIST|DISARM`: the alarms raised (before a disarm: those it lowered).
+    case alarm(AlarmResponse)
 
     /// The command this reply answers.
     public var kind: CommandKind {
@@ -172,6 +176,8 @@ public enum Response: Equatable, Sendable {
         case .snapshot: .snapshot
         case .snapshotChunk: .snapshotNext
         case .auth(let kind, _): kind
+        case .defragment: .defrag
+        case .alarm: .alarm
         }
     }
 }
@@ -200,5 +206,27 @@ public struct SnapshotChunk: Hashable, Sendable {
         self.done = done
         self.size = size
         self.sha256 = sha256
+    }
+}
+
+/// One raised alarm: the member and the alarm's name as etcd spells it (`NOSPACE`, `CORRUPT`).
+public struct AlarmMember: Hashable, Sendable {
+    public var memberID: UInt64
+    public var alarm: String
+
+    public init(memberID: UInt64, alarm: String) {
+        self.memberID = memberID
+        self.alarm = alarm
+    }
+}
+
+/// The reply to `ALARM`.
+public struct AlarmResponse: Hashable, Sendable {
+    public var header: ResponseHeader
+    public var alarms: [AlarmMember]
+
+    public init(header: ResponseHeader, alarms: [AlarmMember] = []) {
+        self.header = header
+        self.alarms = alarms
     }
 }

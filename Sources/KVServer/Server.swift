@@ -49,8 +49,12 @@ final class Server: @unchecked Sendable {
         do {
             for url in config.listenClientURLs {
                 let address = try SocketAddress(parsing: url)
-                let socket = try Socket.listen(on: address)
-                listeners.append((socket, try socket.localAddress()))
+                do {
+                    let socket = try Socket.listen(on: address)
+                    listeners.append((socket, try socket.localAddress()))
+                } catch {
+                    throw ListenError(address: address.description, underlying: "\(error)")
+                }
             }
         } catch {
             for (socket, _) in listeners { try? socket.close() }
@@ -82,6 +86,13 @@ final class Server: @unchecked Sendable {
                     try? socket.close()
                 }
             }
+        }
+        // etcd's readiness lines (tools and scripts wait for them), once every listener accepts.
+        let identity = state.identity
+        home.loop.execute {
+            let clientURLs = identity.member.clientURLs.joined(separator: " ")
+            logger.info("published {Name:\(config.name) ClientURLs:[\(clientURLs)]} to cluster \(String(identity.clusterID, radix: 16))")
+            logger.info("ready to serve client requests")
         }
         home.loop.execute {
             // Lease expiry and auto-compaction may touch many keys: the loop only starts them on the worker.
@@ -125,6 +136,14 @@ final class Server: @unchecked Sendable {
         }
         for loop in loops { loop.stop() }
         for loop in loops { loop.join() }
-        state.logger.info("stopped")
+        state.logger.info("server stopped serving")
     }
+}
+
+/// A client URL that could not be listened on, naming it: `listen tcp 127.0.0.1:2379: bind: address
+/// already in use`.
+struct ListenError: Error, CustomStringConvertible {
+    let address: String
+    let underlying: String
+    var description: String { "listen tcp \(address): \(underlying)" }
 }

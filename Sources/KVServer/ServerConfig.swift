@@ -60,6 +60,11 @@ struct ServerConfig: Sendable, Equatable {
     var passwordHashIterations = PasswordHash.defaultIterations
     var showHelp = false
     var showVersion = false
+    /// etcd flags given that mean nothing here (`EtcdFlags`), for one log line.
+    var ignoredEtcdFlags: [String] = []
+    /// `--initial-cluster` and `--initial-cluster-state`, checked against the single member.
+    var initialCluster: String?
+    var initialClusterState: String?
 
     /// etcd's default backend quota.
     static let defaultQuota: Int64 = 2 << 30
@@ -121,6 +126,18 @@ struct ServerConfig: Sendable, Equatable {
           --event-loops N                    event loop threads (default: 1 on up to 2 cores)
           --help                             print this help and exit
           --version                          print the version and exit
+          -h                                 same as --help
+
+        etcd 3.4's flags are accepted, so etcd's unit files and scripts start kvserver unchanged:
+          --listen-peer-urls, --initial-advertise-peer-urls, --initial-cluster, --initial-cluster-state,
+          --initial-cluster-token describe this one member (an --initial-cluster naming several members
+          is refused); --debug is --log-level debug; --experimental-watch-progress-notify-interval is
+          applied; client TLS flags (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth,
+          --auto-tls, …) are refused until kvserver serves TLS; the others (--heartbeat-interval,
+          --election-timeout, --logger, --log-outputs, --enable-v2, --listen-metrics-urls,
+          --experimental-*, …) mean nothing for one in-memory member and are logged once as ignored.
+          ETCD_<FLAG> environment variables (ETCD_DATA_DIR for --data-dir) set flags as for etcd; a flag
+          on the command line wins.
 
         """
 
@@ -137,6 +154,35 @@ struct ServerConfig: Sendable, Equatable {
         case progressNotifyInterval = "progress-notify-interval"
         case passwordHashIterations = "password-hash-iterations"
         case protocolSniffTimeout = "protocol-sniff-timeout", httpHeaderTimeout = "http-header-timeout"
+    }
+
+    /// etcd's flags that kvserver has no flag of its own for (see `EtcdFlags`).
+    private mutating func applyEtcdFlag(_ name: String, _ value: String) throws(ConfigError) {
+        switch name {
+        case "initial-cluster": initialCluster = value
+        case "initial-cluster-state": initialClusterState = value
+        case "listen-peer-urls", "initial-advertise-peer-urls", "initial-cluster-token":
+            break   // one member has no peers to listen to or advertise to
+        case "experimental-watch-progress-notify-interval":
+            guard let nanos = ServerConfig.duration(value), nanos > 0 else {
+                throw ConfigError("invalid duration \"\(value)\" for --\(name)")
+            }
+            progressNotifyInterval = UInt64(nanos)
+        case "debug":
+            if value == "true" { logLevel = .debug }
+        case _ where EtcdFlags.clientTLS.contains(name):
+            guard value.isEmpty || value == "false" else {
+                throw ConfigError("--\(name): kvserver does not serve TLS yet (plaintext only); remove the client TLS flags")
+            }
+        default:
+            if !ignoredEtcdFlags.contains("--" + name) { ignoredEtcdFlags.append("--" + name) }
+        }
+    }
+
+    /// Parses the arguments after the program name, after the `ETCD_*` variables of `environment` (a
+    /// flag on the command line wins over its variable, as in etcd).
+    static func parse(_ arguments: [String], environment: [String: String]) throws(ConfigError) -> ServerConfig {
+        try parse(EtcdFlags.arguments(fromEnvironment: environment).arguments + arguments)
     }
 
     /// Parses the arguments after the program name.
@@ -156,8 +202,23 @@ struct ServerConfig: Sendable, Equatable {
                 value = String(body[body.index(after: equals)...])
                 body = body[..<equals]
             }
+            if body == "h" { config.showHelp = true; continue }
             guard let flag = Flag(rawValue: String(body)) else {
-                throw ConfigError("unknown flag --\(body)")
+                let name = String(body)
+                guard EtcdFlags.isKnown(name) || name == "experimental-watch-progress-notify-interval" else {
+                    throw ConfigError("unknown flag --\(body)")
+                }
+                if value == nil {
+                    if EtcdFlags.booleans.contains(name) {
+                        value = "true"
+                    } else {
+                        guard index < arguments.count else { throw ConfigError("flag --\(name) needs a value") }
+                        value = arguments[index]
+                        index += 1
+                    }
+                }
+                try config.applyEtcdFlag(name, value!)
+                continue
             }
             if flag == .help || flag == .version {
                 if value != nil { throw ConfigError("flag --\(flag.rawValue) takes no value") }
@@ -233,6 +294,7 @@ struct ServerConfig: Sendable, Equatable {
             case .help, .version: break
             }
         }
+        try config.checkCluster()
         if let retentionText {
             switch config.autoCompactionMode {
             case .periodic:

@@ -1,3 +1,5 @@
+import KVProtocol
+
 /// Version strings the server reports.
 ///
 /// kvserver mirrors **etcd 3.5.0**, and says so with one string, `etcdCompatible`, wherever etcd reports
@@ -7,9 +9,9 @@
 /// carries no version, as etcd's `Member` has none.
 enum Version {
     /// This program's own version (`HELLO`'s `version`, `--version`).
-    static let server = "0.1.0"
+    static let server = ProjectVersion.kvserver
     /// The etcd release whose API the server mirrors, so etcd tooling reads it as a 3.5 member.
-    static let etcdCompatible = "3.5.0"
+    static let etcdCompatible = ProjectVersion.etcdAPI
     /// The cluster version etcd derives from its server version: major.minor.0 (`GET /version`'s
     /// `etcdcluster`).
     static let etcdCluster = clusterVersion(of: etcdCompatible)

@@ -16,6 +16,18 @@ func writeStderr(_ text: String) {
     }
 }
 
+/// The process's environment (`ETCD_*` variables set flags, as for etcd).
+func processEnvironment() -> [String: String] {
+    var environment: [String: String] = [:]
+    var p = environ
+    while let entry = p.pointee {
+        let text = String(cString: entry)
+        if let eq = text.firstIndex(of: "=") { environment[String(text[..<eq])] = String(text[text.index(after: eq)...]) }
+        p += 1
+    }
+    return environment
+}
+
 func fail(_ message: String) -> Never {
     writeStderr("kvserver: \(message)\nRun 'kvserver --help' for usage.\n")
     exit(2)
@@ -23,7 +35,7 @@ func fail(_ message: String) -> Never {
 
 let config: ServerConfig
 do {
-    config = try ServerConfig.parse(Array(CommandLine.arguments.dropFirst()))
+    config = try ServerConfig.parse(Array(CommandLine.arguments.dropFirst()), environment: processEnvironment())
 } catch {
     fail(error.description)
 }
@@ -68,7 +80,7 @@ if let dataDirectory {
         }
         if let (store, bytes) = try dataDirectory.load(configuration: ServerState.storeConfiguration(config: config, clock: clock)) {
             loaded = store
-            logger.info("loaded snapshot \(dataDirectory.snapshotPath): revision \(store.revision), compacted \(store.compactedRevision), \(store.keyCount) keys, \(bytes) bytes")
+            logger.info("loaded snapshot \(dataDirectory.snapshotPath): revision \(store.revision), compacted \(store.compactedRevision), \(store.keyCount) live keys, \(bytes) bytes")
         } else {
             logger.info("no snapshot in \(dataDirectory.path) yet: starting empty; it is saved there on shutdown")
         }
@@ -76,6 +88,12 @@ if let dataDirectory {
         logger.error("cannot load the data dir \(dataDirectory.path): \(error)")
         exit(1)
     }
+}
+if !config.ignoredEtcdFlags.isEmpty {
+    logger.info("ignoring etcd flags that mean nothing for a single in-memory member: \(config.ignoredEtcdFlags.joined(separator: " "))")
+}
+for variable in EtcdFlags.arguments(fromEnvironment: processEnvironment()).unknown {
+    logger.warn("unrecognized environment variable \(variable)")
 }
 let server = Server(config: config, clock: clock, logger: logger, store: loaded)
 do {
@@ -107,4 +125,6 @@ scheduler?.stop()
 if let scheduler, !scheduler.saveNow(reason: "shutdown") {
     exit(1)
 }
+// Last: tools that wait for "stopped" may take the data dir from here on.
+logger.info("stopped")
 exit(0)

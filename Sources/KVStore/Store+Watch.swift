@@ -26,7 +26,9 @@ extension Store {
                                    synced: !replays, nextRevision: replays ? request.startRevision : current + 1)
             core.enqueue(.created(revision: current))
             if replays, request.startRevision < state.compactedRevision {
-                core.enqueue(.canceled(revision: current, compactRevision: state.compactedRevision,
+                // etcd's compaction cancel carries no revision in its header (mvcc sends only the
+                // compact revision).
+                core.enqueue(.canceled(revision: 0, compactRevision: state.compactedRevision,
                                        reason: StoreError.compacted(requested: request.startRevision,
                                                                     compactedRevision: state.compactedRevision).description))
                 core.finishing = true
@@ -100,7 +102,7 @@ extension Store {
                 if core.nextRevision < state.compactedRevision {
                     let reason = StoreError.compacted(requested: core.nextRevision, compactedRevision: state.compactedRevision).description
                     state.watchers.remove(watcher.id)
-                    return .taken([.canceled(revision: state.currentRevision, compactRevision: state.compactedRevision,
+                    return .taken([.canceled(revision: 0, compactRevision: state.compactedRevision,
                                              reason: reason)], core.prevKV)
                 }
                 // Behind. A small or final stretch is read here, under the lock, so no write slips between

@@ -20,6 +20,8 @@ public final class Store: Sendable {
     let state: Locked<StoreState>
     /// Serializes compactions, which run in slices between writes.
     private let compactionLock = Locked(())
+    /// The built-in lease expiry, while it runs (`startLeaseExpiry`).
+    let leaseExpiry = Locked<LeaseExpiry?>(nil)
 
     /// Work per compaction lock hold: keys visited plus records of their histories.
     static let compactionSlice = 10_000
@@ -30,6 +32,8 @@ public final class Store: Sendable {
                          iterations: configuration.passwordHashIterations)
         state = Locked(StoreState(nodeCapacity: configuration.treeNodeCapacity))
     }
+
+    deinit { leaseExpiry.withLock { $0?.stop() } }
 
     // MARK: Introspection
 

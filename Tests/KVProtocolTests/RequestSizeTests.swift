@@ -184,7 +184,8 @@ private struct ReferenceEncoder {
 
     mutating func request(_ request: Request) {
         switch request {
-        case .hello, .ping, .status, .memberList, .health, .snapshotNext, .leaseList: break
+        case .hello, .ping, .status, .memberList, .health, .snapshotNext, .leaseList, .defragment: break
+        case .alarm(let action): int(1, action == .list ? 0 : 2)
         case .range(let r): range(r)
         case .put(let p): put(p)
         case .deleteRange(let d): delete(d)

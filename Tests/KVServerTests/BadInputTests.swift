@@ -19,7 +19,8 @@ import Testing
             ("@t9 GET", #"@t9 ERR ARGS "wrong number of arguments for 'GET': expected 1 to 2, got 0""#),
             ("GET a --bogus", #"ERR ARGS "GET: unknown option '--bogus'""#),
             ("SNAPSHOT-NEXT", #"ERR ARGS "SNAPSHOT-NEXT: no snapshot in progress on this connection (send SNAPSHOT first)""#),
-            ("DEFRAG", #"ERR NOT_IMPLEMENTED "command 'DEFRAG' is planned but not available in protocol 1""#),
+            ("DEFRAG now", #"ERR ARGS "wrong number of arguments for 'DEFRAG': expected 0, got 1""#),
+            ("ALARM raise", #"ERR ARGS "ALARM: invalid action raise (LIST or DISARM)""#),
             ("HELLO 2", #"ERR UNSUPPORTED_VERSION "unsupported protocol version 2: this server speaks protocol 1" requested=2 supported=1"#),
             ("LEASE-REVOKE zz", #"ERR ARGS "LEASE-REVOKE: invalid hexadecimal id zz for <id>""#),
         ]

@@ -38,7 +38,7 @@ import Testing
 
     @Test func kvctlNameInTexts() {
         let r = kvctl(["version"], program: "kvctl")
-        #expect(r.out == "kvctl version: 3.4.23\nAPI version: 3.4\n")
+        #expect(r.out == "kvctl version: 3.4.23\nAPI version: 3.4\nkvserver version: 0.1.0 (etcd API 3.5.0)\n")
         #expect(kvctl(["get", "--help"], program: "kvctl").out.contains("\tkvctl get [options] <key> [range_end] [flags]\n"))
     }
 }

@@ -7,13 +7,16 @@ public enum BackendError: Error, Equatable {
     case server(String)
     /// No answer: connection refused, dial or command timeout (etcdctl: `context deadline exceeded`).
     case unavailable
+    /// No endpoint could be dialed; the dial error (`dial tcp 127.0.0.1:2379: connect: connection refused`).
+    /// etcdctl still ends with `context deadline exceeded`, after a log line naming the cause.
+    case unreachable(String)
     /// Anything else (a malformed reply, a closed connection).
     case failure(String)
 
     public var message: String {
         switch self {
         case .server(let m), .failure(let m): m
-        case .unavailable: "context deadline exceeded"
+        case .unavailable, .unreachable: "context deadline exceeded"
         }
     }
 

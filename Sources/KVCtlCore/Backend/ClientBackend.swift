@@ -54,7 +54,8 @@ final class ClientBackend: Backend {
     static func map(_ error: ClientError) -> BackendError {
         switch error.kind {
         case .server: .server(error.wire?.message ?? error.description)
-        case .connectionFailed, .timeout: .unavailable
+        case .connectionFailed: .unreachable(error.description)
+        case .timeout: .unavailable
         case .protocolError, .closed: .failure(error.description)
         }
     }

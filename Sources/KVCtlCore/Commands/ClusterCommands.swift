@@ -6,6 +6,11 @@ enum VersionCommand {
         Command("version", short: "Prints the version of etcdctl", action: { inv throws(CtlError) in
             inv.console.line("\(inv.command.root.name) version: \(KVCtl.version)")
             inv.console.line("API version: \(KVCtl.apiVersion)")
+            // Under its own name (not as an etcdctl drop-in, whose output stays etcdctl's), the project's
+            // release and the etcd API its server implements.
+            if inv.command.root.name == "kvctl" {
+                inv.console.line("kvserver version: \(ProjectVersion.kvserver) (etcd API \(ProjectVersion.etcdAPI))")
+            }
         })
     }
 }
@@ -13,14 +18,12 @@ enum VersionCommand {
 enum MemberCommands {
     static func make() -> Command {
         Command("member", short: "Membership related commands", use: "<subcommand>").add(
-            unsupported("add", "Adds a member into the cluster"),
+            MembershipCommands.add(),
             Command("list", short: "Lists all members in the cluster", long: """
                 When --write-out is set to simple, this command prints out comma-separated member lists for each endpoint.
                 The items in the lists are ID, Status, Name, Peer Addrs, Client Addrs, Is Learner.
                 """, action: list),
-            unsupported("promote", "Promotes a non-voting member in the cluster"),
-            unsupported("remove", "Removes a member from the cluster"),
-            unsupported("update", "Updates a member in the cluster"))
+            MembershipCommands.promote(), MembershipCommands.remove(), MembershipCommands.update())
     }
 
     static func list(_ inv: Invocation) throws(CtlError) {

@@ -59,19 +59,36 @@ public final class Invocation {
     public func backend() throws(CtlError) -> Backend {
         if let opened { return opened }
         let credentials = self.credentials
+        if flags.bool("debug") { for line in ClientLog.settings(command, flags) { console.errLine(line) } }
         do {
             let backend = try connector(endpoints, flags.duration("dial-timeout"), flags.duration("command-timeout"),
                                         credentials)
             opened = backend
             return backend
         } catch {
+            logUnreachable(error)
             throw Invocation.failure(error, code: credentials == nil ? ExitCode.error : ExitCode.badConnection)
         }
     }
 
     /// A connection to one endpoint (endpoint status/health/hashkv).
     func backend(for endpoint: String) throws(BackendError) -> Backend {
-        try connector([endpoint], flags.duration("dial-timeout"), flags.duration("command-timeout"), credentials)
+        do {
+            return try connector([endpoint], flags.duration("dial-timeout"), flags.duration("command-timeout"), credentials)
+        } catch {
+            logUnreachable(error, endpoints: [endpoint])
+            throw error
+        }
+    }
+
+    /// When no endpoint could be dialed, the Go client's warning naming the dial error (etcdctl's stderr
+    /// before `Error: context deadline exceeded`); with `--debug`, the dial error again as gRPC logs it.
+    func logUnreachable(_ error: BackendError, endpoints: [String]? = nil) {
+        guard case .unreachable(let dialError) = error else { return }
+        if flags.bool("debug") {
+            console.errLine("WARNING: \(logTimestamp()) [core]grpc: addrConn.createTransport failed to connect: connection error: desc = \"transport: Error while dialing \(dialError)\". Reconnecting...")
+        }
+        console.errLine(ClientLog.unreachable(endpoints: endpoints ?? self.endpoints, dialError: dialError))
     }
 
     func close() { opened?.close() }

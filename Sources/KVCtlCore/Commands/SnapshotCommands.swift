@@ -40,6 +40,12 @@ enum SnapshotCommands {
 
     static func save(_ inv: Invocation) throws(CtlError) {
         let path = inv.args[0]
+        // etcdctl writes `<path>.part` first; a missing directory fails opening it, in its words.
+        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        var info = stat()
+        if !directory.isEmpty, stat(directory, &info) != 0 {
+            throw CtlError(ExitCode.interrupted, "could not open \(path).part (open \(path).part: no such file or directory)")
+        }
         let backend = try inv.backend()
         let progress = isatty(2) != 0
         var received = 0

@@ -154,7 +154,8 @@ enum WatchCommand {
                 inv.console.errLine("Invalid command \(line) (command type or key is not provided)")
                 continue
             }
-            let sub = Command("watch", short: "", flags: make().flags)
+            // Runnable (an action), or the parser would answer with its usage instead of the flags.
+            let sub = Command("watch", short: "", flags: make().flags, action: { _ throws(CtlError) in })
             let root = Command("", short: "")
             root.add(sub)
             guard case .run(_, let parsed) = Parser.parse(words, root: root) else {

@@ -13,7 +13,10 @@ extension Display {
             }
         case .json:
             var o = JSONObject()
-            o.object("Header", Display.header(r.header))
+            // A watch canceled for compaction gets etcd's bare header: no revision.
+            var header = r.header
+            if r.canceled && r.compactRevision > 0 { header.revision = 0 }
+            o.object("Header", Display.header(header))
             o.array("Events", r.events.map { event in
                 var e = JSONObject()
                 e.int("type", Int64(event.type.rawValue))

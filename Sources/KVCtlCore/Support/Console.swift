@@ -29,6 +29,11 @@ public final class Console {
     /// Whether this console is the process's own standard streams (not a captured one).
     var isLive: Bool { live }
 
+    /// Whether the run was asked to stop (SIGINT/SIGTERM for a live console, once `Interrupt.install()`
+    /// ran). Long-running commands (`lock`, `elect`, `make-mirror`, `check`) poll it and then clean up as
+    /// etcdctl does on a signal. Tests set their own.
+    public var interrupted: () -> Bool = { Interrupt.isRequested }
+
     public var capturedOut: String { String(decoding: stdout, as: UTF8.self) }
     public var capturedErr: String { String(decoding: stderr, as: UTF8.self) }
 
@@ -138,4 +143,20 @@ public struct CtlError: Error, Equatable {
 
     public static func badArgs(_ message: String) -> CtlError { CtlError(ExitCode.badArgs, message) }
     public static func error(_ message: String) -> CtlError { CtlError(ExitCode.error, message) }
+}
+
+/// SIGINT and SIGTERM as a flag the long-running commands poll, instead of killing the process at once,
+/// so that a lock is released and an election resigned before kvctl exits (as etcdctl does).
+public enum Interrupt {
+    nonisolated(unsafe) private static var flag: sig_atomic_t = 0
+
+    public static var isRequested: Bool { flag != 0 }
+
+    /// Installs the handlers; only the commands that clean up on a signal do (others keep the default
+    /// action, so ^C ends a `watch` at once).
+    public static func install() {
+        let handler: @convention(c) (Int32) -> Void = { _ in Interrupt.flag = 1 }
+        _ = signal(SIGINT, handler)
+        _ = signal(SIGTERM, handler)
+    }
 }

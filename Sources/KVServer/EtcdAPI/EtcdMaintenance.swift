@@ -27,17 +27,17 @@ enum EtcdMaintenance {
         case .alarm(let request):
             switch request.action {
             case .get:
-                return .message(EtcdAlarmResponse(header: state.header(), alarms: alarms(state)))
+                return .message(EtcdAlarmResponse(header: ResponseHeader(revision: 0), alarms: alarms(state)))
             case .deactivate:
                 if let denied = requireAdmin(state, session) { return .status(denied) }
                 let raised = alarms(state)
                 guard request.alarm == .noSpace || request.alarm == .none, request.memberID == memberID || request.memberID == 0 else {
-                    return .message(EtcdAlarmResponse(header: state.header()))
+                    return .message(EtcdAlarmResponse(header: ResponseHeader(revision: 0)))
                 }
                 // The alarm is lowered once the store is back under its quota (a write over it raises
                 // it again, as on etcd after a disarm).
                 state.refreshAlarm()
-                return .message(EtcdAlarmResponse(header: state.header(), alarms: raised))
+                return .message(EtcdAlarmResponse(header: ResponseHeader(revision: 0), alarms: raised))
             default:
                 return .status(GRPCStatus(.failedPrecondition,
                     "etcdserver: kvserver raises its alarms itself (NOSPACE above the quota); they cannot be activated"))

@@ -43,6 +43,8 @@ extension CommandKind {
         case .roleList: 35
         case .roleGrant: 36
         case .roleRevoke: 37
+        case .defrag: 38
+        case .alarm: 39
         }
     }
 }

@@ -14,7 +14,7 @@ final class LoopMetrics: Sendable {
     /// offset on the request path is a compile-time constant (no lazy global to check per request);
     /// `MetricsTests` checks them against `allCases` and `LatencyBuckets`.
     enum Layout {
-        static let commands = 38
+        static let commands = 40
         static let routes = 5
         static let frontEnds = 4
         static let statuses = 21

@@ -13,6 +13,8 @@ struct Service: Sendable {
 
     /// Snapshot bytes per SNAPSHOT-NEXT reply (sent as hex, so the line is twice that).
     static let snapshotChunkBytes = 256 * 1024
+    /// Added to the store's size in STATUS's `dbSize`/`dbSizeInUse`.
+    static let baseDatabaseBytes: Int64 = 4096
 
     /// Applies `request` for the client of `session`.
     func handle(_ request: Request, session: ClientSession) -> ServiceOutcome {
@@ -135,6 +137,16 @@ struct Service: Sendable {
                                                               sha256: info.sha256)))
             }
             return .response(.snapshotChunk(SnapshotChunk(data: chunk)))
+        case .defragment:
+            // Nothing to defragment in memory: the store's size is what it holds.
+            return .response(.defragment(state.header()))
+        case .alarm(let action):
+            let raised = state.isNoSpaceAlarmed ? [AlarmMember(memberID: state.identity.memberID, alarm: "NOSPACE")] : []
+            // A disarm lowers NOSPACE once the store is back under its quota (a write over it raises it
+            // again, as on etcd after a disarm); it answers with the alarms it found raised.
+            if action == .disarm { state.refreshAlarm() }
+            // etcd's AlarmResponse has no header.
+            return .response(.alarm(AlarmResponse(header: ResponseHeader(revision: 0), alarms: raised)))
         case .authenticate, .auth:
             // Front ends run logins (the password check is off the loop); `handle` answers auth management.
             return .failure(.internalError("\(request.kind.verb) reached the service"))
@@ -144,7 +156,9 @@ struct Service: Sendable {
     private func status() -> StatusResponse {
         let store = state.store
         let header = state.header()
-        let size = Int64(store.sizeInBytes)
+        // What the store holds (keys, values, history, leases) plus one page for the store itself, so a
+        // fresh server reports a size, as etcd (whose empty bbolt file is 20 KiB) always does.
+        let size = Int64(store.sizeInBytes) + Service.baseDatabaseBytes
         let index = UInt64(max(0, header.revision))
         return StatusResponse(header: header, version: Version.etcdCompatible, dbSize: size, dbSizeInUse: size,
                               leader: state.identity.memberID, raftIndex: index, raftTerm: header.raftTerm,

@@ -70,8 +70,10 @@ public struct RequestGenerator: Sendable {
         case .hello:
             return [.number(.decimal(random.chance(percent: 90) ? 1 : Int64(random.int(in: 0...3))))]
         case .ping, .status, .members, .health, .leaseList, .progress, .snapshotNext,
-             .authEnable, .authDisable, .authStatus, .userList, .roleList:
+             .authEnable, .authDisable, .authStatus, .userList, .roleList, .defrag:
             return []
+        case .alarm:
+            return [.word(random.chance(percent: 50) ? "LIST" : "DISARM")]
         case .get:
             return arrange(get(&random), &random)
         case .put:
