@@ -94,7 +94,8 @@ lease-keepalive-bad-later|/v3/lease/keepalive|{"ID":"1000"} {"ID":|stream=3
 lease-revoke|/v3/lease/revoke|{"ID":"2000"}|
 lease-revoke-alias-missing|/v3/kv/lease/revoke|{"ID":"2000"}|
 lease-ttl-revoked|/v3/lease/timetolive|{"ID":"2000"}|
-watch-history|/v3/watch|{"create_request":{"key":"YQ==","range_end":"ZA==","start_revision":"4"}} {"create_request":{"key":"bA==","prev_kv":true,"start_revision":"4"}} {"progress_request":{}}|stream=1
+watch-history|/v3/watch|{"create_request":{"key":"YQ==","range_end":"ZA==","start_revision":"4"}} {"create_request":{"key":"bA==","prev_kv":true,"start_revision":"4"}}|stream=1
+watch-progress|/v3/watch|{"create_request":{"key":"eg=="}} {"progress_request":{}}|stream=1
 watch-compacted|/v3/watch|{"create_request":{"key":"YQ==","start_revision":"2"}}|stream=1,known
 watch-cancel|/v3/watch|{"create_request":{"key":"YQ=="}} {"cancel_request":{"watch_id":"0"}} {"cancel_request":{"watch_id":"7"}}|stream=1
 watch-filters|/v3/watch|{"create_request":{"key":"AA==","range_end":"AA==","start_revision":"5","filters":["NOPUT"]}}|stream=1
