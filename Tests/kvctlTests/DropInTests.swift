@@ -170,10 +170,10 @@ import KVPosix
     @Test func membershipChangesGiveTheServersErrors() throws {
         let s = try Running()
         let own = String(s.server.state.identity.memberID, radix: 16)
-        #expect(MembershipCommands.singleMember == GRPCMaintenance.singleMember.message)
-        #expect(MembershipCommands.memberNotFound == GRPCMaintenance.memberNotFound.message)
-        #expect(MembershipCommands.notLearner == GRPCMaintenance.notLearner.message)
-        #expect(MembershipCommands.badLeaderTransferee == GRPCMaintenance.badLeaderTransferee.message)
+        #expect(MembershipCommands.singleMember == EtcdMaintenance.singleMember.message)
+        #expect(MembershipCommands.memberNotFound == EtcdMaintenance.memberNotFound.message)
+        #expect(MembershipCommands.notLearner == EtcdMaintenance.notLearner.message)
+        #expect(MembershipCommands.badLeaderTransferee == EtcdMaintenance.badLeaderTransferee.message)
         let cases: [([String], String, Int32)] = [
             (["member", "add", "m2", "--peer-urls=http://10.0.0.2:2380"], MembershipCommands.singleMember, 1),
             (["member", "add", "m2"], "member peer urls not provided", 128),
