@@ -6,7 +6,7 @@
 ///
 /// Meta selection follows bbolt: the page size comes from meta page 0 when it is valid (4096 otherwise),
 /// and of the two meta pages the valid one with the higher transaction ID wins.
-struct BoltReader: ~Copyable {
+struct BoltReader {
     /// A bucket's location: a root page, or (inline) a page image inside its parent's value.
     enum BucketRoot: Equatable {
         case page(UInt64)
