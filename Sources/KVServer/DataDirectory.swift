@@ -31,18 +31,37 @@ struct DataDirectory: Sendable {
         try AtomicFile.removeStaleTemporaries(of: snapshotPath)
     }
 
+    /// An etcd data dir's backend database (`etcdctl snapshot restore --data-dir DIR` makes one).
+    var etcdDatabasePath: String { path + "/member/snap/db" }
+
     /// The store saved here, or nil when there is no snapshot yet. A snapshot that fails its checks is an
     /// error: the server refuses to start rather than start empty and later overwrite it.
-    func load(configuration: StoreConfiguration) throws -> (store: Store, bytes: Int)? {
+    ///
+    /// `kv.snap` may also be etcd's format (a file from `etcdctl snapshot save`); without a `kv.snap`,
+    /// an etcd data dir's `member/snap/db` is loaded (it has no SHA-256 trailer: bbolt's own checks
+    /// apply). The first save then writes `kv.snap`; etcd's files are left as they are.
+    func load(configuration: StoreConfiguration, notes: ((String) -> Void)? = nil) throws -> (store: Store, bytes: Int)? {
         let reader: FileReader
         do {
             reader = try FileReader(path: snapshotPath)
         } catch let error where error.code == ENOENT {
-            return nil
+            return try loadEtcdDatabase(configuration: configuration, notes: notes)
         }
         let bytes = try reader.size()
-        let store = try Store.restore(configuration: configuration) { buffer in try reader.read(into: buffer) }
+        let store = try Store.restore(configuration: configuration, notes: notes) { buffer in try reader.read(into: buffer) }
         return (store, bytes)
+    }
+
+    private func loadEtcdDatabase(configuration: StoreConfiguration, notes: ((String) -> Void)?) throws -> (store: Store, bytes: Int)? {
+        let reader: FileReader
+        do {
+            reader = try FileReader(path: etcdDatabasePath)
+        } catch let error where error.code == ENOENT {
+            return nil
+        }
+        // etcd's database carries no hash of its own: bbolt's and etcd's checks are what apply.
+        let store = try Store.restore(configuration: configuration, skipHashCheck: true, notes: notes) { buffer in try reader.read(into: buffer) }
+        return (store, try reader.size())
     }
 
     /// Saves the store's current state, replacing the previous snapshot atomically.

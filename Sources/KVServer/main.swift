@@ -78,7 +78,8 @@ if let dataDirectory {
         for stale in try dataDirectory.removeStaleTemporaryFiles() {
             logger.info("removed \(dataDirectory.path)/\(stale.name) (\(stale.bytes) bytes), left by an interrupted snapshot save")
         }
-        if let (store, bytes) = try dataDirectory.load(configuration: ServerState.storeConfiguration(config: config, clock: clock)) {
+        if let (store, bytes) = try dataDirectory.load(configuration: ServerState.storeConfiguration(config: config, clock: clock),
+                                                      notes: { logger.warn("data dir \(dataDirectory.path): \($0)") }) {
             loaded = store
             logger.info("loaded snapshot \(dataDirectory.snapshotPath): revision \(store.revision), compacted \(store.compactedRevision), \(store.keyCount) live keys, \(bytes) bytes")
         } else {

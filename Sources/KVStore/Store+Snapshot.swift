@@ -31,8 +31,23 @@ extension Store {
     /// With `skipHashCheck` a file whose trailer is missing or wrong is accepted. The new store's auth
     /// holds the saved users and roles (no tokens: clients log in again); a file without an auth record
     /// gives a fresh store's auth.
+    ///
+    /// An etcd backend database (from `etcdctl snapshot save`) is recognized by its first bytes and
+    /// imported instead (`restoreEtcdBackend`); `notes` hears what did not carry over.
     public static func restore(configuration: StoreConfiguration = StoreConfiguration(), skipHashCheck: Bool = false,
-                               from source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) throws(SnapshotError) -> Store {
+                               notes: ((String) -> Void)? = nil,
+                               from original: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) throws(SnapshotError) -> Store {
+        let source: (UnsafeMutableRawBufferPointer) throws -> Int
+        switch try sniff(original) {
+        case .etcd(let bytes):
+            return try bytes.withUnsafeBytes { bytes in
+                Result { () throws(SnapshotError) in
+                    try restoreEtcdBackend(bytes, configuration: configuration, skipHashCheck: skipHashCheck, notes: notes)
+                }
+            }.get()
+        case .kvserver(let replaying):
+            source = replaying
+        }
         let store = Store(configuration: configuration)
         let now = configuration.clock.nowNanoseconds()
         var restored = StoreState(nodeCapacity: configuration.treeNodeCapacity)
@@ -45,9 +60,17 @@ extension Store {
         return store
     }
 
-    /// Reads and checks a whole snapshot without building a store (what `snapshot status` reports).
+    /// Reads and checks a whole snapshot without building a store (what `snapshot status` reports), in
+    /// either format (`SnapshotInfo.format` says which).
     public static func inspectSnapshot(skipHashCheck: Bool = false,
                                        from source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) throws(SnapshotError) -> SnapshotInfo {
-        try SnapshotDecoder.decode(from: source, skipHashCheck: skipHashCheck, into: nil, now: 0)
+        switch try sniff(source) {
+        case .etcd(let bytes):
+            return try bytes.withUnsafeBytes { bytes in
+                Result { () throws(SnapshotError) in try inspectEtcdBackend(bytes, skipHashCheck: skipHashCheck) }
+            }.get()
+        case .kvserver(let source):
+            return try SnapshotDecoder.decode(from: source, skipHashCheck: skipHashCheck, into: nil, now: 0)
+        }
     }
 }

@@ -1,52 +1,76 @@
 import EtcdWire
 import KVStore
 
-/// etcd's Maintenance.Snapshot stream: the store, captured in O(1) when the call starts, sent as
-/// `SnapshotResponse` messages of `chunkBytes` as the client reads (a chunk is produced only while the
-/// stream has room), followed by etcd's stream trailer (`SnapshotStreamTrailer`: zero padding to a
-/// multiple of 512 and a SHA-256 of everything before), which `etcdctl snapshot save` checks.
+/// etcd's Maintenance.Snapshot stream: the store as etcd's own backend database (a bbolt file, see
+/// docs/ETCD-SNAPSHOT.md), so `etcdctl snapshot save` gets a file `etcdctl snapshot status` and
+/// `snapshot restore` accept, followed by the SHA-256 of everything before it, as etcd sends.
 ///
-/// `remaining_bytes` counts down from the store's size estimate (the file's exact size is known only
-/// at its end) and is 0 on the last message, as etcd's is.
+/// The state is captured in O(1) when the call starts (the service's cursor). Ordering every version by
+/// revision and planning the pages (`EtcdSnapshotWriter.prepare`, O(V log V)) runs on the worker
+/// thread; then `SnapshotResponse` messages of `chunkBytes` (whole pages) are encoded on the loop only
+/// while the stream has room, so the loop never does more than one chunk of work per step.
+///
+/// `remaining_bytes` is exact: the database's size is known once planned; 0 on the last message.
 final class GRPCSnapshotStream {
     unowned let call: GRPCCall
-    private let cursor: SnapshotCursor
+    private let writer: EtcdSnapshotWriter
     private var hasher = SHA256()
     private var sent = 0
-    private let estimatedBytes: Int
+    private var total = 0
+    private enum Preparation { case notStarted, running, done }
+    private var preparation = Preparation.notStarted
     private(set) var isWaitingForRoom = false
 
     static let chunkBytes = 64 * 1024
 
     init(call: GRPCCall, cursor: SnapshotCursor, estimatedBytes: Int) {
         self.call = call
-        self.cursor = cursor
-        self.estimatedBytes = estimatedBytes
+        writer = EtcdSnapshotWriter(cursor: cursor)
     }
 
-    /// Sends chunks while the stream has room; the last one carries the trailer and ends the call.
+    /// Sends chunks while the stream has room; the last one carries the SHA-256 and ends the call.
     func produce() {
         isWaitingForRoom = false
+        switch preparation {
+        case .notStarted:
+            preparation = .running
+            let job = UncheckedBox(writer)
+            // Both kept alive until the loop hears back; a call finished meanwhile (canceled) is left be.
+            let callHandle = LoopOwned(call)
+            let streamHandle = LoopOwned(self)
+            let loop = call.connection.context.loop
+            call.connection.context.state.worker.submit {
+                job.value.prepare()
+                loop.execute {
+                    let stream = streamHandle.value
+                    guard !callHandle.value.isFinished else { return }
+                    stream.total = stream.writer.totalBytes + 32
+                    stream.preparation = .done
+                    stream.produce()
+                }
+            }
+            return
+        case .running:
+            return
+        case .done:
+            break
+        }
         let header = call.connection.context.state.header()
         while !call.isFinished {
             guard call.hasRoom else {
                 isWaitingForRoom = true
                 return
             }
-            var chunk = cursor.next(maxBytes: GRPCSnapshotStream.chunkBytes) ?? []
+            var chunk = writer.next(maxBytes: GRPCSnapshotStream.chunkBytes) ?? []
             hasher.update(chunk)
             sent += chunk.count
-            if cursor.isFinished {
-                let padding = [UInt8](repeating: 0, count: SnapshotStreamTrailer.padding(afterFileOfLength: sent))
-                hasher.update(padding)
-                chunk += padding
+            if writer.isFinished {
                 chunk += hasher.finalize()
                 call.send(EtcdSnapshotResponse(header: header, remainingBytes: 0, blob: chunk))
                 call.snapshotFinished()
                 return
             }
-            let remaining = UInt64(max(1, estimatedBytes - sent))
-            call.send(EtcdSnapshotResponse(header: header, remainingBytes: remaining, blob: chunk))
+            call.send(EtcdSnapshotResponse(header: header, remainingBytes: UInt64(max(1, total - sent)), blob: chunk))
         }
     }
 }

@@ -6,15 +6,15 @@
 public final class SnapshotCursor {
     private enum Stage { case header, keys, leases, auth, end, done }
 
-    private let view: ReadView
-    private let leases: [(id: Int64, granted: Int64, remainingMillis: UInt64)]
+    let view: ReadView
+    let leases: [(id: Int64, granted: Int64, remainingMillis: UInt64)]
     /// Nil when auth is as a fresh store has it: then no auth record is written (see `SnapshotAuthRecord`).
-    private let auth: AuthStore.Contents?
+    let auth: AuthStore.Contents?
     /// The revision captured.
     public let revision: Int64
     private let createdAt: UInt64
-    private let clusterID: UInt64
-    private let memberID: UInt64
+    let clusterID: UInt64
+    let memberID: UInt64
     private var stage = Stage.header
     /// The record of the last key written; the next chunk continues after its key.
     private var lastKey: KVRecord? = nil

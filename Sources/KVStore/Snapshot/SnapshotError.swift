@@ -15,6 +15,8 @@ public enum SnapshotError: Error, Equatable, Sendable, CustomStringConvertible {
     case store(StoreError)
     /// The destination or source failed.
     case io(String)
+    /// An etcd backend database (bbolt file) is damaged or not one etcd wrote.
+    case etcdBackend(String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum SnapshotError: Error, Equatable, Sendable, CustomStringConvertible {
             "snapshot: \(error)"
         case .io(let message):
             "snapshot: \(message)"
+        case .etcdBackend(let message):
+            "snapshot: etcd backend: \(message)"
         }
     }
 }

@@ -34,7 +34,19 @@ enum SnapshotFormat {
     static let maximumHashFieldLength = 1024
 }
 
+/// Which format a snapshot file is in.
+public enum SnapshotFileFormat: String, Hashable, Sendable {
+    /// This store's own format (docs/SNAPSHOT.md).
+    case kvserver
+    /// etcd 3.4's backend database, a bbolt file (docs/ETCD-SNAPSHOT.md).
+    case etcd
+}
+
 /// What a snapshot holds, from its header and end record; `sha256` is the trailer's hash.
+///
+/// For an etcd backend file the fields follow `etcdctl snapshot status`: `revision` is the newest
+/// revision in the `key` bucket, `totalBytes` the database's pages (bbolt's `tx.Size`), `hash` the
+/// CRC-32C over every bucket name, key and value, `statusKeyCount` every entry of every bucket.
 public struct SnapshotInfo: Hashable, Sendable {
     public var formatVersion: UInt32
     public var revision: Int64
@@ -52,9 +64,21 @@ public struct SnapshotInfo: Hashable, Sendable {
     /// The file's size in bytes.
     public var totalBytes: Int
     public var sha256: [UInt8]
+    public var format: SnapshotFileFormat = .kvserver
+    /// etcd files: the CRC-32C `etcdctl snapshot status` prints.
+    public var etcdHash: UInt32 = 0
+    /// etcd files: the entries of every bucket.
+    public var etcdKeyCount: Int = 0
 
-    /// The first four bytes of the SHA-256, as the 32-bit hash `snapshot status` prints.
+    /// The 32-bit hash `snapshot status` prints: the first four bytes of the SHA-256 (big-endian) for
+    /// our format, etcd's CRC-32C for an etcd file.
     public var hash: UInt32 {
-        sha256.prefix(4).reduce(0) { ($0 << 8) | UInt32($1) }
+        format == .etcd ? etcdHash : sha256.prefix(4).reduce(0) { ($0 << 8) | UInt32($1) }
+    }
+
+    /// The "total keys" `snapshot status` prints: for our format every retained version plus every lease,
+    /// for an etcd file every entry of every bucket (etcd's rule).
+    public var statusKeyCount: Int {
+        format == .etcd ? etcdKeyCount : versionCount + leaseCount
     }
 }
