@@ -39,9 +39,9 @@ import KVStore
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for step in steps {
-            // Files the README names relatively (`backup.snap`, `--data-dir new`) go to a scratch directory.
+            // Files the README names relatively (`backup.snap`, `backup.db`, `--data-dir new`) go to a scratch directory.
             var args = step.args
-            for i in args.indices where args[i].hasSuffix(".snap") || (i > 0 && args[i - 1] == "--data-dir") {
+            for i in args.indices where args[i].hasSuffix(".snap") || args[i].hasSuffix(".db") || (i > 0 && args[i - 1] == "--data-dir") {
                 args[i] = dir + "/" + args[i]
             }
             // The README's users: alice's password is alicepw.
