@@ -15,13 +15,13 @@ import HPACK
 ///   §5.4.1) with the code RFC 9113 asks for; after a connection error nothing more is read or queued.
 /// - Memory is bounded as `HTTP2Limits` describes; nothing the peer sends can grow it unboundedly.
 ///
-/// It is a struct owned by one event loop: do not copy it (a copy would share nothing and diverge).
-/// Not `Sendable` on purpose.
+/// It is a class owned by one event loop (a struct stored in the loop's connection object would be
+/// copied, with all its buffers retained, by every non-mutating call). Not `Sendable` on purpose.
 ///
 /// Not provided: SETTINGS_TIMEOUT (it needs a clock; the event loop may close a connection whose
 /// SETTINGS are not acknowledged), server push, priority scheduling (PRIORITY is parsed and ignored,
 /// as RFC 9113 §5.3.2 allows), and the two-step graceful GOAWAY.
-public struct HTTP2ServerConnection {
+public final class HTTP2ServerConnection {
     // MARK: Configuration
 
     public let settings: HTTP2Settings
@@ -123,14 +123,14 @@ public struct HTTP2ServerConnection {
     /// Feeds bytes read from the socket, starting with the client connection preface (24 octets,
     /// possibly split across calls). Returns the events, in order. Any split of the same bytes across
     /// calls gives the same events. After a connection error, returns nothing.
-    public mutating func receive(_ bytes: UnsafeRawBufferPointer) -> [HTTP2Event] {
+    public func receive(_ bytes: UnsafeRawBufferPointer) -> [HTTP2Event] {
         var events: [HTTP2Event] = []
         receive(bytes, into: &events)
         return events
     }
 
     /// `receive(_:)` appending to the caller's (reusable) event array.
-    public mutating func receive(_ bytes: UnsafeRawBufferPointer, into events: inout [HTTP2Event]) {
+    public func receive(_ bytes: UnsafeRawBufferPointer, into events: inout [HTTP2Event]) {
         guard !failed, bytes.count > 0 else { return }
         var offset = 0
         if prefaceMatched < HTTP2.clientPreface.count {
@@ -166,7 +166,7 @@ public struct HTTP2ServerConnection {
     /// Queues response headers or trailers (`endStream: true` for trailers or a headers-only response),
     /// BEHIND the stream's pending data. Ignored for a stream that is not open for sending (unknown,
     /// reset, or END_STREAM already queued) — the app may race a reset it has not seen yet.
-    public mutating func sendHeaders(streamID: UInt32, headers: [HeaderField], endStream: Bool) {
+    public func sendHeaders(streamID: UInt32, headers: [HeaderField], endStream: Bool) {
         guard let slot = sendableSlot(streamID) else { return }
         if endStream { slots[slot]!.endStreamQueued = true }
         if slots[slot]!.queue.isEmpty {
@@ -178,7 +178,7 @@ public struct HTTP2ServerConnection {
 
     /// `sendHeaders(streamID:headers:endStream:)` for a list encoded beforehand (constant response
     /// headers and trailers: no encoding per response).
-    public mutating func sendHeaders(streamID: UInt32, block: HPACKEncodedBlock, endStream: Bool) {
+    public func sendHeaders(streamID: UInt32, block: HPACKEncodedBlock, endStream: Bool) {
         guard let slot = sendableSlot(streamID) else { return }
         if endStream { slots[slot]!.endStreamQueued = true }
         if slots[slot]!.queue.isEmpty {
@@ -191,7 +191,7 @@ public struct HTTP2ServerConnection {
     /// Queues data for a stream; always accepted (while the stream is open for sending, else ignored
     /// like `sendHeaders`). Framed at once as far as the peer's connection and stream windows and
     /// MAX_FRAME_SIZE allow; the rest waits (see `queuedBytes`, `HTTP2Event.drained`).
-    public mutating func sendData(streamID: UInt32, bytes: some Collection<UInt8>, endStream: Bool) {
+    public func sendData(streamID: UInt32, bytes: some Collection<UInt8>, endStream: Bool) {
         guard let slot = sendableSlot(streamID), !bytes.isEmpty || endStream else { return }
         if endStream { slots[slot]!.endStreamQueued = true }
         guard slots[slot]!.queue.isEmpty else {
@@ -226,7 +226,7 @@ public struct HTTP2ServerConnection {
     /// batched — one when half of a window has been consumed — never one per small read. Counts above
     /// what was delivered are clamped; unknown (closed) streams are ignored, since their unconsumed
     /// data was returned to the connection window when they closed.
-    public mutating func consumed(streamID: UInt32, count: Int) {
+    public func consumed(streamID: UInt32, count: Int) {
         guard !failed, count > 0, let slot = slotByID[streamID] else { return }
         let taken = min(count, slots[slot]!.unconsumed)
         guard taken > 0 else { return }
@@ -237,7 +237,7 @@ public struct HTTP2ServerConnection {
 
     /// Resets a stream (RST_STREAM with `code`) and forgets it and its queued output. No event follows
     /// (the app knows). Ignored for unknown streams.
-    public mutating func resetStream(streamID: UInt32, code: HTTP2ErrorCode) {
+    public func resetStream(streamID: UInt32, code: HTTP2ErrorCode) {
         guard !failed, let slot = slotByID[streamID] else { return }
         FrameWriter.rstStream(streamID: streamID, code: code, into: &output)
         removeStream(slot: slot, resetByUs: true)
@@ -246,7 +246,7 @@ public struct HTTP2ServerConnection {
     /// Sends GOAWAY with the highest stream id we have processed. With `.noError` it is the graceful
     /// shutdown: open streams finish, new ones are ignored, and `isClosed` turns true once none is
     /// left. With any other code it is a connection error: streams are dropped and nothing more is read.
-    public mutating func goAway(code: HTTP2ErrorCode, debug: String) {
+    public func goAway(code: HTTP2ErrorCode, debug: String) {
         guard !failed else { return }
         goAwaySent = true
         goAwayLastStreamID = highestStreamID
@@ -255,7 +255,7 @@ public struct HTTP2ServerConnection {
     }
 
     /// Hands over the bytes to write to the socket (empty if none) and starts a new output buffer.
-    public mutating func takeOutput() -> [UInt8] {
+    public func takeOutput() -> [UInt8] {
         pendingControlFrames = 0
         var taken: [UInt8] = []
         swap(&taken, &output)
@@ -264,7 +264,7 @@ public struct HTTP2ServerConnection {
 
     /// Appends the bytes to write to `buffer`; when `buffer` is empty the storage is swapped instead
     /// of copied (and the caller's capacity is reused for our next output).
-    public mutating func takeOutput(appendingTo buffer: inout [UInt8]) {
+    public func takeOutput(appendingTo buffer: inout [UInt8]) {
         pendingControlFrames = 0
         if buffer.isEmpty {
             swap(&buffer, &output)
@@ -305,7 +305,7 @@ public struct HTTP2ServerConnection {
 
     // MARK: - Frames
 
-    private mutating func process(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
+    private func process(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
         if let pending = pendingBlock {
             guard header.type == .continuation, header.streamID == pending.streamID else {
                 fail(.protocolError, "\(header.type) frame inside a header block (CONTINUATION expected)", &events)
@@ -354,7 +354,7 @@ public struct HTTP2ServerConnection {
         return .closed(recentlyClosed.lookup(id))
     }
 
-    private mutating func data(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
+    private func data(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
         let id = header.streamID
         guard id != 0 else { return fail(.protocolError, "DATA on stream 0", &events) }
         guard let bytes = FramePayload.unpadded(payload, padded: header.flags.contains(.padded)) else {
@@ -418,7 +418,7 @@ public struct HTTP2ServerConnection {
 
     /// Takes a DATA frame's octets from the connection receive window; false (after failing the
     /// connection with FLOW_CONTROL_ERROR) when the peer overran it (§6.9.1).
-    private mutating func takeConnectionWindow(_ count: Int, _ events: inout [HTTP2Event]) -> Bool {
+    private func takeConnectionWindow(_ count: Int, _ events: inout [HTTP2Event]) -> Bool {
         guard count <= connectionReceiveWindow else {
             fail(.flowControlError, "DATA exceeds the connection window", &events)
             return false
@@ -427,7 +427,7 @@ public struct HTTP2ServerConnection {
         return true
     }
 
-    private mutating func headers(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
+    private func headers(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
         let id = header.streamID
         guard id != 0 else { return fail(.protocolError, "HEADERS on stream 0", &events) }
         guard id & 1 == 1 else { return fail(.protocolError, "HEADERS on even stream \(id)", &events) }
@@ -456,7 +456,7 @@ public struct HTTP2ServerConnection {
         }
     }
 
-    private mutating func continuation(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
+    private func continuation(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
         pendingBlock!.continuationFrames += 1
         guard pendingBlock!.continuationFrames <= limits.maxContinuationFrames else {
             return fail(.enhanceYourCalm, "more than \(limits.maxContinuationFrames) CONTINUATION frames", &events)
@@ -474,7 +474,7 @@ public struct HTTP2ServerConnection {
 
     /// A whole header block arrived: decode it (always — HPACK state must stay in step, §4.3), then
     /// open a stream, deliver trailers, or refuse.
-    private mutating func headerBlockComplete(_ block: PendingHeaderBlock, _ events: inout [HTTP2Event]) {
+    private func headerBlockComplete(_ block: PendingHeaderBlock, _ events: inout [HTTP2Event]) {
         let id = block.streamID
         var fields: [HeaderField] = []
         var tooLarge = false
@@ -507,7 +507,7 @@ public struct HTTP2ServerConnection {
         }
     }
 
-    private mutating func openStream(_ block: PendingHeaderBlock, _ fields: [HeaderField], tooLarge: Bool,
+    private func openStream(_ block: PendingHeaderBlock, _ fields: [HeaderField], tooLarge: Bool,
                                      _ events: inout [HTTP2Event]) {
         let id = block.streamID
         highestStreamID = id
@@ -559,13 +559,13 @@ public struct HTTP2ServerConnection {
     }
 
     /// Resets a stream the app never heard of (no event).
-    private mutating func refuse(_ id: UInt32, _ code: HTTP2ErrorCode, _ events: inout [HTTP2Event]) {
+    private func refuse(_ id: UInt32, _ code: HTTP2ErrorCode, _ events: inout [HTTP2Event]) {
         FrameWriter.rstStream(streamID: id, code: code, into: &output)
         recentlyClosed.insert(id, resetByUs: true)
         countControlFrame(&events)
     }
 
-    private mutating func priority(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
+    private func priority(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
         let id = header.streamID
         guard id != 0 else { return fail(.protocolError, "PRIORITY on stream 0", &events) }
         guard payload.count == 5 else { return streamError(id, .frameSizeError, &events) }
@@ -575,7 +575,7 @@ public struct HTTP2ServerConnection {
         // Accepted and ignored (§5.3.2).
     }
 
-    private mutating func rstStream(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
+    private func rstStream(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
         let id = header.streamID
         guard id != 0 else { return fail(.protocolError, "RST_STREAM on stream 0", &events) }
         guard payload.count == 4 else { return fail(.frameSizeError, "RST_STREAM of \(payload.count) octets", &events) }
@@ -592,7 +592,7 @@ public struct HTTP2ServerConnection {
         countReset(&events)
     }
 
-    private mutating func settingsFrame(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
+    private func settingsFrame(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
         guard header.streamID == 0 else { return fail(.protocolError, "SETTINGS on a stream", &events) }
         if header.flags.contains(.ack) {
             guard payload.isEmpty else { return fail(.frameSizeError, "SETTINGS ACK with a payload", &events) }
@@ -650,7 +650,7 @@ public struct HTTP2ServerConnection {
         }
     }
 
-    private mutating func ping(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
+    private func ping(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
         guard header.streamID == 0 else { return fail(.protocolError, "PING on a stream", &events) }
         guard payload.count == 8 else { return fail(.frameSizeError, "PING of \(payload.count) octets", &events) }
         guard !header.flags.contains(.ack) else { return }
@@ -658,7 +658,7 @@ public struct HTTP2ServerConnection {
         countControlFrame(&events)
     }
 
-    private mutating func goAwayFrame(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
+    private func goAwayFrame(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
         guard header.streamID == 0 else { return fail(.protocolError, "GOAWAY on a stream", &events) }
         guard payload.count >= 8 else { return fail(.frameSizeError, "GOAWAY of \(payload.count) octets", &events) }
         goAwayReceived = true
@@ -666,7 +666,7 @@ public struct HTTP2ServerConnection {
                               code: HTTP2ErrorCode(wire: FramePayload.uint32(payload, at: 4))))
     }
 
-    private mutating func windowUpdate(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
+    private func windowUpdate(_ header: FrameHeader, _ payload: UnsafeRawBufferPointer, _ events: inout [HTTP2Event]) {
         guard payload.count == 4 else { return fail(.frameSizeError, "WINDOW_UPDATE of \(payload.count) octets", &events) }
         let increment = Int(FramePayload.uint32(payload, at: 0) & 0x7fff_ffff)
         let id = header.streamID
@@ -702,7 +702,7 @@ public struct HTTP2ServerConnection {
         return slot
     }
 
-    private mutating func writeHeaders(slot: Int, _ headers: [HeaderField], endStream: Bool) {
+    private func writeHeaders(slot: Int, _ headers: [HeaderField], endStream: Bool) {
         encodeScratch.removeAll(keepingCapacity: true)
         encoder.encode(headers, into: &encodeScratch)
         FrameWriter.headers(streamID: slots[slot]!.id, block: encodeScratch, endStream: endStream,
@@ -710,7 +710,7 @@ public struct HTTP2ServerConnection {
         if endStream { closeLocal(slot: slot) }
     }
 
-    private mutating func writeHeaders(slot: Int, _ block: HPACKEncodedBlock, endStream: Bool) {
+    private func writeHeaders(slot: Int, _ block: HPACKEncodedBlock, endStream: Bool) {
         encodeScratch.removeAll(keepingCapacity: true)
         encoder.append(block, into: &encodeScratch)
         FrameWriter.headers(streamID: slots[slot]!.id, block: encodeScratch, endStream: endStream,
@@ -720,7 +720,7 @@ public struct HTTP2ServerConnection {
 
     /// Frames as much of `bytes` as the windows allow, for a stream whose queue is empty. Returns the
     /// octets framed (an empty END_STREAM always goes: it needs no window).
-    private mutating func writeDataDirectly(slot: Int, _ bytes: UnsafeRawBufferPointer, endStream: Bool) -> Int {
+    private func writeDataDirectly(slot: Int, _ bytes: UnsafeRawBufferPointer, endStream: Bool) -> Int {
         let id = slots[slot]!.id
         var offset = 0
         repeat {
@@ -738,7 +738,7 @@ public struct HTTP2ServerConnection {
         return offset
     }
 
-    private mutating func addToSendList(_ slot: Int) {
+    private func addToSendList(_ slot: Int) {
         guard !slots[slot]!.inSendList else { return }
         slots[slot]!.inSendList = true
         sendList.append(slots[slot]!.id)
@@ -746,7 +746,7 @@ public struct HTTP2ServerConnection {
 
     /// Frames what the windows now let out, round-robin one frame per stream per pass so that one
     /// large reply does not starve the others; emits `drained` for streams whose waiting data all went.
-    private mutating func writePending(_ events: inout [HTTP2Event]) {
+    private func writePending(_ events: inout [HTTP2Event]) {
         var progress = true
         while progress && !sendList.isEmpty && !failed {
             progress = false
@@ -773,13 +773,13 @@ public struct HTTP2ServerConnection {
     /// After a stream's own WINDOW_UPDATE: only that stream can make progress, so only it is written
     /// (a flood of stream WINDOW_UPDATEs never walks the whole send list). It stays in the send list
     /// until the next `writePending` pass compacts it out.
-    private mutating func writeStream(slot: Int, _ events: inout [HTTP2Event]) {
+    private func writeStream(slot: Int, _ events: inout [HTTP2Event]) {
         _ = writeQueued(slot: slot, maxFrames: Int.max)
         if slots[slot] != nil { noteDrained(slot: slot, &events) }
     }
 
     /// Emits `drained` once a queue that had to wait for window is empty (and the stream may still send).
-    private mutating func noteDrained(slot: Int, _ events: inout [HTTP2Event]) {
+    private func noteDrained(slot: Int, _ events: inout [HTTP2Event]) {
         let stream = slots[slot]!
         guard stream.queue.isEmpty, stream.waitedForWindow else { return }
         slots[slot]!.waitedForWindow = false
@@ -788,7 +788,7 @@ public struct HTTP2ServerConnection {
 
     /// Frames queued items of one stream, at most `maxFrames` DATA frames. Returns whether anything was
     /// written. The stream may be gone afterwards (its END_STREAM closed it).
-    private mutating func writeQueued(slot: Int, maxFrames: Int) -> Bool {
+    private func writeQueued(slot: Int, maxFrames: Int) -> Bool {
         var wrote = false
         var frames = 0
         while let item = slots[slot]?.queue.first {
@@ -836,7 +836,7 @@ public struct HTTP2ServerConnection {
 
     /// Returns `count` octets to a stream's receive window, with a WINDOW_UPDATE once half the window's
     /// worth is owed (and only while the peer may still send on it).
-    private mutating func creditStream(slot: Int, _ count: Int) {
+    private func creditStream(slot: Int, _ count: Int) {
         slots[slot]!.pendingWindowUpdate += count
         let owed = slots[slot]!.pendingWindowUpdate
         guard slots[slot]!.state.remoteOpen, owed >= max(1, settings.initialWindowSize / 2) else { return }
@@ -846,7 +846,7 @@ public struct HTTP2ServerConnection {
     }
 
     /// Returns `count` octets to the connection receive window, batched like `creditStream`.
-    private mutating func creditConnection(_ count: Int) {
+    private func creditConnection(_ count: Int) {
         connectionPendingUpdate += count
         guard !failed, connectionPendingUpdate >= max(1, settings.initialConnectionWindowSize / 2) else { return }
         FrameWriter.windowUpdate(streamID: 0, increment: connectionPendingUpdate, into: &output)
@@ -856,19 +856,19 @@ public struct HTTP2ServerConnection {
 
     // MARK: - Stream lifecycle
 
-    private mutating func closeRemote(slot: Int) {
+    private func closeRemote(slot: Int) {
         slots[slot]!.state = slots[slot]!.state.closingRemote
         if slots[slot]!.state == .closed { removeStream(slot: slot, resetByUs: false) }
     }
 
-    private mutating func closeLocal(slot: Int) {
+    private func closeLocal(slot: Int) {
         slots[slot]!.state = slots[slot]!.state.closingLocal
         if slots[slot]!.state == .closed { removeStream(slot: slot, resetByUs: false) }
     }
 
     /// Forgets a stream: its queue is dropped and the DATA the app was given but never consumed is
     /// returned to the connection window (the app forgets the stream too).
-    private mutating func removeStream(slot: Int, resetByUs: Bool) {
+    private func removeStream(slot: Int, resetByUs: Bool) {
         let stream = slots[slot]!
         slots[slot] = nil
         freeSlots.append(slot)
@@ -878,7 +878,7 @@ public struct HTTP2ServerConnection {
     }
 
     /// A stream error (§5.4.2): RST_STREAM, the stream forgotten, and `streamReset` if the app knew it.
-    private mutating func streamError(_ id: UInt32, _ code: HTTP2ErrorCode, _ events: inout [HTTP2Event]) {
+    private func streamError(_ id: UInt32, _ code: HTTP2ErrorCode, _ events: inout [HTTP2Event]) {
         FrameWriter.rstStream(streamID: id, code: code, into: &output)
         if let slot = slotByID[id] {
             removeStream(slot: slot, resetByUs: true)
@@ -889,14 +889,14 @@ public struct HTTP2ServerConnection {
 
     // MARK: - Abuse accounting
 
-    private mutating func countControlFrame(_ events: inout [HTTP2Event]) {
+    private func countControlFrame(_ events: inout [HTTP2Event]) {
         pendingControlFrames += 1
         if pendingControlFrames > limits.maxPendingControlFrames {
             fail(.enhanceYourCalm, "more than \(limits.maxPendingControlFrames) control frames not taken", &events)
         }
     }
 
-    private mutating func countReset(_ events: inout [HTTP2Event]) {
+    private func countReset(_ events: inout [HTTP2Event]) {
         resetsInWindow += 1
         if resetsInWindow > limits.maxResetsPerWindow {
             fail(.enhanceYourCalm, "more than \(limits.maxResetsPerWindow) stream resets in \(limits.rapidResetWindow) streams",
@@ -907,7 +907,7 @@ public struct HTTP2ServerConnection {
     // MARK: - Connection errors
 
     /// A connection error (§5.4.1): GOAWAY(code) with the last stream we processed, then nothing more.
-    private mutating func fail(_ code: HTTP2ErrorCode, _ reason: String, _ events: inout [HTTP2Event]) {
+    private func fail(_ code: HTTP2ErrorCode, _ reason: String, _ events: inout [HTTP2Event]) {
         guard !failed else { return }
         goAwaySent = true
         goAwayLastStreamID = highestStreamID
@@ -916,7 +916,7 @@ public struct HTTP2ServerConnection {
         events.append(.connectionError(code: code, reason: reason))
     }
 
-    private mutating func shutDown() {
+    private func shutDown() {
         failed = true
         slots.removeAll()
         freeSlots.removeAll()

@@ -14,6 +14,13 @@ protocol WatchSink: AnyObject {
     func writeWatchResponse(_ response: WatchResponse, tag: RequestTag?)
     /// Called after a batch of responses was written (queue a flush).
     func watchResponsesWritten()
+    /// Whether consecutive event-only responses of one watch may be sent as one (etcd's gRPC clients
+    /// take a response of many revisions; the line protocol keeps one `EVENT` line per revision).
+    var coalescesEvents: Bool { get }
+}
+
+extension WatchSink {
+    var coalescesEvents: Bool { false }
 }
 
 /// The watches of one watch stream (a line-protocol connection, a gRPC Watch stream): creates them, moves
@@ -176,20 +183,47 @@ final class WatchFanout {
         ids.removeAll()
     }
 
+    /// Bytes of events (keys and values) one coalesced response holds at most.
+    static let coalescedEventBytes = 256 * 1024
+
     private func write(_ responses: [WatchResponse], for id: Int64) {
         guard let tag = entries[id].map({ $0.tag }) else { return }
+        // Consecutive responses that only carry events become one, when the sink allows it (etcd sends a
+        // watcher that is behind its events in batches too), up to `coalescedEventBytes`.
+        let coalesces = sink.coalescesEvents
+        var batch: WatchResponse?
+        var batchBytes = 0
         for response in responses {
             if response.created && response.events.isEmpty { continue }
             var line = response
             line.created = false
             // The store labels a watch created with ID 0 by its internal ID; the client knows it by `id`.
             line.watchID = id
+            if coalesces && !line.canceled && line.compactRevision == 0 && !line.events.isEmpty {
+                let bytes = line.events.reduce(0) { $0 + $1.kv.key.count + $1.kv.value.count + 64 }
+                if var pending = batch, batchBytes + bytes <= WatchFanout.coalescedEventBytes {
+                    pending.events += line.events
+                    pending.header = line.header
+                    batch = pending
+                    batchBytes += bytes
+                } else {
+                    if let pending = batch { sink.writeWatchResponse(pending, tag: tag) }
+                    batch = line
+                    batchBytes = bytes
+                }
+                continue
+            }
+            if let pending = batch {
+                sink.writeWatchResponse(pending, tag: tag)
+                batch = nil
+            }
             sink.writeWatchResponse(line, tag: tag)
             if response.canceled {
                 _ = remove(id)
                 return
             }
         }
+        if let pending = batch { sink.writeWatchResponse(pending, tag: tag) }
     }
 
     private func remove(_ id: Int64) -> Entry? {

@@ -77,6 +77,8 @@ final class GRPCWatchStream: WatchSink {
 
     var acceptsEvents: Bool { !call.isFinished }
     var pendingWatchBytes: Int { call.pendingBytes }
+    /// A watcher that is behind gets its events in fewer, larger responses, as etcd sends them.
+    var coalescesEvents: Bool { true }
 
     func writeWatchResponse(_ response: WatchResponse, tag: RequestTag?) {
         if fragmented.contains(response.watchID) {
