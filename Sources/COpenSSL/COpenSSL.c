@@ -7,6 +7,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 struct kv_tls_server {
     SSL_CTX *ctx;
@@ -62,8 +63,13 @@ kv_tls_server *kv_tls_server_new(const char *cert_file, const char *key_file, ch
         return NULL;
     }
     if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1) {
-        char prefix[512];
-        snprintf(prefix, sizeof prefix, "cannot load private key %s", key_file);
+        char prefix[1024];
+        // Loading the key already compares it with the certificate.
+        if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+            snprintf(prefix, sizeof prefix, "private key %s does not match certificate %s", key_file, cert_file);
+        } else {
+            snprintf(prefix, sizeof prefix, "cannot load private key %s", key_file);
+        }
         kv_describe_error(error, error_size, prefix, "not a PEM private key");
         SSL_CTX_free(ctx);
         return NULL;
