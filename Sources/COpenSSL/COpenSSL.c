@@ -45,7 +45,8 @@ static void kv_describe_error(char *error, size_t size, const char *prefix, cons
     ERR_clear_error();
 }
 
-kv_tls_server *kv_tls_server_new(const char *cert_file, const char *key_file, char *error, size_t error_size) {
+kv_tls_server *kv_tls_server_new(const char *cert_file, const char *key_file, const char *trusted_ca_file,
+                                 int verify_clients, char *error, size_t error_size) {
     ERR_clear_error();
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (ctx == NULL) {
@@ -80,6 +81,27 @@ kv_tls_server *kv_tls_server_new(const char *cert_file, const char *key_file, ch
         kv_describe_error(error, error_size, prefix, "key values mismatch");
         SSL_CTX_free(ctx);
         return NULL;
+    }
+    if (trusted_ca_file != NULL) {
+        STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(trusted_ca_file);
+        if (SSL_CTX_load_verify_locations(ctx, trusted_ca_file, NULL) != 1 || names == NULL) {
+            if (names != NULL) sk_X509_NAME_pop_free(names, X509_NAME_free);
+            char prefix[512];
+            snprintf(prefix, sizeof prefix, "cannot load trusted CA file %s", trusted_ca_file);
+            kv_describe_error(error, error_size, prefix, "no PEM certificate in it");
+            SSL_CTX_free(ctx);
+            return NULL;
+        }
+        // The CA names the server sends in its CertificateRequest, so clients pick the right certificate.
+        SSL_CTX_set_client_CA_list(ctx, names);
+    } else if (verify_clients) {
+        SSL_CTX_set_default_verify_paths(ctx);
+    }
+    if (verify_clients) {
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+        // Resumed sessions keep their verified client; OpenSSL refuses to resume without a context.
+        static const unsigned char context[] = "kvserver";
+        SSL_CTX_set_session_id_context(ctx, context, sizeof context - 1);
     }
     SSL_CTX_set_alpn_select_cb(ctx, kv_select_alpn, NULL);
     kv_tls_server *server = malloc(sizeof *server);
@@ -210,6 +232,16 @@ size_t kv_tls_alpn(kv_tls_session *session, char *buffer, size_t size) {
 
 const char *kv_tls_version(kv_tls_session *session) {
     return SSL_is_init_finished(session->ssl) ? SSL_get_version(session->ssl) : "";
+}
+
+size_t kv_tls_peer_common_name(kv_tls_session *session, char *buffer, size_t size) {
+    if (size == 0) return 0;
+    buffer[0] = 0;
+    X509 *peer = SSL_get0_peer_certificate(session->ssl);
+    if (peer == NULL || SSL_get_verify_result(session->ssl) != X509_V_OK) return 0;
+    int length = X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, buffer, (int)size);
+    ERR_clear_error();
+    return length > 0 ? (size_t)length : 0;
 }
 
 const char *kv_tls_session_error(kv_tls_session *session) {

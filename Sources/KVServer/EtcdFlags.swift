@@ -5,7 +5,8 @@
 /// - cluster flags are accepted when they describe this one member (`--initial-cluster` naming several
 ///   members is refused);
 /// - `--cert-file` and `--key-file` are kvserver's own flags (`ServerConfig.Flag`): TLS on `https://`
-///   client URLs. The client TLS flags kvserver does not serve yet are refused (a client told to use
+///   client URLs; `--trusted-ca-file` and `--client-cert-auth` require client certificates there. The
+///   client TLS flags kvserver does not serve yet are refused (a client told to use
 ///   them would otherwise fail in a confusing way, or a secure setup would silently be less secure);
 /// - everything else (raft timing, WAL, peer TLS, proxy, logging back ends, `--experimental-*`) means
 ///   nothing for one in-memory member: accepted, and listed once in the log as ignored.
@@ -25,9 +26,11 @@ enum EtcdFlags {
 
     /// Client-facing TLS that kvserver does not serve yet: refused (a true boolean or a non-empty value).
     static let clientTLS: Set<String> = [
-        "client-cert-auth", "client-crl-file", "client-cert-allowed-hostname", "trusted-ca-file",
-        "auto-tls", "cipher-suites",
+        "client-crl-file", "client-cert-allowed-hostname", "auto-tls", "cipher-suites",
     ]
+
+    /// Client-certificate flags kvserver serves, with etcd's syntax (`--client-cert-auth` is boolean).
+    static let clientCertificates: Set<String> = ["trusted-ca-file", "client-cert-auth"]
 
     /// etcd flags accepted and ignored.
     static let ignored: Set<String> = [
@@ -46,7 +49,8 @@ enum EtcdFlags {
     }
 
     static func isKnown(_ name: String) -> Bool {
-        cluster.contains(name) || clientTLS.contains(name) || isIgnored(name) || booleans.contains(name)
+        cluster.contains(name) || clientTLS.contains(name) || clientCertificates.contains(name) || isIgnored(name)
+            || booleans.contains(name)
     }
 
     /// `ETCD_*` variables as etcd reads them (`ETCD_DATA_DIR` for `--data-dir`), as `--flag=value`

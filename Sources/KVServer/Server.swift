@@ -48,7 +48,8 @@ final class Server: @unchecked Sendable {
         // TLS files are loaded (and checked) before any port is opened.
         var tls: TLSServerContext?
         if !config.tlsListenURLs.isEmpty, let certFile = config.certFile, let keyFile = config.keyFile {
-            tls = try TLSServerContext(certFile: certFile, keyFile: keyFile)
+            tls = try TLSServerContext(certFile: certFile, keyFile: keyFile, trustedCAFile: config.trustedCAFile,
+                                       clientCertAuth: config.clientCertAuth)
         }
         var listeners: [(Socket, SocketAddress, TLSServerContext?)] = []
         do {
@@ -86,7 +87,7 @@ final class Server: @unchecked Sendable {
                 do {
                     try home.loop.register(socket.fd, interest: .readable, handler: acceptor)
                     home.acceptors.append(acceptor)
-                    logger.info("serving client requests on \(address)\(tls == nil ? "" : " (TLS: \(tls!.certFile))")")
+                    logger.info("serving client requests on \(address)\(tls == nil ? "" : " (TLS: \(tls!.certFile)\(tls!.verifiesClients ? ", client certificates required" : ""))")")
                 } catch {
                     logger.error("cannot listen on \(address): \(error)")
                     try? socket.close()

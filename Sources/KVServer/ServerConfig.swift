@@ -52,6 +52,10 @@ struct ServerConfig: Sendable, Equatable {
     /// by an `https://` client URL.
     var certFile: String?
     var keyFile: String?
+    /// CA certificates (PEM) that sign client certificates (`--trusted-ca-file`); with it, or with
+    /// `--client-cert-auth`, a TLS client without such a certificate is refused at the handshake.
+    var trustedCAFile: String?
+    var clientCertAuth = false
     /// How long a TLS client may take to complete its handshake, from the accept (hidden flag).
     var tlsHandshakeTimeout: UInt64 = 10_000_000_000
 
@@ -107,6 +111,10 @@ struct ServerConfig: Sendable, Equatable {
         TLS:
           --cert-file FILE                   the server's certificate chain (PEM), for https:// client URLs
           --key-file FILE                    its private key (PEM); checked against the certificate at start
+          --trusted-ca-file FILE             CA certificates (PEM) for client certificates: a TLS client
+                                             must present one they signed, or is refused at the handshake
+          --client-cert-auth                 require client certificates (against --trusted-ca-file, or
+                                             the system's trust store without it)
 
         Limits:
           --max-request-bytes N              largest request accepted, measured as etcd's protobuf encoding
@@ -143,8 +151,8 @@ struct ServerConfig: Sendable, Equatable {
           --listen-peer-urls, --initial-advertise-peer-urls, --initial-cluster, --initial-cluster-state,
           --initial-cluster-token describe this one member (an --initial-cluster naming several members
           is refused); --debug is --log-level debug; --experimental-watch-progress-notify-interval is
-          applied; the client TLS flags kvserver does not serve yet (--trusted-ca-file, --client-cert-auth,
-          --auto-tls, --cipher-suites, …) are refused; the others (--heartbeat-interval,
+          applied; the client TLS flags kvserver does not serve yet (--auto-tls, --cipher-suites,
+          --client-crl-file, --client-cert-allowed-hostname) are refused; the others (--heartbeat-interval,
           --election-timeout, --logger, --log-outputs, --enable-v2, --listen-metrics-urls,
           --experimental-*, …) mean nothing for one in-memory member and are logged once as ignored.
           ETCD_<FLAG> environment variables (ETCD_DATA_DIR for --data-dir) set flags as for etcd; a flag
@@ -184,9 +192,16 @@ struct ServerConfig: Sendable, Equatable {
             progressNotifyInterval = UInt64(nanos)
         case "debug":
             if value == "true" { logLevel = .debug }
+        case "trusted-ca-file": trustedCAFile = value.isEmpty ? nil : value
+        case "client-cert-auth":
+            switch value.lowercased() {
+            case "true", "t", "1": clientCertAuth = true
+            case "false", "f", "0": clientCertAuth = false
+            default: throw ConfigError("invalid boolean value \"\(value)\" for --client-cert-auth (expected true or false)")
+            }
         case _ where EtcdFlags.clientTLS.contains(name):
             guard value.isEmpty || value == "false" else {
-                throw ConfigError("--\(name): not supported by kvserver yet (it serves TLS with --cert-file and --key-file only, without client certificates); remove --\(name)")
+                throw ConfigError("--\(name): not supported by kvserver yet (it serves TLS with --cert-file, --key-file, --trusted-ca-file and --client-cert-auth); remove --\(name)")
             }
         default:
             if !ignoredEtcdFlags.contains("--" + name) { ignoredEtcdFlags.append("--" + name) }
@@ -415,6 +430,9 @@ extension ServerConfig {
         }
         if let url = tlsListenURLs.first, certFile == nil {
             throw ConfigError("--listen-client-urls \(url): TLS needs --cert-file and --key-file (or use http://)")
+        }
+        if (clientCertAuth || trustedCAFile != nil) && tlsListenURLs.isEmpty {
+            throw ConfigError("--\(clientCertAuth ? "client-cert-auth" : "trusted-ca-file") needs an https:// URL in --listen-client-urls (client certificates are checked during the TLS handshake)")
         }
     }
 }

@@ -25,6 +25,10 @@ import Testing
                                           "--cert-file", "/etc/etcd/server.crt", "--key-file=/etc/etcd/server.key"])
         #expect(tls.certFile == "/etc/etcd/server.crt" && tls.keyFile == "/etc/etcd/server.key")
         #expect(tls.tlsListenURLs == ["https://127.0.0.1:2379"])
+        #expect(!tls.clientCertAuth && tls.trustedCAFile == nil)
+        let mutual = try ServerConfig.parse(["--listen-client-urls", "https://127.0.0.1:2379", "--cert-file", "c", "--key-file", "k",
+                                             "--client-cert-auth", "--trusted-ca-file", "/etc/etcd/ca.crt"])
+        #expect(mutual.clientCertAuth && mutual.trustedCAFile == "/etc/etcd/ca.crt")
         #expect(try ServerConfig.parse(["-h"]).showHelp)
     }
 
@@ -40,10 +44,13 @@ import Testing
             (["--key-file", "/etc/etcd/server.key"], "--key-file given without --cert-file"),
             (["--listen-client-urls", "https://127.0.0.1:2379"],
              "--listen-client-urls https://127.0.0.1:2379: TLS needs --cert-file and --key-file (or use http://)"),
-            (["--client-cert-auth"], "--client-cert-auth: not supported by kvserver yet (it serves TLS with --cert-file and --key-file only, without client certificates); remove --client-cert-auth"),
-            (["--trusted-ca-file", "/etc/etcd/ca.crt"], "--trusted-ca-file: not supported by kvserver yet (it serves TLS with --cert-file and --key-file only, without client certificates); remove --trusted-ca-file"),
-            (["--auto-tls"], "--auto-tls: not supported by kvserver yet (it serves TLS with --cert-file and --key-file only, without client certificates); remove --auto-tls"),
-            (["--cipher-suites", "TLS_AES_128_GCM_SHA256"], "--cipher-suites: not supported by kvserver yet (it serves TLS with --cert-file and --key-file only, without client certificates); remove --cipher-suites"),
+            (["--client-cert-auth"],
+             "--client-cert-auth needs an https:// URL in --listen-client-urls (client certificates are checked during the TLS handshake)"),
+            (["--trusted-ca-file", "/etc/etcd/ca.crt"],
+             "--trusted-ca-file needs an https:// URL in --listen-client-urls (client certificates are checked during the TLS handshake)"),
+            (["--client-cert-auth=maybe"], "invalid boolean value \"maybe\" for --client-cert-auth (expected true or false)"),
+            (["--auto-tls"], "--auto-tls: not supported by kvserver yet (it serves TLS with --cert-file, --key-file, --trusted-ca-file and --client-cert-auth); remove --auto-tls"),
+            (["--cipher-suites", "TLS_AES_128_GCM_SHA256"], "--cipher-suites: not supported by kvserver yet (it serves TLS with --cert-file, --key-file, --trusted-ca-file and --client-cert-auth); remove --cipher-suites"),
             (["--bogus-flag", "1"], "unknown flag --bogus-flag"),
         ]
         for (arguments, message) in cases {

@@ -12,6 +12,11 @@ struct TLSTestFiles {
     var key: String { directory + "/server-key.pem" }
     /// A key that belongs to no certificate here.
     var otherKey: String { directory + "/other-key.pem" }
+    /// A client certificate for "alice" that the CA signed, and one for "mallory" from another CA.
+    var clientCert: String { directory + "/client.pem" }
+    var clientKey: String { directory + "/client-key.pem" }
+    var rogueCert: String { directory + "/rogue.pem" }
+    var rogueKey: String { directory + "/rogue-key.pem" }
 
     /// Nil (after printing why) when the `openssl` command is missing.
     static func make(for suite: String) throws -> TLSTestFiles? {
@@ -29,6 +34,11 @@ struct TLSTestFiles {
             printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext.cnf
             openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out server.pem -days 2 -extfile ext.cnf
             openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out other-key.pem
+            openssl req \(ec) -keyout client-key.pem -out client.csr -subj '/CN=alice'
+            openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out client.pem -days 2
+            openssl req -x509 \(ec) -keyout rogue-ca-key.pem -out rogue-ca.pem -days 2 -subj '/CN=rogue CA'
+            openssl req \(ec) -keyout rogue-key.pem -out rogue.csr -subj '/CN=mallory'
+            openssl x509 -req -in rogue.csr -CA rogue-ca.pem -CAkey rogue-ca-key.pem -CAcreateserial -out rogue.pem -days 2
             """
         let run = try ShellCommand.run(script, seconds: 60)
         try #require(run.status == 0, "openssl: \(run.output)")
@@ -119,6 +129,43 @@ struct TLSTestFiles {
         #expect(plain.output == "2\n")
     }
 
+    /// `--client-cert-auth` with `--trusted-ca-file`: a client must present a certificate the CA signed.
+    @Test func clientCertificatesAreRequiredWithClientCertAuth() throws {
+        guard ShellCommand.succeeds("command -v etcdctl && command -v curl") else {
+            return print("TLSTests: skipped — etcdctl or curl is not installed")
+        }
+        guard let files = try TLSTestFiles.make(for: "TLSTests") else { return }
+        defer { files.remove() }
+        let servers = try Servers(files) { config in
+            config.clientCertAuth = true
+            config.trustedCAFile = files.ca
+        }
+        defer { servers.stop() }
+        let ctl = "ETCDCTL_API=3 etcdctl --cacert \(files.ca) --endpoints=https://\(servers.endpoint) --command-timeout=3s --dial-timeout=1s"
+        let accepted = try ShellCommand.run("\(ctl) --cert \(files.clientCert) --key \(files.clientKey) put a 1", seconds: 20)
+        #expect(accepted.output == "OK\n", "\(accepted.output)")
+        let withoutCertificate = try ShellCommand.run("\(ctl) get a", seconds: 20)
+        #expect(withoutCertificate.status != 0, "\(withoutCertificate.output)")
+        let rogue = try ShellCommand.run("\(ctl) --cert \(files.rogueCert) --key \(files.rogueKey) get a", seconds: 20)
+        #expect(rogue.status != 0, "\(rogue.output)")
+
+        let curl = "curl -sS --http1.1 --cacert \(files.ca) https://\(servers.endpoint)/health"
+        #expect(try ShellCommand.run("\(curl) --cert \(files.clientCert) --key \(files.clientKey)", seconds: 10).output
+                == #"{"health":"true","reason":""}"#)
+        #expect(try ShellCommand.run(curl, seconds: 10).status != 0)
+        // The line protocol too: s_client with the certificate is served, without it is refused.
+        let line = try ShellCommand.run("openssl s_client -quiet -CAfile \(files.ca) -cert \(files.clientCert) -key \(files.clientKey) -connect \(servers.endpoint) 2>&1",
+                                        input: "GET a\n", seconds: 3)
+        #expect(line.output.contains("KV a 1"), "\(line.output)")
+        let refused = try ShellCommand.run("openssl s_client -quiet -CAfile \(files.ca) -connect \(servers.endpoint) 2>&1",
+                                           input: "GET a\n", seconds: 3)
+        #expect(!refused.output.contains("KV a 1") && refused.status != 124, "\(refused.output)")
+        // The plaintext listener beside it asks for nothing.
+        let plain = try RawConnection(endpoint: servers.plainEndpoint)
+        try plain.send("GET a\n")
+        #expect(try plain.line().hasPrefix("OK"))
+    }
+
     @Test func silentAndHalfHelloClientsAreClosedAfterTheHandshakeTimeout() throws {
         guard let files = try TLSTestFiles.make(for: "TLSTests") else { return }
         defer { files.remove() }
@@ -167,12 +214,16 @@ struct TLSTestFiles {
             (files.cert, files.otherKey, "private key \(files.otherKey) does not match certificate \(files.cert)"),
             (files.directory + "/ext.cnf", files.key, "cannot load certificate \(files.directory)/ext.cnf"),
             (files.cert, files.directory + "/ext.cnf", "cannot load private key \(files.directory)/ext.cnf"),
+            (files.cert, files.key, "--trusted-ca-file: open /nonexistent/ca.pem: No such file or directory"),
+            (files.cert, files.key, "cannot load trusted CA file \(files.directory)/ext.cnf"),
         ]
-        for (cert, key, message) in cases {
+        let caFiles = [nil, nil, nil, nil, nil, "/nonexistent/ca.pem", files.directory + "/ext.cnf"]
+        for ((cert, key, message), caFile) in zip(cases, caFiles) {
             var config = ServerConfig()
             config.listenClientURLs = ["https://127.0.0.1:0"]
             config.certFile = cert
             config.keyFile = key
+            config.trustedCAFile = caFile
             let server = Server(config: config, logger: Logger(level: .error, fd: -1))
             do {
                 _ = try server.start()

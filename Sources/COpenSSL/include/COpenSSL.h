@@ -30,8 +30,12 @@ enum {
 
 /// Loads a PEM certificate chain and its private key, checks that they match, and offers ALPN
 /// `h2` and `http/1.1` (the server's preference, in that order). TLS 1.2 is the oldest version served.
-/// Returns NULL and writes a one-line reason into `error` on failure.
-kv_tls_server *kv_tls_server_new(const char *cert_file, const char *key_file, char *error, size_t error_size);
+///
+/// With `verify_clients`, every client must present a certificate that verifies against the PEM CA
+/// certificates in `trusted_ca_file` (the system's trust store when it is NULL); the handshake of a
+/// client without one fails. Returns NULL and writes a one-line reason into `error` on failure.
+kv_tls_server *kv_tls_server_new(const char *cert_file, const char *key_file, const char *trusted_ca_file,
+                                 int verify_clients, char *error, size_t error_size);
 void kv_tls_server_free(kv_tls_server *server);
 
 /// A server-side session over `fd` (non-blocking). NULL when OpenSSL is out of memory.
@@ -54,6 +58,9 @@ void kv_tls_shutdown(kv_tls_session *session);
 size_t kv_tls_alpn(kv_tls_session *session, char *buffer, size_t size);
 /// The negotiated version ("TLSv1.3") or "" before the handshake.
 const char *kv_tls_version(kv_tls_session *session);
+/// The Common Name of the client's verified certificate, copied NUL-terminated into `buffer`; its
+/// length (0: no certificate, or no Common Name).
+size_t kv_tls_peer_common_name(kv_tls_session *session, char *buffer, size_t size);
 /// Why the last call returned KV_TLS_ERROR (or "" if it did not).
 const char *kv_tls_session_error(kv_tls_session *session);
 

@@ -96,7 +96,7 @@ final class SniffingConnection: ClientPortConnection {
             handshakeTimer = nil
             try? context.loop.setInterest(transport.fd, .readable)
             let alpn = tls.negotiatedProtocol
-            context.state.logger.debug("TLS handshake done: peer=\(peer) version=\(tls.version) alpn=\(alpn ?? "none")")
+            context.state.logger.debug("TLS handshake done: peer=\(peer) version=\(tls.version) alpn=\(alpn ?? "none")\(tls.peerCommonName.map { " client-cn=\($0)" } ?? "")")
             switch alpn {
             case "h2": handOff(.http2); return false
             case "http/1.1": handOff(.http1); return false

@@ -6,17 +6,26 @@ import KVPosix
 /// certificate chain and private key (`--cert-file`, `--key-file`), ALPN `h2` and `http/1.1`, TLS 1.2
 /// or later. The protocol itself is the system's OpenSSL 3 (`COpenSSL`); nothing here encrypts.
 ///
-/// Creating one checks what etcd checks at start, with a clear message: both files exist and are
+/// With `--client-cert-auth` or `--trusted-ca-file` (as in etcd, either one), every client must present
+/// a certificate signed by the trusted CA (the system's trust store when only `--client-cert-auth` is
+/// given): one without is refused at the handshake.
+///
+/// Creating one checks what etcd checks at start, with a clear message: the files exist and are
 /// readable, hold PEM, and the key is the certificate's.
 final class TLSServerContext: @unchecked Sendable {
     // @unchecked: an OpenSSL SSL_CTX is safe to share once configured; it is never changed after init.
     let certFile: String
     let keyFile: String
+    let trustedCAFile: String?
+    /// Whether clients must present a certificate the trusted CA signed.
+    let verifiesClients: Bool
     fileprivate let server: OpaquePointer
 
     /// - Throws: `TLSConfigError` naming the file and the reason.
-    init(certFile: String, keyFile: String) throws(TLSConfigError) {
-        for (path, what) in [(certFile, "--cert-file"), (keyFile, "--key-file")] {
+    init(certFile: String, keyFile: String, trustedCAFile: String? = nil, clientCertAuth: Bool = false) throws(TLSConfigError) {
+        var files = [(certFile, "--cert-file"), (keyFile, "--key-file")]
+        if let trustedCAFile { files.append((trustedCAFile, "--trusted-ca-file")) }
+        for (path, what) in files {
             guard !path.isEmpty else { throw TLSConfigError("\(what) must not be empty") }
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
@@ -25,11 +34,14 @@ final class TLSServerContext: @unchecked Sendable {
             Glibc.close(fd)
         }
         var error = [CChar](repeating: 0, count: 1024)
-        guard let server = kv_tls_server_new(certFile, keyFile, &error, error.count) else {
+        let verifiesClients = clientCertAuth || trustedCAFile != nil
+        guard let server = kv_tls_server_new(certFile, keyFile, trustedCAFile, verifiesClients ? 1 : 0, &error, error.count) else {
             throw TLSConfigError(error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         }
         self.certFile = certFile
         self.keyFile = keyFile
+        self.trustedCAFile = trustedCAFile
+        self.verifiesClients = verifiesClients
         self.server = server
         // OpenSSL writes to the socket with write(2), which raises SIGPIPE when the peer is gone.
         Signals.ignoreBrokenPipe()
@@ -79,6 +91,13 @@ final class TLSSession {
     }
 
     var version: String { String(cString: kv_tls_version(session)) }
+
+    /// The Common Name of the client's verified certificate, if it presented one.
+    var peerCommonName: String? {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let length = kv_tls_peer_common_name(session, &buffer, buffer.count)
+        return length == 0 ? nil : buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
 
     /// Decrypted bytes already inside OpenSSL.
     var pending: Int { Int(kv_tls_pending(session)) }
