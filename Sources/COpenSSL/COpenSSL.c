@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -62,6 +63,33 @@ kv_tls_server *kv_tls_server_new(const char *cert_file, const char *key_file, co
         kv_describe_error(error, error_size, prefix, "not a PEM certificate");
         SSL_CTX_free(ctx);
         return NULL;
+    }
+    // An expired (or not yet valid) certificate would fail every client's verification: refuse it now.
+    X509 *leaf = SSL_CTX_get0_certificate(ctx);
+    if (leaf != NULL) {
+        const ASN1_TIME *limit = NULL;
+        const char *what = NULL;
+        if (X509_cmp_current_time(X509_get0_notAfter(leaf)) < 0) {
+            limit = X509_get0_notAfter(leaf);
+            what = "expired on";
+        } else if (X509_cmp_current_time(X509_get0_notBefore(leaf)) > 0) {
+            limit = X509_get0_notBefore(leaf);
+            what = "is not valid before";
+        }
+        if (limit != NULL) {
+            char when[64] = "";
+            BIO *bio = BIO_new(BIO_s_mem());
+            if (bio != NULL) {
+                ASN1_TIME_print(bio, limit);
+                int length = BIO_read(bio, when, (int)sizeof when - 1);
+                when[length > 0 ? length : 0] = 0;
+                BIO_free(bio);
+            }
+            if (error != NULL && error_size > 0) snprintf(error, error_size, "certificate %s %s %s", cert_file, what, when);
+            ERR_clear_error();
+            SSL_CTX_free(ctx);
+            return NULL;
+        }
     }
     if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1) {
         char prefix[1024];

@@ -34,6 +34,7 @@ struct TLSTestFiles {
             printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext.cnf
             openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out server.pem -days 2 -extfile ext.cnf
             openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out other-key.pem
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out expired.pem -days -1
             openssl req \(ec) -keyout client-key.pem -out client.csr -subj '/CN=alice'
             openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out client.pem -days 2
             openssl req -x509 \(ec) -keyout rogue-ca-key.pem -out rogue-ca.pem -days 2 -subj '/CN=rogue CA'
@@ -214,10 +215,11 @@ struct TLSTestFiles {
             (files.cert, files.otherKey, "private key \(files.otherKey) does not match certificate \(files.cert)"),
             (files.directory + "/ext.cnf", files.key, "cannot load certificate \(files.directory)/ext.cnf"),
             (files.cert, files.directory + "/ext.cnf", "cannot load private key \(files.directory)/ext.cnf"),
+            (files.directory + "/expired.pem", files.key, "certificate \(files.directory)/expired.pem expired on "),
             (files.cert, files.key, "--trusted-ca-file: open /nonexistent/ca.pem: No such file or directory"),
             (files.cert, files.key, "cannot load trusted CA file \(files.directory)/ext.cnf"),
         ]
-        let caFiles = [nil, nil, nil, nil, nil, "/nonexistent/ca.pem", files.directory + "/ext.cnf"]
+        let caFiles = [nil, nil, nil, nil, nil, nil, "/nonexistent/ca.pem", files.directory + "/ext.cnf"]
         for ((cert, key, message), caFile) in zip(cases, caFiles) {
             var config = ServerConfig()
             config.listenClientURLs = ["https://127.0.0.1:0"]
