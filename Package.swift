@@ -23,6 +23,9 @@ let package = Package(
         // The CPU's tick counter, for timing requests (kvserver's latency histograms).
         .target(name: "CTicks"),
         .target(name: "KVPosix", dependencies: ["CEpoll", "KVSync"]),
+        // TLS from the system's OpenSSL 3 (libssl, libcrypto): a tiny shim of non-blocking helpers, so
+        // the server never implements a cryptographic protocol and Swift never sees OpenSSL's macros.
+        .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(name: "KVProtocol", dependencies: ["KVStore"]),
         .target(name: "KVClient", dependencies: ["KVStore", "KVProtocol", "KVPosix"]),
         // HPACK (RFC 7541): HTTP/2's header compression. Pure: bytes in, header lists out.
@@ -38,7 +41,7 @@ let package = Package(
         // idle RSS; docs/BENCHMARKS.md). Debug builds link dynamically: the test bundle links this target
         // and the toolchain has no static Testing/XCTest libraries.
         .executableTarget(name: "KVServer", dependencies: ["KVStore", "KVProtocol", "KVPosix", "KVSync", "CTicks",
-                                                          "HTTP2", "EtcdWire"],
+                                                          "HTTP2", "EtcdWire", "COpenSSL"],
                           linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]),
         .target(name: "KVCtlCore", dependencies: ["KVClient", "KVProtocol", "KVStore", "KVPosix"]),
         // kvctl links the Swift runtime statically: measured 2.6 ms vs 4.9 ms for `kvctl version`.

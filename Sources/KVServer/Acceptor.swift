@@ -17,6 +17,8 @@ import KVProtocol
 final class Acceptor: EventHandler {
     let listener: Socket
     let address: SocketAddress
+    /// The listener's TLS context (an `https://` URL), nil for plaintext.
+    let tls: TLSServerContext?
     private let contexts: [LoopContext]
     private unowned let home: LoopContext
     private var cursor = 0
@@ -30,9 +32,10 @@ final class Acceptor: EventHandler {
     /// At most one log line per this interval about refused connections, and one about failed accepts.
     static let logInterval: UInt64 = 10_000_000_000
 
-    init(listener: Socket, address: SocketAddress, contexts: [LoopContext]) {
+    init(listener: Socket, address: SocketAddress, contexts: [LoopContext], tls: TLSServerContext? = nil) {
         self.listener = listener
         self.address = address
+        self.tls = tls
         self.contexts = contexts
         self.home = contexts[0]
         refusals = IntervalTally(interval: Acceptor.logInterval)
@@ -70,9 +73,10 @@ final class Acceptor: EventHandler {
             try? socket.setNoDelay(true)
             let target = contexts[cursor % contexts.count]
             cursor &+= 1
+            let tls = self.tls
             if target === home {
-                target.adopt(socket, peer: peer)
-            } else if !target.loop.execute({ target.adopt(socket, peer: peer) }) {
+                target.adopt(socket, peer: peer, tls: tls)
+            } else if !target.loop.execute({ target.adopt(socket, peer: peer, tls: tls) }) {
                 try? socket.close()
                 state.connectionCount.subtract(1, ordering: .relaxed)
             }

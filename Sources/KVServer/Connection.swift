@@ -26,7 +26,7 @@ final class Connection: EventHandler {
     enum State { case open, draining, closed }
 
     let id: UInt64
-    let socket: Socket
+    let transport: ClientTransport
     let peer: String
     unowned let context: LoopContext
     private(set) var state = State.open
@@ -64,9 +64,9 @@ final class Connection: EventHandler {
     static let streamStepsPerTurn = 2
 
     /// - Parameter received: bytes already read from the socket (while its protocol was sniffed).
-    init(socket: Socket, context: LoopContext, peer: String, received: [UInt8] = []) {
+    init(transport: ClientTransport, context: LoopContext, peer: String, received: [UInt8] = []) {
         input.writeBytes(received)
-        self.socket = socket
+        self.transport = transport
         self.context = context
         self.peer = peer
         self.id = context.state.makeConnectionID()
@@ -85,9 +85,9 @@ final class Connection: EventHandler {
 
     func readable() {
         guard state == .open, !readPaused, !isWaiting, reply == nil else { return }
-        let received: Socket.Received
+        let received: ClientTransport.Received
         do {
-            received = try socket.receive(into: &input, scratch: context.scratch, budget: Connection.readBudget)
+            received = try transport.receive(into: &input, scratch: context.scratch, budget: Connection.readBudget)
         } catch {
             context.state.logger.debug("client error: id=\(id) peer=\(peer): \(error)")
             close(reason: "read error")
@@ -340,7 +340,7 @@ final class Connection: EventHandler {
     func flush() {
         guard state != .closed else { return }
         do {
-            try socket.send(from: &output)
+            try transport.send(from: &output)
         } catch {
             context.state.logger.debug("client error: id=\(id) peer=\(peer): \(error)")
             close(reason: "write error")
@@ -367,7 +367,7 @@ final class Connection: EventHandler {
         if !output.isEmpty { wanted.insert(.writable) }
         guard wanted != interest else { return }
         do {
-            try context.loop.setInterest(socket.fd, wanted)
+            try context.loop.setInterest(transport.fd, wanted)
             interest = wanted
         } catch {
             close(reason: "epoll error: \(error)")
@@ -395,8 +395,8 @@ final class Connection: EventHandler {
         reply = nil
         watches.cancelAll()
         if let authToken = session.authToken { context.state.store.auth.revoke(token: authToken) }
-        context.loop.deregister(socket.fd)
-        try? socket.close()
+        context.loop.deregister(transport.fd)
+        try? transport.close()
         context.forget(self)
         context.state.connectionCount.subtract(1, ordering: .relaxed)
         context.state.logger.debug("client disconnected: id=\(id) peer=\(peer) (\(reason))")

@@ -4,8 +4,10 @@
 /// `--listen-client-urls`, `--snapshot-count`, `--quota-backend-bytes`, …). Of the rest:
 /// - cluster flags are accepted when they describe this one member (`--initial-cluster` naming several
 ///   members is refused);
-/// - client TLS flags are refused while kvserver serves plaintext only (a client told to use TLS would
-///   otherwise fail in a confusing way, or a secure setup would silently run in the clear);
+/// - `--cert-file` and `--key-file` are kvserver's own flags (`ServerConfig.Flag`): TLS on `https://`
+///   client URLs; `--trusted-ca-file` and `--client-cert-auth` require client certificates there. The
+///   client TLS flags kvserver does not serve yet are refused (a client told to use
+///   them would otherwise fail in a confusing way, or a secure setup would silently be less secure);
 /// - everything else (raft timing, WAL, peer TLS, proxy, logging back ends, `--experimental-*`) means
 ///   nothing for one in-memory member: accepted, and listed once in the log as ignored.
 enum EtcdFlags {
@@ -22,11 +24,13 @@ enum EtcdFlags {
         "listen-peer-urls", "initial-advertise-peer-urls", "initial-cluster", "initial-cluster-state", "initial-cluster-token",
     ]
 
-    /// Client-facing TLS: refused (a true boolean or a non-empty path) until kvserver serves TLS.
+    /// Client-facing TLS that kvserver does not serve yet: refused (a true boolean or a non-empty value).
     static let clientTLS: Set<String> = [
-        "cert-file", "key-file", "client-cert-auth", "client-crl-file", "client-cert-allowed-hostname", "trusted-ca-file",
-        "auto-tls", "cipher-suites",
+        "client-crl-file", "client-cert-allowed-hostname", "auto-tls", "cipher-suites",
     ]
+
+    /// Client-certificate flags kvserver serves, with etcd's syntax (`--client-cert-auth` is boolean).
+    static let clientCertificates: Set<String> = ["trusted-ca-file", "client-cert-auth"]
 
     /// etcd flags accepted and ignored.
     static let ignored: Set<String> = [
@@ -45,7 +49,8 @@ enum EtcdFlags {
     }
 
     static func isKnown(_ name: String) -> Bool {
-        cluster.contains(name) || clientTLS.contains(name) || isIgnored(name) || booleans.contains(name)
+        cluster.contains(name) || clientTLS.contains(name) || clientCertificates.contains(name) || isIgnored(name)
+            || booleans.contains(name)
     }
 
     /// `ETCD_*` variables as etcd reads them (`ETCD_DATA_DIR` for `--data-dir`), as `--flag=value`

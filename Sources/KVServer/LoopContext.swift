@@ -38,23 +38,36 @@ final class LoopContext: @unchecked Sendable {
         loop.onStop = { [unowned self] in closeAll() }
     }
 
-    /// Takes ownership of an accepted socket; its first bytes decide which front end serves it
+    /// Takes ownership of an accepted socket; over TLS (`tls`: its listener's context) the handshake
+    /// comes first, then its ALPN protocol or its first bytes decide which front end serves it
     /// (`SniffingConnection`). Loop thread only.
-    func adopt(_ socket: Socket, peer: String) {
-        let sniffer = SniffingConnection(socket: socket, context: self, peer: peer)
-        guard register(sniffer, socket: socket, peer: peer) else { return }
+    func adopt(_ socket: Socket, peer: String, tls: TLSServerContext? = nil) {
+        var session: TLSSession?
+        if let tls {
+            session = tls.makeSession(for: socket)
+            if session == nil {
+                state.logger.warn("cannot start TLS for client connection \(peer): out of memory")
+                try? socket.close()
+                state.connectionCount.subtract(1, ordering: .relaxed)
+                return
+            }
+        }
+        let transport = ClientTransport(socket: socket, tls: session)
+        let sniffer = SniffingConnection(transport: transport, context: self, peer: peer)
+        guard register(sniffer, transport: transport, peer: peer) else { return }
         connections[ObjectIdentifier(sniffer)] = sniffer
         metrics.opened(.sniffing)
-        state.logger.debug("client connected: peer=\(peer)")
+        state.logger.debug("client connected: peer=\(peer)\(tls == nil ? "" : " tls")")
+        sniffer.start()
         if isShuttingDown { sniffer.beginDrain() }
     }
 
-    /// Gives `socket` from `old` to `new` (the sniffer to the front end it chose, or a front end to the
+    /// Gives `transport` from `old` to `new` (the sniffer to the front end it chose, or a front end to the
     /// `FarewellConnection` closing it) and starts `new` on the bytes it was handed.
-    func handOff(from old: any ClientPortConnection, to new: any ClientPortConnection, socket: Socket) {
+    func handOff(from old: any ClientPortConnection, to new: any ClientPortConnection, transport: ClientTransport) {
         connections.removeValue(forKey: ObjectIdentifier(old))
         if old.isQueuedForFlush { dirty.removeAll { $0 === old } }
-        guard register(new, socket: socket, peer: "") else {
+        guard register(new, transport: transport, peer: "") else {
             metrics.closed(old.frontEnd)
             return
         }
@@ -67,13 +80,13 @@ final class LoopContext: @unchecked Sendable {
         if isShuttingDown { new.beginDrain() }
     }
 
-    private func register(_ connection: any ClientPortConnection, socket: Socket, peer: String) -> Bool {
+    private func register(_ connection: any ClientPortConnection, transport: ClientTransport, peer: String) -> Bool {
         do {
-            try loop.register(socket.fd, interest: .readable, handler: connection)
+            try loop.register(transport.fd, interest: .readable, handler: connection)
             return true
         } catch {
             state.logger.warn("cannot register client connection \(peer): \(error)")
-            try? socket.close()
+            try? transport.close()
             state.connectionCount.subtract(1, ordering: .relaxed)
             return false
         }

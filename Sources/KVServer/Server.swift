@@ -45,19 +45,26 @@ final class Server: @unchecked Sendable {
             logger.info("no --data-dir: the store is in memory only and is lost when the server stops")
         }
 
-        var listeners: [(Socket, SocketAddress)] = []
+        // TLS files are loaded (and checked) before any port is opened.
+        var tls: TLSServerContext?
+        if !config.tlsListenURLs.isEmpty, let certFile = config.certFile, let keyFile = config.keyFile {
+            tls = try TLSServerContext(certFile: certFile, keyFile: keyFile, trustedCAFile: config.trustedCAFile,
+                                       clientCertAuth: config.clientCertAuth)
+        }
+        var listeners: [(Socket, SocketAddress, TLSServerContext?)] = []
         do {
             for url in config.listenClientURLs {
-                let address = try SocketAddress(parsing: url)
+                let clientURL = ClientURL(url)
+                let address = try SocketAddress(parsing: clientURL.address)
                 do {
                     let socket = try Socket.listen(on: address)
-                    listeners.append((socket, try socket.localAddress()))
+                    listeners.append((socket, try socket.localAddress(), clientURL.isTLS ? tls : nil))
                 } catch {
                     throw ListenError(address: address.description, underlying: "\(error)")
                 }
             }
         } catch {
-            for (socket, _) in listeners { try? socket.close() }
+            for (socket, _, _) in listeners { try? socket.close() }
             throw error
         }
         addresses = listeners.map(\.1)
@@ -74,13 +81,13 @@ final class Server: @unchecked Sendable {
         let home = contexts[0]
         let contexts = self.contexts
         let state = self.state
-        for (socket, address) in listeners {
+        for (socket, address, tls) in listeners {
             home.loop.execute {
-                let acceptor = Acceptor(listener: socket, address: address, contexts: contexts)
+                let acceptor = Acceptor(listener: socket, address: address, contexts: contexts, tls: tls)
                 do {
                     try home.loop.register(socket.fd, interest: .readable, handler: acceptor)
                     home.acceptors.append(acceptor)
-                    logger.info("serving client requests on \(address)")
+                    logger.info("serving client requests on \(address)\(tls == nil ? "" : " (TLS: \(tls!.certFile)\(tls!.verifiesClients ? ", client certificates required" : ""))")")
                 } catch {
                     logger.error("cannot listen on \(address): \(error)")
                     try? socket.close()

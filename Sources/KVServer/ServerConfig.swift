@@ -48,6 +48,16 @@ struct ServerConfig: Sendable, Equatable {
     /// How long an HTTP/1.1 request's head (request line and headers) may take to arrive once it has
     /// begun; a slower client gets 408 and is closed (slow-loris).
     var httpHeaderTimeout: UInt64 = 10_000_000_000
+    /// The server's TLS certificate chain and private key, PEM (`--cert-file`, `--key-file`): required
+    /// by an `https://` client URL.
+    var certFile: String?
+    var keyFile: String?
+    /// CA certificates (PEM) that sign client certificates (`--trusted-ca-file`); with it, or with
+    /// `--client-cert-auth`, a TLS client without such a certificate is refused at the handshake.
+    var trustedCAFile: String?
+    var clientCertAuth = false
+    /// How long a TLS client may take to complete its handshake, from the accept (hidden flag).
+    var tlsHandshakeTimeout: UInt64 = 10_000_000_000
 
     /// Seconds an idle auth token stays valid (etcd's `--auth-token-ttl`).
     var authTokenTTL = 300
@@ -90,12 +100,21 @@ struct ServerConfig: Sendable, Equatable {
         Member:
           --name NAME                        human-readable member name (default "default")
           --listen-client-urls URLS          comma-separated URLs to serve clients on
-                                             (default "http://127.0.0.1:2379"; host:port accepted; no https)
+                                             (default "http://127.0.0.1:2379"; host:port accepted;
+                                             https:// serves TLS there, with --cert-file and --key-file)
           --advertise-client-urls URLS       client URLs to report in MEMBERS (default: the listen URLs)
           --data-dir DIR                     load DIR/kv.snap at start, save it on shutdown (default: none,
                                              purely in memory: everything is lost when the server stops)
           --snapshot-interval DURATION       also save every DURATION (30s, 5m, 1h; default 0 = off)
           --snapshot-count N                 also save after N revisions since the last save (default 0 = off)
+
+        TLS:
+          --cert-file FILE                   the server's certificate chain (PEM), for https:// client URLs
+          --key-file FILE                    its private key (PEM); checked against the certificate at start
+          --trusted-ca-file FILE             CA certificates (PEM) for client certificates: a TLS client
+                                             must present one they signed, or is refused at the handshake
+          --client-cert-auth                 require client certificates (against --trusted-ca-file, or
+                                             the system's trust store without it)
 
         Limits:
           --max-request-bytes N              largest request accepted, measured as etcd's protobuf encoding
@@ -132,8 +151,8 @@ struct ServerConfig: Sendable, Equatable {
           --listen-peer-urls, --initial-advertise-peer-urls, --initial-cluster, --initial-cluster-state,
           --initial-cluster-token describe this one member (an --initial-cluster naming several members
           is refused); --debug is --log-level debug; --experimental-watch-progress-notify-interval is
-          applied; client TLS flags (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth,
-          --auto-tls, …) are refused until kvserver serves TLS; the others (--heartbeat-interval,
+          applied; the client TLS flags kvserver does not serve yet (--auto-tls, --cipher-suites,
+          --client-crl-file, --client-cert-allowed-hostname) are refused; the others (--heartbeat-interval,
           --election-timeout, --logger, --log-outputs, --enable-v2, --listen-metrics-urls,
           --experimental-*, …) mean nothing for one in-memory member and are logged once as ignored.
           ETCD_<FLAG> environment variables (ETCD_DATA_DIR for --data-dir) set flags as for etcd; a flag
@@ -154,6 +173,9 @@ struct ServerConfig: Sendable, Equatable {
         case progressNotifyInterval = "progress-notify-interval"
         case passwordHashIterations = "password-hash-iterations"
         case protocolSniffTimeout = "protocol-sniff-timeout", httpHeaderTimeout = "http-header-timeout"
+        case tlsHandshakeTimeout = "tls-handshake-timeout"
+        // etcd's client TLS flags that kvserver serves.
+        case certFile = "cert-file", keyFile = "key-file"
     }
 
     /// etcd's flags that kvserver has no flag of its own for (see `EtcdFlags`).
@@ -170,9 +192,16 @@ struct ServerConfig: Sendable, Equatable {
             progressNotifyInterval = UInt64(nanos)
         case "debug":
             if value == "true" { logLevel = .debug }
+        case "trusted-ca-file": trustedCAFile = value.isEmpty ? nil : value
+        case "client-cert-auth":
+            switch value.lowercased() {
+            case "true", "t", "1": clientCertAuth = true
+            case "false", "f", "0": clientCertAuth = false
+            default: throw ConfigError("invalid boolean value \"\(value)\" for --client-cert-auth (expected true or false)")
+            }
         case _ where EtcdFlags.clientTLS.contains(name):
             guard value.isEmpty || value == "false" else {
-                throw ConfigError("--\(name): kvserver does not serve TLS yet (plaintext only); remove the client TLS flags")
+                throw ConfigError("--\(name): not supported by kvserver yet (it serves TLS with --cert-file, --key-file, --trusted-ca-file and --client-cert-auth); remove --\(name)")
             }
         default:
             if !ignoredEtcdFlags.contains("--" + name) { ignoredEtcdFlags.append("--" + name) }
@@ -280,12 +309,16 @@ struct ServerConfig: Sendable, Equatable {
                     throw ConfigError("invalid duration \"\(text)\" for --auth-failure-delay (expected e.g. 100ms, 1s)")
                 }
                 config.authFailureDelay = UInt64(min(nanos, Int64(ServerConfig.maxAuthFailureDelay)))
-            case .protocolSniffTimeout, .httpHeaderTimeout:
+            case .certFile: config.certFile = text.isEmpty ? nil : text
+            case .keyFile: config.keyFile = text.isEmpty ? nil : text
+            case .protocolSniffTimeout, .httpHeaderTimeout, .tlsHandshakeTimeout:
                 guard let nanos = duration(text), nanos > 0 else {
                     throw ConfigError("invalid duration \"\(text)\" for --\(flag.rawValue) (expected e.g. 500ms, 10s)")
                 }
                 if flag == .protocolSniffTimeout {
                     config.protocolSniffTimeout = UInt64(nanos)
+                } else if flag == .tlsHandshakeTimeout {
+                    config.tlsHandshakeTimeout = UInt64(nanos)
                 } else {
                     config.httpHeaderTimeout = UInt64(nanos)
                 }
@@ -295,6 +328,7 @@ struct ServerConfig: Sendable, Equatable {
             }
         }
         try config.checkCluster()
+        try config.checkTLS()
         if let retentionText {
             switch config.autoCompactionMode {
             case .periodic:
@@ -316,10 +350,14 @@ struct ServerConfig: Sendable, Equatable {
         let list = text.split(separator: ",", omittingEmptySubsequences: true).map(String.init)
         guard !list.isEmpty else { throw ConfigError("--\(flag.rawValue) needs at least one URL") }
         for url in list {
+            let clientURL = ClientURL(url)
             do {
-                _ = try SocketAddress(parsing: url)
+                _ = try SocketAddress(parsing: clientURL.address)
             } catch {
-                throw ConfigError("invalid URL for --\(flag.rawValue): \(error)")
+                // The message names the URL as given, `https://` included.
+                var message = "\(error)"
+                if message.hasPrefix(clientURL.address) { message = url + message.dropFirst(clientURL.address.count) }
+                throw ConfigError("invalid URL for --\(flag.rawValue): \(message)")
             }
         }
         return list
@@ -377,6 +415,42 @@ struct ServerConfig: Sendable, Equatable {
     static func hours(_ text: String) -> Int64? {
         guard let value = Int64(text), value >= 0, value < 1_000_000 else { return nil }
         return value * 3_600_000_000_000
+    }
+}
+
+extension ServerConfig {
+    /// The client URLs that are TLS (`https://`).
+    var tlsListenURLs: [String] { listenClientURLs.filter { ClientURL($0).isTLS } }
+
+    /// An `https://` client URL needs `--cert-file` and `--key-file`, as in etcd; the two come together.
+    /// (Whether the files load is checked when the server starts: `TLSServerContext`.)
+    func checkTLS() throws(ConfigError) {
+        if (certFile == nil) != (keyFile == nil) {
+            throw ConfigError(certFile == nil ? "--key-file given without --cert-file" : "--cert-file given without --key-file")
+        }
+        if let url = tlsListenURLs.first, certFile == nil {
+            throw ConfigError("--listen-client-urls \(url): TLS needs --cert-file and --key-file (or use http://)")
+        }
+        if (clientCertAuth || trustedCAFile != nil) && tlsListenURLs.isEmpty {
+            throw ConfigError("--\(clientCertAuth ? "client-cert-auth" : "trusted-ca-file") needs an https:// URL in --listen-client-urls (client certificates are checked during the TLS handshake)")
+        }
+    }
+}
+
+/// A `--listen-client-urls` entry: `https://host:port` is TLS; `http://host:port` and `host:port` are
+/// plaintext. `address` is what `SocketAddress(parsing:)` takes.
+struct ClientURL: Equatable {
+    let address: String
+    let isTLS: Bool
+
+    init(_ url: String) {
+        if url.lowercased().hasPrefix("https://") {
+            address = "http://" + url.dropFirst("https://".count)
+            isTLS = true
+        } else {
+            address = url
+            isTLS = false
+        }
     }
 }
 

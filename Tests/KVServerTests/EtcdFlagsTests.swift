@@ -21,6 +21,14 @@ import Testing
         #expect(config.ignoredEtcdFlags == ["--listen-metrics-urls", "--heartbeat-interval", "--election-timeout", "--logger",
                                             "--log-outputs", "--enable-v2", "--experimental-initial-corrupt-check"])
         #expect(try ServerConfig.parse(["--debug"]).logLevel == .debug)
+        let tls = try ServerConfig.parse(["--listen-client-urls", "https://127.0.0.1:2379,http://127.0.0.1:2378",
+                                          "--cert-file", "/etc/etcd/server.crt", "--key-file=/etc/etcd/server.key"])
+        #expect(tls.certFile == "/etc/etcd/server.crt" && tls.keyFile == "/etc/etcd/server.key")
+        #expect(tls.tlsListenURLs == ["https://127.0.0.1:2379"])
+        #expect(!tls.clientCertAuth && tls.trustedCAFile == nil)
+        let mutual = try ServerConfig.parse(["--listen-client-urls", "https://127.0.0.1:2379", "--cert-file", "c", "--key-file", "k",
+                                             "--client-cert-auth", "--trusted-ca-file", "/etc/etcd/ca.crt"])
+        #expect(mutual.clientCertAuth && mutual.trustedCAFile == "/etc/etcd/ca.crt")
         #expect(try ServerConfig.parse(["-h"]).showHelp)
     }
 
@@ -32,9 +40,17 @@ import Testing
              "couldn't find local name \"x\" in the initial cluster configuration"),
             (["--initial-cluster-state", "joining"],
              "unexpected initial cluster state \"joining\" for --initial-cluster-state (expected new or existing)"),
-            (["--cert-file", "/etc/etcd/server.crt"],
-             "--cert-file: kvserver does not serve TLS yet (plaintext only); remove the client TLS flags"),
-            (["--client-cert-auth"], "--client-cert-auth: kvserver does not serve TLS yet (plaintext only); remove the client TLS flags"),
+            (["--cert-file", "/etc/etcd/server.crt"], "--cert-file given without --key-file"),
+            (["--key-file", "/etc/etcd/server.key"], "--key-file given without --cert-file"),
+            (["--listen-client-urls", "https://127.0.0.1:2379"],
+             "--listen-client-urls https://127.0.0.1:2379: TLS needs --cert-file and --key-file (or use http://)"),
+            (["--client-cert-auth"],
+             "--client-cert-auth needs an https:// URL in --listen-client-urls (client certificates are checked during the TLS handshake)"),
+            (["--trusted-ca-file", "/etc/etcd/ca.crt"],
+             "--trusted-ca-file needs an https:// URL in --listen-client-urls (client certificates are checked during the TLS handshake)"),
+            (["--client-cert-auth=maybe"], "invalid boolean value \"maybe\" for --client-cert-auth (expected true or false)"),
+            (["--auto-tls"], "--auto-tls: not supported by kvserver yet (it serves TLS with --cert-file, --key-file, --trusted-ca-file and --client-cert-auth); remove --auto-tls"),
+            (["--cipher-suites", "TLS_AES_128_GCM_SHA256"], "--cipher-suites: not supported by kvserver yet (it serves TLS with --cert-file, --key-file, --trusted-ca-file and --client-cert-auth); remove --cipher-suites"),
             (["--bogus-flag", "1"], "unknown flag --bogus-flag"),
         ]
         for (arguments, message) in cases {

@@ -55,7 +55,8 @@ import Testing
         (["--name"], "flag --name needs a value"),
         (["--name="], "--name must not be empty"),
         (["stray"], "unexpected argument \"stray\" (flags start with --)"),
-        (["--listen-client-urls=https://127.0.0.1:2379"], "invalid URL for --listen-client-urls: https://127.0.0.1:2379: TLS is not supported; use http:// or host:port"),
+        (["--listen-client-urls=https://127.0.0.1:2379"], "--listen-client-urls https://127.0.0.1:2379: TLS needs --cert-file and --key-file (or use http://)"),
+        (["--listen-client-urls=https://127.0.0.1"], "invalid URL for --listen-client-urls: https://127.0.0.1: missing port; expected host:port"),
         (["--listen-client-urls=127.0.0.1"], "invalid URL for --listen-client-urls: 127.0.0.1: missing port; expected host:port"),
         (["--max-request-bytes=abc"], "invalid value \"abc\" for --max-request-bytes (expected an integer ≥ 1)"),
         (["--max-txn-ops=0"], "invalid value \"0\" for --max-txn-ops (expected an integer ≥ 1)"),
@@ -78,7 +79,7 @@ import Testing
 
     @Test func usageListsEveryVisibleFlag() {
         let hidden: Set<ServerConfig.Flag> = [.progressNotifyInterval, .passwordHashIterations,
-                                              .protocolSniffTimeout, .httpHeaderTimeout]
+                                              .protocolSniffTimeout, .httpHeaderTimeout, .tlsHandshakeTimeout]
         for flag in ServerConfig.Flag.allCases where !hidden.contains(flag) {
             #expect(ServerConfig.usage.contains("--\(flag.rawValue)"), "\(flag.rawValue)")
         }

@@ -9,7 +9,7 @@ import KVProtocol
 /// can destroy the final bytes before the client reads them (a client still uploading a body the
 /// server refused would see "connection reset" instead of the 413).
 final class FarewellConnection: ClientPortConnection {
-    let socket: Socket
+    let transport: ClientTransport
     let peer: String
     let frontEnd: FrontEnd
     unowned let context: LoopContext
@@ -24,8 +24,8 @@ final class FarewellConnection: ClientPortConnection {
     static let lingerBytes = 16 << 20
     static let lingerNanoseconds: UInt64 = 2_000_000_000
 
-    init(socket: Socket, context: LoopContext, peer: String, frontEnd: FrontEnd, farewell: some Sequence<UInt8>) {
-        self.socket = socket
+    init(transport: ClientTransport, context: LoopContext, peer: String, frontEnd: FrontEnd, farewell: some Sequence<UInt8>) {
+        self.transport = transport
         self.context = context
         self.peer = peer
         self.frontEnd = frontEnd
@@ -45,13 +45,13 @@ final class FarewellConnection: ClientPortConnection {
         var budget = Connection.readBudget
         do {
             while budget > 0 {
-                guard case .processed(let count) = try socket.receive(into: context.scratch) else { return }
+                guard case .processed(let count) = try transport.receive(into: context.scratch) else { return }
                 if count == 0 {
                     if shutDown {
                         close(reason: "closed after farewell")
                     } else {
                         // The peer is done sending; only the farewell is left to write.
-                        try? context.loop.setInterest(socket.fd, .writable)
+                        try? context.loop.setInterest(transport.fd, .writable)
                     }
                     return
                 }
@@ -80,8 +80,8 @@ final class FarewellConnection: ClientPortConnection {
     func flush() {
         guard !closed, !shutDown else { return }
         do {
-            guard try socket.send(from: &output) else {
-                try? context.loop.setInterest(socket.fd, [.readable, .writable])
+            guard try transport.send(from: &output) else {
+                try? context.loop.setInterest(transport.fd, [.readable, .writable])
                 return
             }
         } catch {
@@ -93,8 +93,8 @@ final class FarewellConnection: ClientPortConnection {
             return
         }
         shutDown = true
-        try? socket.shutdown(.write)
-        try? context.loop.setInterest(socket.fd, .readable)
+        try? transport.shutdownWrite()
+        try? context.loop.setInterest(transport.fd, .readable)
         // If the peer had already closed, the next read sees its end of stream and closes.
     }
 
@@ -103,8 +103,8 @@ final class FarewellConnection: ClientPortConnection {
         closed = true
         if let timer { context.loop.cancelOnLoop(timer) }
         timer = nil
-        context.loop.deregister(socket.fd)
-        try? socket.close()
+        context.loop.deregister(transport.fd)
+        try? transport.close()
         context.forget(self)
         context.state.connectionCount.subtract(1, ordering: .relaxed)
         context.state.logger.debug("client disconnected: peer=\(peer) frontend=\(frontEnd.label) (\(reason))")

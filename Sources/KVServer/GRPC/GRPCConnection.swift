@@ -8,7 +8,7 @@ import KVStore
 /// One HTTP/2 client connection serving etcd's gRPC API, owned by one event loop: bytes read from the
 /// socket go through the HTTP/2 state machine (`HTTP2ServerConnection`), whose events open, feed and
 /// close `GRPCCall`s (one per HTTP/2 stream); what the calls send goes back through the state machine
-/// (flow control, framing) into the output buffer and the socket.
+/// (flow control, framing) into the output buffer and the transport.
 ///
 /// Backpressure: while the unsent output is over `--max-output-bytes` the connection reads nothing, so
 /// a client that does not read its replies cannot make the server buffer more. Streams that produce a
@@ -21,7 +21,7 @@ final class GRPCConnection: ClientPortConnection {
     enum State { case open, draining, closed }
 
     let id: UInt64
-    let socket: Socket
+    let transport: ClientTransport
     let peer: String
     unowned let context: LoopContext
     var isQueuedForFlush = false
@@ -38,8 +38,8 @@ final class GRPCConnection: ClientPortConnection {
     /// A stream producing a long reply (a watch, a snapshot) waits while more than this is queued on it.
     static let streamQueueLimit = 256 * 1024
 
-    init(socket: Socket, context: LoopContext, peer: String, received: [UInt8]) {
-        self.socket = socket
+    init(transport: ClientTransport, context: LoopContext, peer: String, received: [UInt8]) {
+        self.transport = transport
         self.context = context
         self.peer = peer
         self.received = received
@@ -76,7 +76,7 @@ final class GRPCConnection: ClientPortConnection {
         while total < GRPCConnection.readBudget && state != .closed && !readPaused {
             let result: IOResult<Int>
             do {
-                result = try socket.receive(into: context.scratch)
+                result = try transport.receive(into: context.scratch)
             } catch {
                 context.state.logger.debug("client error: id=\(id) peer=\(peer): \(error)")
                 close(reason: "read error")
@@ -234,7 +234,7 @@ final class GRPCConnection: ClientPortConnection {
         guard state != .closed else { return }
         if http2.hasOutput { output.writeBytes(http2.takeOutput()) }
         do {
-            try socket.send(from: &output)
+            try transport.send(from: &output)
         } catch {
             context.state.logger.debug("client error: id=\(id) peer=\(peer): \(error)")
             close(reason: "write error")
@@ -245,7 +245,7 @@ final class GRPCConnection: ClientPortConnection {
             for call in Array(calls.values) where call.isWaitingForRoom { call.resume() }
             if http2.hasOutput {
                 output.writeBytes(http2.takeOutput())
-                _ = try? socket.send(from: &output)
+                _ = try? transport.send(from: &output)
             }
             if readPaused && state == .open {
                 readPaused = false
@@ -266,7 +266,7 @@ final class GRPCConnection: ClientPortConnection {
         if !output.isEmpty { wanted.insert(.writable) }
         guard wanted != interest else { return }
         do {
-            try context.loop.setInterest(socket.fd, wanted)
+            try context.loop.setInterest(transport.fd, wanted)
             interest = wanted
         } catch {
             close(reason: "epoll error: \(error)")
@@ -300,9 +300,9 @@ final class GRPCConnection: ClientPortConnection {
         calls.removeAll()
         if http2.hasOutput { output.writeBytes(http2.takeOutput()) }
         let remaining = output.readAll()
-        context.handOff(from: self, to: FarewellConnection(socket: socket, context: context, peer: peer, frontEnd: .http2,
+        context.handOff(from: self, to: FarewellConnection(transport: transport, context: context, peer: peer, frontEnd: .http2,
                                                            farewell: remaining),
-                        socket: socket)
+                        transport: transport)
     }
 
     func close(reason: String) {
@@ -310,8 +310,8 @@ final class GRPCConnection: ClientPortConnection {
         state = .closed
         for call in calls.values { call.cancel() }
         calls.removeAll()
-        context.loop.deregister(socket.fd)
-        try? socket.close()
+        context.loop.deregister(transport.fd)
+        try? transport.close()
         context.forget(self)
         context.state.connectionCount.subtract(1, ordering: .relaxed)
         context.state.logger.debug("client disconnected: id=\(id) peer=\(peer) (\(reason))")

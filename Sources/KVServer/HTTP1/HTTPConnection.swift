@@ -25,7 +25,7 @@ import KVProtocol
 final class HTTPConnection: ClientPortConnection, GatewayTransport {
     enum State { case open, draining, closed }
 
-    let socket: Socket
+    let transport: ClientTransport
     let peer: String
     unowned let context: LoopContext
     var isQueuedForFlush = false
@@ -48,8 +48,8 @@ final class HTTPConnection: ClientPortConnection, GatewayTransport {
     private var isProcessingInput = false
 
     /// - Parameter received: bytes already read from the socket (while its protocol was sniffed).
-    init(socket: Socket, context: LoopContext, peer: String, received: [UInt8] = []) {
-        self.socket = socket
+    init(transport: ClientTransport, context: LoopContext, peer: String, received: [UInt8] = []) {
+        self.transport = transport
         self.context = context
         self.peer = peer
         let config = context.state.config
@@ -76,9 +76,9 @@ final class HTTPConnection: ClientPortConnection, GatewayTransport {
 
     func readable() {
         guard state == .open, !readPaused, !closing, exchange == nil else { return }
-        let received: Socket.Received
+        let received: ClientTransport.Received
         do {
-            received = try socket.receive(into: &input, scratch: context.scratch, budget: Connection.readBudget)
+            received = try transport.receive(into: &input, scratch: context.scratch, budget: Connection.readBudget)
         } catch {
             close(reason: "read error: \(error)")
             return
@@ -263,7 +263,7 @@ final class HTTPConnection: ClientPortConnection, GatewayTransport {
     func flush() {
         guard state != .closed else { return }
         do {
-            try socket.send(from: &output)
+            try transport.send(from: &output)
         } catch {
             close(reason: "write error")
             return
@@ -300,7 +300,7 @@ final class HTTPConnection: ClientPortConnection, GatewayTransport {
         if !output.isEmpty { wanted.insert(.writable) }
         guard wanted != interest else { return }
         do {
-            try context.loop.setInterest(socket.fd, wanted)
+            try context.loop.setInterest(transport.fd, wanted)
             interest = wanted
         } catch {
             close(reason: "epoll error: \(error)")
@@ -315,9 +315,9 @@ final class HTTPConnection: ClientPortConnection, GatewayTransport {
         guard state == .open else { return }
         state = .closed
         cancelHeadTimer()
-        context.handOff(from: self, to: FarewellConnection(socket: socket, context: context, peer: peer, frontEnd: .http1,
+        context.handOff(from: self, to: FarewellConnection(transport: transport, context: context, peer: peer, frontEnd: .http1,
                                                            farewell: []),
-                        socket: socket)
+                        transport: transport)
     }
 
     /// Stops reading; the connection closes once its output is flushed.
@@ -352,8 +352,8 @@ final class HTTPConnection: ClientPortConnection, GatewayTransport {
         cancelHeadTimer()
         exchange?.cancel()
         exchange = nil
-        context.loop.deregister(socket.fd)
-        try? socket.close()
+        context.loop.deregister(transport.fd)
+        try? transport.close()
         context.forget(self)
         context.state.connectionCount.subtract(1, ordering: .relaxed)
         context.state.logger.debug("http client disconnected: peer=\(peer) (\(reason))")

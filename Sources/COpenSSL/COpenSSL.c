@@ -1,0 +1,277 @@
+#include "COpenSSL.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+struct kv_tls_server {
+    SSL_CTX *ctx;
+};
+
+struct kv_tls_session {
+    SSL *ssl;
+    char error[256];
+};
+
+/// ALPN's wire form: length-prefixed names, in the server's order of preference.
+static const unsigned char kv_alpn_protocols[] = { 2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
+
+static int kv_select_alpn(SSL *ssl, const unsigned char **out, unsigned char *out_length,
+                          const unsigned char *offered, unsigned int offered_length, void *argument) {
+    (void)ssl;
+    (void)argument;
+    unsigned char *chosen = NULL;
+    if (SSL_select_next_proto(&chosen, out_length, kv_alpn_protocols, sizeof kv_alpn_protocols,
+                              offered, offered_length) != OPENSSL_NPN_NEGOTIATED) {
+        // No protocol in common: go on without ALPN; the first decrypted bytes decide.
+        return SSL_TLSEXT_ERR_NOACK;
+    }
+    *out = chosen;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+/// The last OpenSSL error's reason ("no such file", "key values mismatch"), or `fallback`.
+static void kv_describe_error(char *error, size_t size, const char *prefix, const char *fallback) {
+    unsigned long code = ERR_peek_last_error();
+    const char *reason = code != 0 ? ERR_reason_error_string(code) : NULL;
+    if (error != NULL && size > 0) {
+        snprintf(error, size, "%s: %s", prefix, reason != NULL ? reason : fallback);
+    }
+    ERR_clear_error();
+}
+
+kv_tls_server *kv_tls_server_new(const char *cert_file, const char *key_file, const char *trusted_ca_file,
+                                 int verify_clients, char *error, size_t error_size) {
+    ERR_clear_error();
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == NULL) {
+        kv_describe_error(error, error_size, "cannot create a TLS context", "out of memory");
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
+        char prefix[512];
+        snprintf(prefix, sizeof prefix, "cannot load certificate %s", cert_file);
+        kv_describe_error(error, error_size, prefix, "not a PEM certificate");
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    // An expired (or not yet valid) certificate would fail every client's verification: refuse it now.
+    X509 *leaf = SSL_CTX_get0_certificate(ctx);
+    if (leaf != NULL) {
+        const ASN1_TIME *limit = NULL;
+        const char *what = NULL;
+        if (X509_cmp_current_time(X509_get0_notAfter(leaf)) < 0) {
+            limit = X509_get0_notAfter(leaf);
+            what = "expired on";
+        } else if (X509_cmp_current_time(X509_get0_notBefore(leaf)) > 0) {
+            limit = X509_get0_notBefore(leaf);
+            what = "is not valid before";
+        }
+        if (limit != NULL) {
+            char when[64] = "";
+            BIO *bio = BIO_new(BIO_s_mem());
+            if (bio != NULL) {
+                ASN1_TIME_print(bio, limit);
+                int length = BIO_read(bio, when, (int)sizeof when - 1);
+                when[length > 0 ? length : 0] = 0;
+                BIO_free(bio);
+            }
+            if (error != NULL && error_size > 0) snprintf(error, error_size, "certificate %s %s %s", cert_file, what, when);
+            ERR_clear_error();
+            SSL_CTX_free(ctx);
+            return NULL;
+        }
+    }
+    if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1) {
+        char prefix[1024];
+        // Loading the key already compares it with the certificate.
+        if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+            snprintf(prefix, sizeof prefix, "private key %s does not match certificate %s", key_file, cert_file);
+        } else {
+            snprintf(prefix, sizeof prefix, "cannot load private key %s", key_file);
+        }
+        kv_describe_error(error, error_size, prefix, "not a PEM private key");
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+        char prefix[1024];
+        snprintf(prefix, sizeof prefix, "private key %s does not match certificate %s", key_file, cert_file);
+        kv_describe_error(error, error_size, prefix, "key values mismatch");
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    if (trusted_ca_file != NULL) {
+        STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(trusted_ca_file);
+        if (SSL_CTX_load_verify_locations(ctx, trusted_ca_file, NULL) != 1 || names == NULL) {
+            if (names != NULL) sk_X509_NAME_pop_free(names, X509_NAME_free);
+            char prefix[512];
+            snprintf(prefix, sizeof prefix, "cannot load trusted CA file %s", trusted_ca_file);
+            kv_describe_error(error, error_size, prefix, "no PEM certificate in it");
+            SSL_CTX_free(ctx);
+            return NULL;
+        }
+        // The CA names the server sends in its CertificateRequest, so clients pick the right certificate.
+        SSL_CTX_set_client_CA_list(ctx, names);
+    } else if (verify_clients) {
+        SSL_CTX_set_default_verify_paths(ctx);
+    }
+    if (verify_clients) {
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+        // Resumed sessions keep their verified client; OpenSSL refuses to resume without a context.
+        static const unsigned char context[] = "kvserver";
+        SSL_CTX_set_session_id_context(ctx, context, sizeof context - 1);
+    }
+    SSL_CTX_set_alpn_select_cb(ctx, kv_select_alpn, NULL);
+    kv_tls_server *server = malloc(sizeof *server);
+    if (server == NULL) {
+        SSL_CTX_free(ctx);
+        if (error != NULL && error_size > 0) snprintf(error, error_size, "out of memory");
+        return NULL;
+    }
+    server->ctx = ctx;
+    return server;
+}
+
+void kv_tls_server_free(kv_tls_server *server) {
+    if (server == NULL) return;
+    SSL_CTX_free(server->ctx);
+    free(server);
+}
+
+kv_tls_session *kv_tls_session_new(kv_tls_server *server, int fd) {
+    kv_tls_session *session = calloc(1, sizeof *session);
+    if (session == NULL) return NULL;
+    ERR_clear_error();
+    session->ssl = SSL_new(server->ctx);
+    if (session->ssl == NULL || SSL_set_fd(session->ssl, fd) != 1) {
+        if (session->ssl != NULL) SSL_free(session->ssl);
+        free(session);
+        ERR_clear_error();
+        return NULL;
+    }
+    SSL_set_accept_state(session->ssl);
+    return session;
+}
+
+void kv_tls_session_free(kv_tls_session *session) {
+    if (session == NULL) return;
+    SSL_free(session->ssl);
+    free(session);
+}
+
+/// Maps an OpenSSL result to KV_TLS_*, noting the reason of an error.
+static long kv_result(kv_tls_session *session, int result) {
+    int code = SSL_get_error(session->ssl, result);
+    switch (code) {
+    case SSL_ERROR_WANT_READ:
+        return KV_TLS_WANT_READ;
+    case SSL_ERROR_WANT_WRITE:
+        return KV_TLS_WANT_WRITE;
+    case SSL_ERROR_ZERO_RETURN:
+        return KV_TLS_CLOSED;
+    case SSL_ERROR_SYSCALL:
+        if (ERR_peek_error() == 0) {
+            if (errno == 0 || result == 0) return KV_TLS_CLOSED;   // end of stream without close_notify
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return KV_TLS_WANT_READ;
+            snprintf(session->error, sizeof session->error, "%s", strerror(errno));
+            return KV_TLS_ERROR;
+        }
+        /* fall through */
+    default: {
+        unsigned long error = ERR_peek_error();
+        const char *reason = error != 0 ? ERR_reason_error_string(error) : NULL;
+        if (reason == NULL && error == 0 && code == SSL_ERROR_SSL) reason = "protocol error";
+        // An unexpected EOF inside a record is OpenSSL 3's way of saying the peer went away.
+        if (error != 0 && ERR_GET_REASON(error) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+            ERR_clear_error();
+            return KV_TLS_CLOSED;
+        }
+        snprintf(session->error, sizeof session->error, "%s", reason != NULL ? reason : "TLS error");
+        ERR_clear_error();
+        return KV_TLS_ERROR;
+    }
+    }
+}
+
+int kv_tls_handshake(kv_tls_session *session) {
+    ERR_clear_error();
+    errno = 0;
+    session->error[0] = 0;
+    int result = SSL_do_handshake(session->ssl);
+    if (result == 1) return KV_TLS_DONE;
+    return (int)kv_result(session, result);
+}
+
+long kv_tls_read(kv_tls_session *session, void *buffer, size_t length) {
+    ERR_clear_error();
+    errno = 0;
+    session->error[0] = 0;
+    size_t count = 0;
+    int result = SSL_read_ex(session->ssl, buffer, length, &count);
+    if (result == 1) return (long)count;
+    return kv_result(session, result);
+}
+
+long kv_tls_write(kv_tls_session *session, const void *buffer, size_t length) {
+    ERR_clear_error();
+    errno = 0;
+    session->error[0] = 0;
+    size_t count = 0;
+    int result = SSL_write_ex(session->ssl, buffer, length, &count);
+    if (result == 1) return (long)count;
+    long mapped = kv_result(session, result);
+    if (mapped == KV_TLS_CLOSED) {
+        snprintf(session->error, sizeof session->error, "connection closed by peer");
+        return KV_TLS_ERROR;
+    }
+    return mapped;
+}
+
+int kv_tls_pending(kv_tls_session *session) {
+    return SSL_pending(session->ssl);
+}
+
+void kv_tls_shutdown(kv_tls_session *session) {
+    ERR_clear_error();
+    if (SSL_is_init_finished(session->ssl)) (void)SSL_shutdown(session->ssl);
+    ERR_clear_error();
+}
+
+size_t kv_tls_alpn(kv_tls_session *session, char *buffer, size_t size) {
+    const unsigned char *name = NULL;
+    unsigned int length = 0;
+    SSL_get0_alpn_selected(session->ssl, &name, &length);
+    if (name == NULL || length == 0 || size == 0) return 0;
+    if (length >= size) length = (unsigned int)(size - 1);
+    memcpy(buffer, name, length);
+    buffer[length] = 0;
+    return length;
+}
+
+const char *kv_tls_version(kv_tls_session *session) {
+    return SSL_is_init_finished(session->ssl) ? SSL_get_version(session->ssl) : "";
+}
+
+size_t kv_tls_peer_common_name(kv_tls_session *session, char *buffer, size_t size) {
+    if (size == 0) return 0;
+    buffer[0] = 0;
+    X509 *peer = SSL_get0_peer_certificate(session->ssl);
+    if (peer == NULL || SSL_get_verify_result(session->ssl) != X509_V_OK) return 0;
+    int length = X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, buffer, (int)size);
+    ERR_clear_error();
+    return length > 0 ? (size_t)length : 0;
+}
+
+const char *kv_tls_session_error(kv_tls_session *session) {
+    return session->error;
+}
