@@ -29,7 +29,7 @@ final class GRPCCall {
     private var messagesSeen = 0
     private var inputClosed = false
     private var deadline: TimerID?
-    private var watch: GRPCWatchStream?
+    private var watch: EtcdWatchStream?
     private var snapshot: GRPCSnapshotStream?
 
     init(streamID: UInt32, head: GRPCRequestHead, connection: GRPCConnection) {
@@ -59,7 +59,7 @@ final class GRPCCall {
         }
         switch head.method {
         case .watch:
-            watch = GRPCWatchStream(call: self)
+            watch = EtcdWatchStream(output: self, context: connection.context, coalescesEvents: true)
         default:
             break
         }
@@ -255,4 +255,10 @@ final class GRPCCall {
         snapshot = nil
         finish(GRPCStatus(.ok, ""))
     }
+}
+
+/// A gRPC Watch stream writes `WatchResponse` messages on its call.
+extension GRPCCall: EtcdWatchOutput {
+    func sendWatchMessage<Message: EtcdMessage>(_ message: Message) { send(message) }
+    func endWatchStream(_ status: GRPCStatus) { finish(status) }
 }

@@ -36,7 +36,7 @@ final class GatewayExchange {
     /// The stream's requests still to read (nil once read, or for a unary call).
     private var parser: JSONParser?
     private var requestsRead = 0
-    private var watch: GatewayWatchStream?
+    private var watch: EtcdWatchStream?
     private var snapshot: GatewaySnapshotStream?
 
     /// The headers etcd's client port adds to every answer (its CORS wrapper).
@@ -68,7 +68,7 @@ final class GatewayExchange {
     func start() {
         if method.clientStreams {
             parser = JSONParser(request.body)
-            if method == .watch { watch = GatewayWatchStream(exchange: self) }
+            if method == .watch { watch = EtcdWatchStream(output: self, context: context, coalescesEvents: false) }
             readRequests()
             return
         }
@@ -284,4 +284,10 @@ extension HTTPStatus {
         default: reason
         }
     }
+}
+
+/// The gateway's Watch stream writes one `{"result":…}` line per response.
+extension GatewayExchange: EtcdWatchOutput {
+    func sendWatchMessage<Message: EtcdMessage>(_ message: Message) { writeResult(message) }
+    func endWatchStream(_ status: GRPCStatus) { failStream(status) }
 }
