@@ -10,7 +10,7 @@ import KVStore
 /// (the token of this call's metadata), and sends the result back as messages and a status.
 ///
 /// Unary calls answer their one message; the streams do what etcd's do: a Watch stream holds several
-/// watches (`GRPCWatchStream`), a LeaseKeepAlive stream answers each renewal, a Snapshot stream sends
+/// watches (`EtcdWatchStream`), a LeaseKeepAlive stream answers each renewal, a Snapshot stream sends
 /// the store chunk by chunk as the client reads (`GRPCSnapshotStream`). Work that may be long (a large
 /// range or transaction, a hash, a compaction) runs on the worker and answers through the loop; a
 /// login's password check runs on the checker thread.
