@@ -11,7 +11,7 @@ import KVStore
 ///
 /// Unary calls answer their one message; the streams do what etcd's do: a Watch stream holds several
 /// watches (`EtcdWatchStream`), a LeaseKeepAlive stream answers each renewal, a Snapshot stream sends
-/// the store chunk by chunk as the client reads (`GRPCSnapshotStream`). Work that may be long (a large
+/// the store chunk by chunk as the client reads (`EtcdSnapshotStream`). Work that may be long (a large
 /// range or transaction, a hash, a compaction) runs on the worker and answers through the loop; a
 /// login's password check runs on the checker thread.
 ///
@@ -30,7 +30,7 @@ final class GRPCCall {
     private var inputClosed = false
     private var deadline: TimerID?
     private var watch: EtcdWatchStream?
-    private var snapshot: GRPCSnapshotStream?
+    private var snapshot: EtcdSnapshotStream?
 
     init(streamID: UInt32, head: GRPCRequestHead, connection: GRPCConnection) {
         self.streamID = streamID
@@ -185,7 +185,7 @@ final class GRPCCall {
         case .status(let status):
             finish(status)
         case .snapshot(let cursor):
-            snapshot = GRPCSnapshotStream(call: self, cursor: cursor, estimatedBytes: context.state.store.sizeInBytes)
+            snapshot = EtcdSnapshotStream(output: self, context: context, cursor: cursor)
             snapshot?.produce()
         }
     }
@@ -258,6 +258,10 @@ final class GRPCCall {
 }
 
 /// A gRPC Watch stream writes `WatchResponse` messages on its call.
+extension GRPCCall: EtcdSnapshotOutput {
+    func sendSnapshotMessage(_ message: EtcdSnapshotResponse) { send(message) }
+}
+
 extension GRPCCall: EtcdWatchOutput {
     func sendWatchMessage<Message: EtcdMessage>(_ message: Message) { send(message) }
     func endWatchStream(_ status: GRPCStatus) { finish(status) }

@@ -15,7 +15,7 @@ import KVStore
 ///   connection's unsent output is under `--max-output-bytes` (a stalled reader costs no more, and its
 ///   watchers catch up from history once it reads again). A first request that cannot be decoded is
 ///   answered 500 with code 2 (grpc-gateway's answer); a later one ends the reading of requests;
-/// * Snapshot: the store in `{"result":{"blob":…}}` chunks as the client reads (`GatewaySnapshotStream`);
+/// * Snapshot: the store in `{"result":{"blob":…}}` chunks as the client reads (`EtcdSnapshotStream`);
 /// * an error on a stream is grpc-gateway's stream error, `{"error":{"grpc_code":N,"http_code":N,
 ///   "message":"…","http_status":"…"}}`, with that HTTP status when nothing was sent yet.
 ///
@@ -37,7 +37,7 @@ final class GatewayExchange {
     private var parser: JSONParser?
     private var requestsRead = 0
     private var watch: EtcdWatchStream?
-    private var snapshot: GatewaySnapshotStream?
+    private var snapshot: EtcdSnapshotStream?
 
     /// The headers etcd's client port adds to every answer (its CORS wrapper).
     static let corsHeaders: [(name: String, value: String)] = [
@@ -174,7 +174,7 @@ final class GatewayExchange {
                 respond(status: status, fromServer: true)
             }
         case .snapshot(let cursor):
-            snapshot = GatewaySnapshotStream(exchange: self, cursor: cursor, estimatedBytes: context.state.store.sizeInBytes)
+            snapshot = EtcdSnapshotStream(output: self, context: context, cursor: cursor)
             snapshot?.produce()
         }
     }
@@ -290,4 +290,10 @@ extension HTTPStatus {
 extension GatewayExchange: EtcdWatchOutput {
     func sendWatchMessage<Message: EtcdMessage>(_ message: Message) { writeResult(message) }
     func endWatchStream(_ status: GRPCStatus) { failStream(status) }
+}
+
+/// The gateway's Snapshot stream writes one `{"result":…}` line per chunk.
+extension GatewayExchange: EtcdSnapshotOutput {
+    func sendSnapshotMessage(_ message: EtcdSnapshotResponse) { writeResult(message) }
+    func snapshotFinished() { finishStream() }
 }

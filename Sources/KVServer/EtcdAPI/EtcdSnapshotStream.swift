@@ -1,7 +1,7 @@
 import EtcdWire
 import KVStore
 
-/// etcd's Maintenance.Snapshot stream: the store as etcd's own backend database (a bbolt file, see
+/// etcd's Maintenance.Snapshot stream, for every front end that serves it (gRPC, the JSON gateway): the store as etcd's own backend database (a bbolt file, see
 /// docs/ETCD-SNAPSHOT.md), so `etcdctl snapshot save` gets a file `etcdctl snapshot status` and
 /// `snapshot restore` accept, followed by the SHA-256 of everything before it, as etcd sends.
 ///
@@ -11,8 +11,20 @@ import KVStore
 /// while the stream has room, so the loop never does more than one chunk of work per step.
 ///
 /// `remaining_bytes` is exact: the database's size is known once planned; 0 on the last message.
-final class GRPCSnapshotStream {
-    unowned let call: GRPCCall
+/// What an etcd Snapshot stream writes into: a gRPC call or a JSON gateway exchange. Loop thread only.
+protocol EtcdSnapshotOutput: AnyObject {
+    /// The stream has ended (or was canceled): nothing more is written.
+    var isFinished: Bool { get }
+    /// Whether the stream may take another chunk now (its client reads fast enough).
+    var hasRoom: Bool { get }
+    func sendSnapshotMessage(_ message: EtcdSnapshotResponse)
+    /// The last chunk was sent: end the stream with OK.
+    func snapshotFinished()
+}
+
+final class EtcdSnapshotStream {
+    unowned let output: any EtcdSnapshotOutput
+    private let context: LoopContext
     private let writer: EtcdSnapshotWriter
     private var hasher = SHA256()
     private var sent = 0
@@ -23,27 +35,28 @@ final class GRPCSnapshotStream {
 
     static let chunkBytes = 64 * 1024
 
-    init(call: GRPCCall, cursor: SnapshotCursor, estimatedBytes: Int) {
-        self.call = call
+    init(output: any EtcdSnapshotOutput, context: LoopContext, cursor: SnapshotCursor) {
+        self.output = output
+        self.context = context
         writer = EtcdSnapshotWriter(cursor: cursor)
     }
 
-    /// Sends chunks while the stream has room; the last one carries the SHA-256 and ends the call.
+    /// Sends chunks while the stream has room; the last one carries the SHA-256 and ends the stream.
     func produce() {
         isWaitingForRoom = false
         switch preparation {
         case .notStarted:
             preparation = .running
             let job = UncheckedBox(writer)
-            // Both kept alive until the loop hears back; a call finished meanwhile (canceled) is left be.
-            let callHandle = LoopOwned(call)
+            // Both kept alive until the loop hears back; a stream finished meanwhile (canceled) is left be.
+            let outputHandle = UncheckedBox(output)
             let streamHandle = LoopOwned(self)
-            let loop = call.connection.context.loop
-            call.connection.context.state.worker.submit {
+            let loop = context.loop
+            context.state.worker.submit {
                 job.value.prepare()
                 loop.execute {
                     let stream = streamHandle.value
-                    guard !callHandle.value.isFinished else { return }
+                    guard !outputHandle.value.isFinished else { return }
                     stream.total = stream.writer.totalBytes + 32
                     stream.preparation = .done
                     stream.produce()
@@ -55,22 +68,22 @@ final class GRPCSnapshotStream {
         case .done:
             break
         }
-        let header = call.connection.context.state.header()
-        while !call.isFinished {
-            guard call.hasRoom else {
+        let header = context.state.header()
+        while !output.isFinished {
+            guard output.hasRoom else {
                 isWaitingForRoom = true
                 return
             }
-            var chunk = writer.next(maxBytes: GRPCSnapshotStream.chunkBytes) ?? []
+            var chunk = writer.next(maxBytes: EtcdSnapshotStream.chunkBytes) ?? []
             hasher.update(chunk)
             sent += chunk.count
             if writer.isFinished {
                 chunk += hasher.finalize()
-                call.send(EtcdSnapshotResponse(header: header, remainingBytes: 0, blob: chunk))
-                call.snapshotFinished()
+                output.sendSnapshotMessage(EtcdSnapshotResponse(header: header, remainingBytes: 0, blob: chunk))
+                output.snapshotFinished()
                 return
             }
-            call.send(EtcdSnapshotResponse(header: header, remainingBytes: UInt64(max(1, total - sent)), blob: chunk))
+            output.sendSnapshotMessage(EtcdSnapshotResponse(header: header, remainingBytes: UInt64(max(1, total - sent)), blob: chunk))
         }
     }
 }
