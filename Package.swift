@@ -26,6 +26,8 @@ let package = Package(
         // TLS from the system's OpenSSL 3 (libssl, libcrypto): a tiny shim of non-blocking helpers, so
         // the server never implements a cryptographic protocol and Swift never sees OpenSSL's macros.
         .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
+        // The write-ahead log of a durable data dir: records, segments, group commit, recovery.
+        .target(name: "KVWAL", dependencies: ["KVStore"]),
         .target(name: "KVProtocol", dependencies: ["KVStore"]),
         .target(name: "KVClient", dependencies: ["KVStore", "KVProtocol", "KVPosix"]),
         // HPACK (RFC 7541): HTTP/2's header compression. Pure: bytes in, header lists out.
@@ -40,7 +42,7 @@ let package = Package(
         // toolchain is installed (scripts/measure-startup.sh: 4.1 ms vs 7.0 ms to exec, 10.8 MB vs 12.4 MB
         // idle RSS; docs/BENCHMARKS.md). Debug builds link dynamically: the test bundle links this target
         // and the toolchain has no static Testing/XCTest libraries.
-        .executableTarget(name: "KVServer", dependencies: ["KVStore", "KVProtocol", "KVPosix", "KVSync", "CTicks",
+        .executableTarget(name: "KVServer", dependencies: ["KVStore", "KVWAL", "KVProtocol", "KVPosix", "KVSync", "CTicks",
                                                           "HTTP2", "EtcdWire", "COpenSSL"],
                           linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]),
         .target(name: "KVCtlCore", dependencies: ["KVClient", "KVProtocol", "KVStore", "KVPosix"]),
@@ -51,11 +53,12 @@ let package = Package(
         .executableTarget(name: "kvbench", dependencies: ["KVStore", "KVClient", "KVBenchCore"], exclude: ["Core"]),
         .testTarget(name: "KVStoreTests", dependencies: ["KVStore"]),
         .testTarget(name: "KVPosixTests", dependencies: ["KVPosix"]),
+        .testTarget(name: "KVWALTests", dependencies: ["KVWAL", "KVStore"]),
         .testTarget(name: "KVProtocolTests", dependencies: ["KVProtocol"]),
         .testTarget(name: "HPACKTests", dependencies: ["HPACK"]),
         .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2", "HPACK"]),
         .testTarget(name: "EtcdWireTests", dependencies: ["EtcdWire", "Protobuf", "KVProtocol", "KVStore"]),
-        .testTarget(name: "KVServerTests", dependencies: ["KVServer", "KVClient", "KVProtocol", "KVStore", "KVPosix", "KVBenchCore",
+        .testTarget(name: "KVServerTests", dependencies: ["KVServer", "KVWAL", "KVClient", "KVProtocol", "KVStore", "KVPosix", "KVBenchCore",
                                                        "HPACK", "EtcdWire", "Protobuf"]),
         .testTarget(name: "kvbenchTests", dependencies: ["KVBenchCore"]),
         .testTarget(name: "kvctlTests", dependencies: ["KVCtlCore", "KVStore", "KVProtocol", "KVServer", "KVClient"],

@@ -1,32 +1,5 @@
 import KVStore
 
-/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum etcd's HashKV uses.
-///
-/// Check value: `CRC32C("123456789") == 0xE3069283`. Table-driven, one byte per step.
-struct CRC32C: Sendable {
-    private(set) var value: UInt32 = 0
-
-    static let table: [UInt32] = (0..<256).map { index in
-        var crc = UInt32(index)
-        for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
-        return crc
-    }
-
-    mutating func update(_ bytes: some Sequence<UInt8>) {
-        var crc = ~value
-        Self.table.withUnsafeBufferPointer { table in
-            for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xff)] ^ (crc >> 8) }
-        }
-        value = ~crc
-    }
-
-    static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
-        var crc = CRC32C()
-        crc.update(bytes)
-        return crc.value
-    }
-}
-
 /// The `HASH` command: a CRC-32C over the key-value state at one revision.
 ///
 /// For each key live at the revision, in key order, the hash takes: the key's length (4 bytes,

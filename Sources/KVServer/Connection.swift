@@ -364,7 +364,7 @@ final class Connection: EventHandler {
         guard state != .closed else { return }
         var wanted: EpollInterest = []
         if state == .open && !readPaused && !isWaiting && reply == nil { wanted.insert(.readable) }
-        if !output.isEmpty { wanted.insert(.writable) }
+        if transport.wantsWritable(output) { wanted.insert(.writable) }
         guard wanted != interest else { return }
         do {
             try context.loop.setInterest(transport.fd, wanted)

@@ -2,6 +2,7 @@ import Glibc
 import KVPosix
 import KVProtocol
 import KVStore
+import KVWAL
 
 /// The server's data dir: the store saved as one snapshot file, `kv.snap` (format: docs/SNAPSHOT.md).
 /// Saves are atomic (temporary file, fsync, rename, fsync of the directory), so a crash during a save
@@ -21,6 +22,51 @@ struct DataDirectory: Sendable {
             return
         }
         _ = try Posix.call("mkdir") { mkdir(path, 0o700) }
+    }
+
+    /// The write-ahead log's directory (`wal/`, one file per segment: docs/WAL.md).
+    var logPath: String { path + "/wal" }
+
+    /// The lock file that keeps a second server off this data dir.
+    var lockPath: String { path + "/kvserver.lock" }
+
+    /// Takes the data dir for this process (an exclusive `flock` on `kvserver.lock`, held until exit), or
+    /// says which process has it. Two servers appending to one log would corrupt it.
+    func lock() throws {
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw DataDirectoryError("cannot open \(lockPath): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            var holder = [UInt8](repeating: 0, count: 32)
+            let count = holder.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+            Glibc.close(fd)
+            let pid = count > 0 ? String(decoding: holder[0..<count], as: UTF8.self).trimmingNewlines : "unknown"
+            if code == EWOULDBLOCK {
+                throw DataDirectoryError("data dir \(path) is in use by another kvserver (pid \(pid))")
+            }
+            throw DataDirectoryError("cannot lock \(lockPath): \(String(cString: strerror(code)))")
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        // The descriptor stays open (and locked) for the life of the process.
+    }
+
+    /// Replays the write-ahead log onto `store` (loaded from the snapshot, or fresh) and returns the log,
+    /// ready to `start`, continuing after its last record. Repairs of what a crash left are logged.
+    func recoverLog(into store: Store, mode: WALSyncMode, logger: Logger) throws -> WriteAheadLog {
+        let started = Posix.monotonicNanoseconds()
+        let outcome = try WALRecovery.recover(directory: logPath, storage: PosixWALStorage()) { _, record throws(JournalError) in
+            try store.replay(record)
+        }
+        for repair in outcome.repairs { logger.warn("write-ahead log: \(repair)") }
+        let milliseconds = (Posix.monotonicNanoseconds() - started) / 1_000_000
+        if outcome.records > 0 {
+            logger.info("replayed write-ahead log \(logPath): \(outcome.records) records in \(outcome.segments.count) segments (\(outcome.bytes) bytes), \(outcome.applied) applied after the snapshot, in \(milliseconds) ms: revision \(store.revision), \(store.keyCount) live keys")
+        } else {
+            logger.info("write-ahead log \(logPath): no records to replay")
+        }
+        return WriteAheadLog(directory: logPath, lastIndex: outcome.lastIndex, mode: mode)
     }
 
     /// Removes the temporary snapshot files that saves interrupted by a crash or `kill -9` left
@@ -81,6 +127,12 @@ struct DataDirectory: Sendable {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
+    }
+}
+
+extension String {
+    fileprivate var trimmingNewlines: String {
+        String(self.prefix { $0 != "\n" && $0 != "\0" })
     }
 }
 

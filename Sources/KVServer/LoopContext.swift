@@ -19,6 +19,10 @@ final class LoopContext: @unchecked Sendable {
     /// The listening sockets this loop accepts on (the first loop only).
     var acceptors: [Acceptor] = []
     private(set) var isShuttingDown = false
+    /// With `--wal-sync always`: the gate replies wait at, this loop's waiting transports, and its wake-up.
+    let durabilityGate: DurabilityGate?
+    private var waitingForLog: [ClientTransport] = []
+    private var logRelease: LoopRelease?
 
     static let scratchSize = 64 * 1024
 
@@ -27,7 +31,13 @@ final class LoopContext: @unchecked Sendable {
         self.state = state
         self.service = Service(state: state)
         scratch = .allocate(byteCount: LoopContext.scratchSize, alignment: 16)
+        durabilityGate = state.durabilityGate
         state.metrics.register(metrics)
+        if let durabilityGate {
+            let release = LoopRelease(loop: loop) { [unowned self] in releaseHeldOutput() }
+            logRelease = release
+            durabilityGate.register(release)
+        }
     }
 
     deinit { scratch.deallocate() }
@@ -52,7 +62,7 @@ final class LoopContext: @unchecked Sendable {
                 return
             }
         }
-        let transport = ClientTransport(socket: socket, tls: session)
+        let transport = ClientTransport(socket: socket, tls: session, durability: durabilityGate == nil ? nil : self)
         let sniffer = SniffingConnection(transport: transport, context: self, peer: peer)
         guard register(sniffer, transport: transport, peer: peer) else { return }
         connections[ObjectIdentifier(sniffer)] = sniffer
@@ -81,6 +91,7 @@ final class LoopContext: @unchecked Sendable {
     }
 
     private func register(_ connection: any ClientPortConnection, transport: ClientTransport, peer: String) -> Bool {
+        transport.owner = connection
         do {
             try loop.register(transport.fd, interest: .readable, handler: connection)
             return true
@@ -94,6 +105,30 @@ final class LoopContext: @unchecked Sendable {
 
     func forget(_ connection: any ClientPortConnection) {
         if connections.removeValue(forKey: ObjectIdentifier(connection)) != nil { metrics.closed(connection.frontEnd) }
+    }
+
+    /// `transport` has output waiting for log record `index` to be durable: flush its connection once it is.
+    func holdUntilDurable(_ transport: ClientTransport, index: UInt64) {
+        guard let durabilityGate, let logRelease else { return }
+        if !transport.isWaitingForLog {
+            transport.isWaitingForLog = true
+            waitingForLog.append(transport)
+        }
+        logRelease.markWaiting()
+        // A sync that finished before the mark would not wake this loop: look now.
+        if durabilityGate.durableIndex >= index { logRelease.wakeIfWaiting() }
+    }
+
+    /// The log synced (a task from its writer thread): flush every connection that waited for it; those
+    /// still waiting for a later record wait again.
+    private func releaseHeldOutput() {
+        let waiting = waitingForLog
+        waitingForLog.removeAll(keepingCapacity: true)
+        for transport in waiting {
+            transport.isWaitingForLog = false
+            if let owner = transport.owner { markDirty(owner) }
+        }
+        flushDirty()
     }
 
     /// Queues `connection` for a flush before the loop next sleeps.

@@ -27,8 +27,10 @@ final class Server: @unchecked Sendable {
     static let shutdownFlushTimeout: UInt64 = 2_000_000_000
 
     /// - Parameter store: a store loaded from the data dir; a fresh one when nil.
-    init(config: ServerConfig, clock: any StoreClock = SystemClock(), logger: Logger, store: Store? = nil) {
-        state = ServerState(config: config, clock: clock, logger: logger, store: store)
+    /// - Parameter durabilityGate: with a write-ahead log synced `always`, where replies wait for it.
+    init(config: ServerConfig, clock: any StoreClock = SystemClock(), logger: Logger, store: Store? = nil,
+         durabilityGate: DurabilityGate? = nil) {
+        state = ServerState(config: config, clock: clock, logger: logger, store: store, durabilityGate: durabilityGate)
     }
 
     var store: Store { state.store }

@@ -1,3 +1,4 @@
+import KVWAL
 import Glibc
 import KVPosix
 import KVStore
@@ -21,8 +22,11 @@ struct ServerConfig: Sendable, Equatable {
     var dataDir: String?
     /// Save a snapshot to the data dir every this many nanoseconds (`--snapshot-interval`; 0 = never).
     var snapshotInterval: UInt64 = 0
-    /// Save a snapshot after this many revisions since the last save (`--snapshot-count`; 0 = never).
+    /// Save a snapshot after this many revisions since the last save (`--snapshot-count`; 0 = never);
+    /// with a data dir, also after this many log records (etcd's default 100,000 when not given).
     var snapshotCount: Int64 = 0
+    /// When the data dir's write-ahead log reaches the disk (`--wal-sync`; `always` by default).
+    var walSync: WALSyncMode = .always
     /// The largest request accepted (`--max-request-bytes`, etcd's 1.5 MiB default), measured as decoded
     /// (`Request.encodedSize`); a request line may be 64 KiB longer (the framing guard).
     var maxRequestBytes = 1_572_864
@@ -103,10 +107,16 @@ struct ServerConfig: Sendable, Equatable {
                                              (default "http://127.0.0.1:2379"; host:port accepted;
                                              https:// serves TLS there, with --cert-file and --key-file)
           --advertise-client-urls URLS       client URLs to report in MEMBERS (default: the listen URLs)
-          --data-dir DIR                     load DIR/kv.snap at start, save it on shutdown (default: none,
-                                             purely in memory: everything is lost when the server stops)
+          --data-dir DIR                     keep the store durable in DIR: a snapshot (kv.snap) and a
+                                             write-ahead log of every change since it (wal/), replayed at
+                                             start (default: none, purely in memory: everything is lost
+                                             when the server stops)
+          --wal-sync MODE                    always (default: a write is acknowledged once fdatasync'ed),
+                                             interval=DURATION (fdatasync at most every DURATION: a power
+                                             cut may lose that long) or none (never synced: tests only)
           --snapshot-interval DURATION       also save every DURATION (30s, 5m, 1h; default 0 = off)
-          --snapshot-count N                 also save after N revisions since the last save (default 0 = off)
+          --snapshot-count N                 save a snapshot (and start a new log segment) after N log
+                                             records (default 100000)
 
         TLS:
           --cert-file FILE                   the server's certificate chain (PEM), for https:// client URLs
@@ -163,6 +173,7 @@ struct ServerConfig: Sendable, Equatable {
     enum Flag: String, CaseIterable {
         case name, listenClientURLs = "listen-client-urls", advertiseClientURLs = "advertise-client-urls"
         case dataDir = "data-dir", snapshotInterval = "snapshot-interval", snapshotCount = "snapshot-count"
+        case walSync = "wal-sync"
         case maxRequestBytes = "max-request-bytes", maxTxnOps = "max-txn-ops"
         case quotaBackendBytes = "quota-backend-bytes", maxConnections = "max-connections"
         case autoCompactionMode = "auto-compaction-mode", autoCompactionRetention = "auto-compaction-retention"
@@ -275,6 +286,11 @@ struct ServerConfig: Sendable, Equatable {
                 }
                 config.snapshotInterval = UInt64(nanos)
             case .snapshotCount: config.snapshotCount = try integer(text, flag: flag, minimum: 0)
+            case .walSync:
+                guard let mode = WALSyncMode.parse(text) else {
+                    throw ConfigError("invalid value \"\(text)\" for --wal-sync (expected always, none or interval=DURATION such as interval=1s)")
+                }
+                config.walSync = mode
             case .maxRequestBytes:
                 let bytes = try integer(text, flag: flag, minimum: 1)
                 guard bytes <= ServerConfig.maximumRequestBytes else {

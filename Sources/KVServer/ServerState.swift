@@ -28,10 +28,14 @@ final class ServerState: Sendable {
     let loginGuard: LoginGuard
     /// Every loop's counters, for `/metrics`.
     let metrics = MetricsRegistry()
+    /// With a data dir synced `always`: where replies wait for the write-ahead log (nil otherwise).
+    let durabilityGate: DurabilityGate?
 
     /// - Parameter store: a store loaded from the data dir (built with `storeConfiguration`); a fresh one when nil.
-    init(config: ServerConfig, clock: any StoreClock, logger: Logger, store: Store? = nil) {
+    init(config: ServerConfig, clock: any StoreClock, logger: Logger, store: Store? = nil,
+         durabilityGate: DurabilityGate? = nil) {
         self.config = config
+        self.durabilityGate = durabilityGate
         self.identity = MemberIdentity(name: config.name, advertiseClientURLs: config.effectiveAdvertiseURLs)
         self.logger = logger
         self.quota = config.effectiveQuota

@@ -1,6 +1,7 @@
 import Glibc
 import KVPosix
 import KVStore
+import KVWAL
 
 // kvserver: parse flags (exit 2 on a bad command line), start the server, serve until SIGINT or
 // SIGTERM, then shut down gracefully and exit 0.
@@ -71,22 +72,59 @@ do {
 }
 let clock = SystemClock()
 var loaded: Store? = nil
+var writeAheadLog: WriteAheadLog? = nil
+var durabilityGate: DurabilityGate? = nil
 let dataDirectory = config.dataDir.map { DataDirectory(path: $0) }
 if let dataDirectory {
     do {
         try dataDirectory.prepare()
+        try dataDirectory.lock()
         for stale in try dataDirectory.removeStaleTemporaryFiles() {
             logger.info("removed \(dataDirectory.path)/\(stale.name) (\(stale.bytes) bytes), left by an interrupted snapshot save")
         }
-        if let (store, bytes) = try dataDirectory.load(configuration: ServerState.storeConfiguration(config: config, clock: clock),
-                                                      notes: { logger.warn("data dir \(dataDirectory.path): \($0)") }) {
-            loaded = store
+        let configuration = ServerState.storeConfiguration(config: config, clock: clock)
+        let store: Store
+        if let (snapshot, bytes) = try dataDirectory.load(configuration: configuration,
+                                                          notes: { logger.warn("data dir \(dataDirectory.path): \($0)") }) {
+            store = snapshot
             logger.info("loaded snapshot \(dataDirectory.snapshotPath): revision \(store.revision), compacted \(store.compactedRevision), \(store.keyCount) live keys, \(bytes) bytes")
         } else {
-            logger.info("no snapshot in \(dataDirectory.path) yet: starting empty; it is saved there on shutdown")
+            store = Store(configuration: configuration)
+            logger.info("no snapshot in \(dataDirectory.path) yet")
         }
+        writeAheadLog = try dataDirectory.recoverLog(into: store, mode: config.walSync, logger: logger)
+        loaded = store
     } catch {
         logger.error("cannot load the data dir \(dataDirectory.path): \(error)")
+        exit(1)
+    }
+}
+if let writeAheadLog, let store = loaded {
+    switch config.walSync {
+    case .always:
+        logger.info("write-ahead log \(writeAheadLog.directory): every write is acknowledged once it is on disk (--wal-sync always)")
+    case .interval:
+        logger.warn("write-ahead log \(writeAheadLog.directory): --wal-sync \(config.walSync): writes are acknowledged before they are synced; a power cut or an OS crash may lose the last \(config.walSync.description.dropFirst("interval=".count)) of acknowledged writes (a crash of kvserver alone loses nothing written)")
+    case .none:
+        logger.warn("write-ahead log \(writeAheadLog.directory): --wal-sync none: THE LOG IS NEVER SYNCED; a power cut or an OS crash may lose every write since the last snapshot. For tests and benchmarks only.")
+    }
+    let gate = config.walSync.holdsReplies ? DurabilityGate(log: writeAheadLog) : nil
+    durabilityGate = gate
+    writeAheadLog.onDurable = { _ in gate?.recordsBecameDurable() }
+    writeAheadLog.onFault = { error in
+        if let error {
+            store.raiseNoSpaceAlarm()
+            logger.error("write-ahead log: \(error): writes are refused (alarm NOSPACE) and unacknowledged writes wait; writing again every second")
+        } else {
+            let cleared = store.clearNoSpaceAlarmIfUnderQuota()
+            logger.info("write-ahead log: writing works again\(cleared ? "; alarm NOSPACE cleared" : "")")
+        }
+    }
+    store.attachJournal(writeAheadLog)
+    do {
+        try writeAheadLog.start(startRevision: store.revision)
+    } catch {
+        logger.error("cannot start the write-ahead log in \(writeAheadLog.directory): \(error)")
         exit(1)
     }
 }
@@ -96,7 +134,7 @@ if !config.ignoredEtcdFlags.isEmpty {
 for variable in EtcdFlags.arguments(fromEnvironment: processEnvironment()).unknown {
     logger.warn("unrecognized environment variable \(variable)")
 }
-let server = Server(config: config, clock: clock, logger: logger, store: loaded)
+let server = Server(config: config, clock: clock, logger: logger, store: loaded, durabilityGate: durabilityGate)
 do {
     _ = try server.start()
 } catch {
@@ -104,7 +142,7 @@ do {
     exit(1)
 }
 let scheduler = dataDirectory.map {
-    SnapshotScheduler(directory: $0, store: server.store, logger: logger,
+    SnapshotScheduler(directory: $0, store: server.store, logger: logger, log: writeAheadLog,
                       interval: config.snapshotInterval, count: config.snapshotCount)
 }
 do {
@@ -124,8 +162,10 @@ logger.info("received \(received == SIGINT ? "SIGINT" : "SIGTERM")")
 server.stop()
 scheduler?.stop()
 if let scheduler, !scheduler.saveNow(reason: "shutdown") {
+    writeAheadLog?.stop()
     exit(1)
 }
+writeAheadLog?.stop()
 // Last: tools that wait for "stopped" may take the data dir from here on.
 logger.info("stopped")
 exit(0)

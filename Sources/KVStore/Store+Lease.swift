@@ -30,6 +30,7 @@ extension Store {
                 for key in Set(keys) where state.view.record(key, at: state.currentRevision) == nil { throw .keyNotFound }
                 state.leases.insert(.init(id: leaseID, grantedTTL: effectiveTTL, deadline: Self.deadline(now, effectiveTTL)))
                 state.counters.leasesGranted &+= 1
+                state.journalLeaseGrant(id: leaseID, ttl: effectiveTTL)
                 if !keys.isEmpty {
                     var batch = WriteBatch(main: state.currentRevision + 1)
                     for key in Set(keys).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
@@ -61,6 +62,7 @@ extension Store {
                 if put.ignoreValue, state.view.record(put.key, at: state.currentRevision) == nil { throw .keyNotFound }
                 state.leases.insert(.init(id: leaseID, grantedTTL: effectiveTTL, deadline: Self.deadline(now, effectiveTTL)))
                 state.counters.leasesGranted &+= 1
+                state.journalLeaseGrant(id: leaseID, ttl: effectiveTTL)
                 var batch = WriteBatch(main: state.currentRevision + 1)
                 let previous = state.applyPut(put, in: &batch)
                 self.commit(&state, batch)
@@ -142,6 +144,7 @@ extension Store {
     func revoke(_ id: Int64, in state: inout StoreState) {
         guard let lease = state.leases.remove(id) else { return }
         state.counters.leasesRevoked &+= 1
+        defer { state.journalLeaseRemoval(id: id) }
         guard !lease.keys.isEmpty else { return }
         var batch = WriteBatch(main: state.currentRevision + 1)
         for key in lease.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
@@ -149,6 +152,8 @@ extension Store {
         }
         commit(&state, batch)
     }
+
+    static func leaseDeadline(_ now: UInt64, _ ttl: Int64) -> UInt64 { deadline(now, ttl) }
 
     private static func deadline(_ now: UInt64, _ ttl: Int64) -> UInt64 {
         let (product, overflow) = UInt64(ttl).multipliedReportingOverflow(by: 1_000_000_000)

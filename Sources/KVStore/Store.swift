@@ -72,6 +72,12 @@ public final class Store: Sendable {
         }
     }
 
+    /// Raises the NOSPACE alarm whatever the store's size (kvserver does when its write-ahead log cannot
+    /// write): writes that add bytes are refused until `clearNoSpaceAlarmIfUnderQuota`.
+    public func raiseNoSpaceAlarm() {
+        state.withLock { $0.noSpaceAlarm = true }
+    }
+
     /// What granting one lease adds to `sizeInBytes` (before keys are attached to it).
     public static var bytesPerLease: Int { LeaseTable.bytesPerLease }
 
@@ -196,6 +202,7 @@ public final class Store: Sendable {
     func commit(_ state: inout StoreState, _ batch: WriteBatch) {
         guard batch.hasChanges else { return }
         state.currentRevision = batch.main
+        state.journalChanges(batch)
         state.changeLog.append(batch.changes)
         state.watchers.notify(batch.changes, revision: batch.main)
     }
@@ -257,6 +264,7 @@ public final class Store: Sendable {
                     return .failure(.compacted(requested: request.revision, compactedRevision: state.compactedRevision))
                 }
                 state.compactedRevision = request.revision
+                state.journalCompaction(at: request.revision)
                 return .success(state.currentRevision)
             }
             guard case .success(let current) = started else { return started.map { _ in CompactionResponse(header: header(0)) } }

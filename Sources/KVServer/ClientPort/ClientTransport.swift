@@ -16,11 +16,26 @@ final class ClientTransport {
     let socket: Socket
     /// The TLS session, nil for a plaintext connection.
     let tls: TLSSession?
+    /// With a durable data dir (`--wal-sync always`): the loop whose gate holds output until the log has
+    /// synced what it could reflect (see `DurabilityGate`); nil otherwise, and then nothing is held.
+    private unowned(unsafe) let durability: LoopContext?
+    private var held = HeldOutput()
+    /// The connection currently using this transport (set at each hand-off): what a release flushes.
+    weak var owner: (any ClientPortConnection)?
+    /// Set while listed in the loop's held transports.
+    var isWaitingForLog = false
+    /// The last `send` stopped at output the log holds (the rest waits for a release, not for writability).
+    private(set) var isHeld = false
 
-    init(socket: Socket, tls: TLSSession? = nil) {
+    init(socket: Socket, tls: TLSSession? = nil, durability: LoopContext? = nil) {
         self.socket = socket
         self.tls = tls
+        self.durability = durability
     }
+
+    /// Whether the connection should wait for write readiness: it has output the socket did not take
+    /// that the log does not hold.
+    func wantsWritable(_ output: ByteBuffer) -> Bool { !output.isEmpty && !isHeld }
 
     var fd: FileDescriptor { socket.fd }
     var isTLS: Bool { tls != nil }
@@ -69,18 +84,33 @@ final class ClientTransport {
         }
     }
 
-    /// Sends as much of `buffer` as the connection takes now, consuming what was sent.
-    /// - Returns: whether everything was sent (false: wait for writability).
+    /// Sends as much of `buffer` as the connection takes now (and the log lets go), consuming what was sent.
+    /// - Returns: whether everything was sent (false: wait for writability, or, when `isHeld`, for the
+    ///   log: the loop flushes the connection again once the log has synced).
     @discardableResult
     func send(from buffer: inout ByteBuffer) throws(TransportError) -> Bool {
-        while !buffer.isEmpty {
+        var allowed = buffer.readableBytes
+        isHeld = false
+        if let durability, let gate = durability.durabilityGate {
+            let appended = gate.appendedIndex
+            held.observe(end: held.sent + UInt64(buffer.readableBytes), appended: appended, durable: gate.durableIndex)
+            allowed = held.sendable(pending: buffer.readableBytes, durable: gate.durableIndex)
+        }
+        while allowed > 0 {
             let result = try buffer.withUnsafeReadableBytes { (bytes) throws(TransportError) -> IOResult<Int> in
-                try send(UnsafeRawBufferPointer(bytes))
+                try send(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[..<allowed])))
             }
             guard case .processed(let count) = result else { return false }
             buffer.moveReaderIndex(forwardBy: count)
+            held.sent += UInt64(count)
+            allowed -= count
         }
-        return true
+        if !buffer.isEmpty, let durability, let index = held.waitingFor {
+            isHeld = true
+            durability.holdUntilDurable(self, index: index)
+            return false
+        }
+        return buffer.isEmpty
     }
 
     private func send(_ bytes: UnsafeRawBufferPointer) throws(TransportError) -> IOResult<Int> {

@@ -81,7 +81,8 @@ final class FarewellConnection: ClientPortConnection {
         guard !closed, !shutDown else { return }
         do {
             guard try transport.send(from: &output) else {
-                try? context.loop.setInterest(transport.fd, [.readable, .writable])
+                // Held for the log: the loop flushes again once it has synced.
+                try? context.loop.setInterest(transport.fd, transport.isHeld ? [.readable] : [.readable, .writable])
                 return
             }
         } catch {

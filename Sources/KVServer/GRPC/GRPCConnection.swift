@@ -263,7 +263,7 @@ final class GRPCConnection: ClientPortConnection {
         guard state != .closed else { return }
         var wanted: EpollInterest = []
         if !readPaused { wanted.insert(.readable) }
-        if !output.isEmpty { wanted.insert(.writable) }
+        if transport.wantsWritable(output) { wanted.insert(.writable) }
         guard wanted != interest else { return }
         do {
             try context.loop.setInterest(transport.fd, wanted)

@@ -297,7 +297,7 @@ final class HTTPConnection: ClientPortConnection, GatewayTransport {
             // While a gateway exchange is answered, only the peer closing is of interest.
             wanted.insert(exchange == nil ? .readable : .peerClosed)
         }
-        if !output.isEmpty { wanted.insert(.writable) }
+        if transport.wantsWritable(output) { wanted.insert(.writable) }
         guard wanted != interest else { return }
         do {
             try context.loop.setInterest(transport.fd, wanted)

@@ -89,6 +89,8 @@ public final class AuthStore: Sendable {
     private let state = Locked(State())
     /// Mirrors `State.enabled` so the check every request makes while auth is off is one atomic load.
     private let enabledFlag = Atomic<Bool>(false)
+    /// Where every change's resulting state goes (`Store.attachJournal`); set once, under `state`'s lock.
+    private nonisolated(unsafe) var journal: (any StoreJournal)?
     private let clock: any StoreClock
     private let tokenTTL: UInt64
     private let iterations: Int
@@ -124,6 +126,7 @@ public final class AuthStore: Sendable {
             s.revision &+= 1
             s.access.removeAll()
             enabledFlag.store(s.enabled, ordering: .releasing)
+            journalContents(of: s)
             return result
         }
     }
@@ -148,7 +151,20 @@ public final class AuthStore: Sendable {
             s.access.removeAll()
             s.revision &+= 1
             enabledFlag.store(false, ordering: .releasing)
+            journalContents(of: s)
         }
+    }
+
+    /// Sends the whole resulting state to the journal (auth changes are rare and the state small, so a
+    /// record is the state itself: replaying it is idempotent).
+    private func journalContents(of s: State) {
+        guard let journal else { return }
+        let record = [JournalRecord.authTag] + JournalRecord.encodeAuth(Self.contents(of: s))
+        record.withUnsafeBytes { journal.append($0) }
+    }
+
+    func attachJournal(_ journal: any StoreJournal) {
+        state.withLock { _ in self.journal = journal }
     }
 
     // MARK: Users
@@ -387,11 +403,13 @@ public final class AuthStore: Sendable {
 
     /// The current users, roles and flags, for a snapshot.
     public var contents: Contents {
-        state.withLock { s in
-            Contents(enabled: s.enabled, revision: s.revision,
-                     users: s.users.values.sorted { $0.name < $1.name },
-                     roles: s.roles.values.sorted { $0.name < $1.name })
-        }
+        state.withLock { Self.contents(of: $0) }
+    }
+
+    private static func contents(of s: State) -> Contents {
+        Contents(enabled: s.enabled, revision: s.revision,
+                 users: s.users.values.sorted { $0.name < $1.name },
+                 roles: s.roles.values.sorted { $0.name < $1.name })
     }
 
     /// Replaces everything with `contents` (a restored snapshot); every token is dropped.

@@ -1,7 +1,10 @@
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78): the hash `etcdctl snapshot status` prints
-/// for an etcd backend file, over every bucket name, key and value in order.
-struct CRC32C {
-    private(set) var value: UInt32 = 0
+/// for an etcd backend file, over every bucket name, key and value in order; kvserver's write-ahead log
+/// checks each record with it too.
+public struct CRC32C: Sendable {
+    public private(set) var value: UInt32 = 0
+
+    public init() {}
 
     private static let table: [UInt32] = (0..<256).map { index in
         var crc = UInt32(index)
@@ -9,7 +12,7 @@ struct CRC32C {
         return crc
     }
 
-    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         var crc = ~value
         Self.table.withUnsafeBufferPointer { table in
             for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
@@ -17,5 +20,20 @@ struct CRC32C {
         value = ~crc
     }
 
-    mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
+    public mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
+
+    public mutating func update(_ bytes: some Sequence<UInt8>) {
+        var crc = ~value
+        Self.table.withUnsafeBufferPointer { table in
+            for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        }
+        value = ~crc
+    }
+
+    /// The checksum of `bytes` (check value: `checksum("123456789".utf8) == 0xE3069283`).
+    public static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
+        var crc = CRC32C()
+        crc.update(bytes)
+        return crc.value
+    }
 }

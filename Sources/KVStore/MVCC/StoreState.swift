@@ -15,6 +15,9 @@ struct StoreState {
     /// The NOSPACE alarm: raised by a write refused for the quota; writes that add bytes are refused
     /// while it is up (`StoreConfiguration.quotaBytes`).
     var noSpaceAlarm = false
+    /// Where applied changes are sent (`Store.attachJournal`), and the buffer they are encoded in.
+    var journal: (any StoreJournal)? = nil
+    var journalScratch = JournalEncoder()
 
     /// Bytes the store holds: retained versions and leases (`Store.sizeInBytes`).
     var size: Int { footprint + leases.footprint }
