@@ -262,9 +262,10 @@ public final class WriteAheadLog: StoreJournal, @unchecked Sendable {
         while true {
             do throws(WALError) {
                 try segment!.writeAll(batch)
-                segmentLength += batch.count
                 unsynced = true
                 if mode == .always || (mode != .none && syncIsDue()) { try sync() }
+                // Counted only now: after a failed sync the batch is cut off and written again.
+                segmentLength += batch.count
                 if failure != nil {
                     isFaulted.store(false, ordering: .relaxed)
                     onFault?(nil)
