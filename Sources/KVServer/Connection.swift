@@ -41,7 +41,7 @@ final class Connection: EventHandler {
     private var replyTurnQueued = false
     let watches: WatchFanout
     /// The client's login and snapshot, as the service keeps them.
-    let session = ClientSession()
+    let session: ClientSession
     var isQueuedForFlush = false
     /// Set while a login is being checked: the connection reads and answers nothing else meanwhile,
     /// so replies stay in order and guesses cannot be pipelined past the throttle.
@@ -67,6 +67,7 @@ final class Connection: EventHandler {
     init(transport: ClientTransport, context: LoopContext, peer: String, received: [UInt8] = []) {
         input.writeBytes(received)
         self.transport = transport
+        session = ClientSession(writeMark: transport.writeMark)
         self.context = context
         self.peer = peer
         self.id = context.state.makeConnectionID()

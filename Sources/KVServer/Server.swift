@@ -2,6 +2,7 @@ import Glibc
 import KVPosix
 import KVProtocol
 import KVStore
+import KVWAL
 
 /// The server: a store, a small fixed set of event loops, listening sockets accepted on the first loop,
 /// and the periodic jobs (lease expiry, alarm check, the failed-login summary, progress notifications,
@@ -27,10 +28,10 @@ final class Server: @unchecked Sendable {
     static let shutdownFlushTimeout: UInt64 = 2_000_000_000
 
     /// - Parameter store: a store loaded from the data dir; a fresh one when nil.
-    /// - Parameter durabilityGate: with a write-ahead log synced `always`, where replies wait for it.
+    /// - Parameter writeAheadLog: the data dir's log, attached to `store` (started by the caller).
     init(config: ServerConfig, clock: any StoreClock = SystemClock(), logger: Logger, store: Store? = nil,
-         durabilityGate: DurabilityGate? = nil) {
-        state = ServerState(config: config, clock: clock, logger: logger, store: store, durabilityGate: durabilityGate)
+         writeAheadLog: WriteAheadLog? = nil) {
+        state = ServerState(config: config, clock: clock, logger: logger, store: store, writeAheadLog: writeAheadLog)
     }
 
     var store: Store { state.store }

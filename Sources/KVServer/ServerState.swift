@@ -1,5 +1,6 @@
 import KVProtocol
 import KVStore
+import KVWAL
 import Synchronization
 
 /// What every event loop shares: the store, the member's identity, the configuration, the logger,
@@ -28,14 +29,17 @@ final class ServerState: Sendable {
     let loginGuard: LoginGuard
     /// Every loop's counters, for `/metrics`.
     let metrics = MetricsRegistry()
-    /// With a data dir synced `always`: where replies wait for the write-ahead log (nil otherwise).
+    /// The data dir's write-ahead log (nil without a data dir), and, when it syncs `always`, where
+    /// replies wait for it.
+    let writeAheadLog: WriteAheadLog?
     let durabilityGate: DurabilityGate?
 
     /// - Parameter store: a store loaded from the data dir (built with `storeConfiguration`); a fresh one when nil.
     init(config: ServerConfig, clock: any StoreClock, logger: Logger, store: Store? = nil,
-         durabilityGate: DurabilityGate? = nil) {
+         writeAheadLog: WriteAheadLog? = nil) {
         self.config = config
-        self.durabilityGate = durabilityGate
+        self.writeAheadLog = writeAheadLog
+        durabilityGate = writeAheadLog.flatMap { $0.mode.holdsReplies ? DurabilityGate(log: $0) : nil }
         self.identity = MemberIdentity(name: config.name, advertiseClientURLs: config.effectiveAdvertiseURLs)
         self.logger = logger
         self.quota = config.effectiveQuota
@@ -60,7 +64,9 @@ final class ServerState: Sendable {
 
     /// Logs the alarm's changes, and lowers it once the store is back under the quota.
     func refreshAlarm() {
-        if store.clearNoSpaceAlarmIfUnderQuota() {
+        // The log's own NOSPACE stays up until the log can write again (it lowers it then).
+        let logFailing = writeAheadLog?.isFaulted.load(ordering: .relaxed) ?? false
+        if !logFailing, store.clearNoSpaceAlarmIfUnderQuota() {
             logger.info("alarm cleared: NOSPACE (store size \(store.sizeInBytes) bytes, quota \(quota) bytes)")
             alarmLogged.store(false, ordering: .relaxed)
         } else if store.isNoSpaceAlarmed, !alarmLogged.exchange(true, ordering: .relaxed) {

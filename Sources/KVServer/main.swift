@@ -73,7 +73,6 @@ do {
 let clock = SystemClock()
 var loaded: Store? = nil
 var writeAheadLog: WriteAheadLog? = nil
-var durabilityGate: DurabilityGate? = nil
 let dataDirectory = config.dataDir.map { DataDirectory(path: $0) }
 if let dataDirectory {
     do {
@@ -99,6 +98,13 @@ if let dataDirectory {
         exit(1)
     }
 }
+if !config.ignoredEtcdFlags.isEmpty {
+    logger.info("ignoring etcd flags that mean nothing for a single in-memory member: \(config.ignoredEtcdFlags.joined(separator: " "))")
+}
+for variable in EtcdFlags.arguments(fromEnvironment: processEnvironment()).unknown {
+    logger.warn("unrecognized environment variable \(variable)")
+}
+let server = Server(config: config, clock: clock, logger: logger, store: loaded, writeAheadLog: writeAheadLog)
 if let writeAheadLog, let store = loaded {
     switch config.walSync {
     case .always:
@@ -108,8 +114,7 @@ if let writeAheadLog, let store = loaded {
     case .none:
         logger.warn("write-ahead log \(writeAheadLog.directory): --wal-sync none: THE LOG IS NEVER SYNCED; a power cut or an OS crash may lose every write since the last snapshot. For tests and benchmarks only.")
     }
-    let gate = config.walSync.holdsReplies ? DurabilityGate(log: writeAheadLog) : nil
-    durabilityGate = gate
+    let gate = server.state.durabilityGate
     writeAheadLog.onDurable = { _ in gate?.recordsBecameDurable() }
     writeAheadLog.onFault = { error in
         if let error {
@@ -128,13 +133,6 @@ if let writeAheadLog, let store = loaded {
         exit(1)
     }
 }
-if !config.ignoredEtcdFlags.isEmpty {
-    logger.info("ignoring etcd flags that mean nothing for a single in-memory member: \(config.ignoredEtcdFlags.joined(separator: " "))")
-}
-for variable in EtcdFlags.arguments(fromEnvironment: processEnvironment()).unknown {
-    logger.warn("unrecognized environment variable \(variable)")
-}
-let server = Server(config: config, clock: clock, logger: logger, store: loaded, durabilityGate: durabilityGate)
 do {
     _ = try server.start()
 } catch {
@@ -162,8 +160,12 @@ logger.info("received \(received == SIGINT ? "SIGINT" : "SIGTERM")")
 server.stop()
 scheduler?.stop()
 if let scheduler, !scheduler.saveNow(reason: "shutdown") {
-    writeAheadLog?.stop()
-    exit(1)
+    guard let writeAheadLog else { exit(1) }
+    // Nothing is lost: the log holds every write since the last snapshot, replayed at the next start.
+    writeAheadLog.stop()
+    logger.warn("the shutdown snapshot was not saved; the write-ahead log holds every write since the last one and the next start replays it")
+    logger.info("stopped")
+    exit(0)
 }
 writeAheadLog?.stop()
 // Last: tools that wait for "stopped" may take the data dir from here on.

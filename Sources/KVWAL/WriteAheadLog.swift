@@ -58,6 +58,8 @@ public final class WriteAheadLog: StoreJournal, @unchecked Sendable {
     private var lastWritten: UInt64
     private var lastSync: UInt64 = 0
     private var unsynced = false
+    /// Records written since the last sync (what the next sync makes durable).
+    private var unsyncedRecords = 0
     private var thread: pthread_t?
 
     /// Records and bytes in the current segment (what the snapshot scheduler compares with its limits).
@@ -295,15 +297,21 @@ public final class WriteAheadLog: StoreJournal, @unchecked Sendable {
         segmentRecords += records
         segmentRecordCount.store(segmentRecords, ordering: .relaxed)
         segmentByteCount.store(segmentLength, ordering: .relaxed)
-        if mode == .always {
-            syncedRecords.add(UInt64(records), ordering: .relaxed)
+        unsyncedRecords += records
+        if !unsynced {
+            syncedRecords.add(UInt64(unsyncedRecords), ordering: .relaxed)
+            unsyncedRecords = 0
         }
         durableIndex.store(last, ordering: .releasing)
         onDurable?(last)
     }
 
     private func syncNow(last: UInt64) {
-        do { try sync() } catch {
+        do {
+            try sync()
+            syncedRecords.add(UInt64(unsyncedRecords), ordering: .relaxed)
+            unsyncedRecords = 0
+        } catch {
             // In the interval and none modes replies were not held: say so, keep going, try again.
             onFault?(error)
             onFault?(nil)

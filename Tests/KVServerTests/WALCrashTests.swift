@@ -130,3 +130,74 @@ extension WALCrashTests {
         #expect(server.terminate() == 0)
     }
 }
+
+/// A full disk under the real binary: the log's directory on a small tmpfs (mounting needs root; the
+/// test says so and skips otherwise).
+@Suite(.serialized)
+struct WALFullDiskTests {
+    @Test func aFullDiskRefusesWritesKeepsReadsAndRecovers() throws {
+        let mountPoint = temporaryDirectory()
+        let mounted = try ShellCommand.run("mount -t tmpfs -o size=3m tmpfs \(mountPoint)", seconds: 10)
+        guard mounted.status == 0 else {
+            print("WALFullDiskTests: skipped — cannot mount a tmpfs to fill (\(mounted.output.split(separator: "\n").first ?? "not root?"))")
+            return
+        }
+        defer { _ = try? ShellCommand.run("umount -l \(mountPoint)", seconds: 10) }
+        // A filler to free later, and the data dir beside it.
+        #expect(try ShellCommand.run("head -c 1200000 /dev/zero > \(mountPoint)/filler", seconds: 10).status == 0)
+        let data = mountPoint + "/member"
+        let logFile = temporaryDirectory() + "/server.log"
+        let server = try ServerProcess(arguments: ["--data-dir", data], logFile: logFile)
+        let reader = try KVClient(endpoints: [server.endpoint])
+        _ = try reader.call(.put(PutRequest(key: b("before"), value: b("durable"))))
+        // Fill the disk: some put is not answered (its batch could not be written), or is refused.
+        let value = [UInt8](repeating: 0x61, count: 100_000)
+        var held: [UInt8]? = nil
+        for i in 0..<60 where held == nil {
+            let writer = try KVClient(endpoints: [server.endpoint], commandTimeout: .seconds(2))
+            let key = b("fill/\(i)")
+            do {
+                _ = try writer.call(.put(PutRequest(key: key, value: value)))
+            } catch {
+                held = key
+            }
+            writer.close()
+        }
+        let heldKey = try #require(held, "the disk filled up")
+        // New writes are refused with etcd's words; reads go on.
+        do {
+            _ = try reader.call(.put(PutRequest(key: b("refused"), value: b("x"))))
+            Issue.record("a write was accepted on a full disk")
+        } catch {
+            #expect("\(error)".contains("database space exceeded"), "\(error)")
+        }
+        guard case .range(let before) = try reader.call(.range(RangeRequest(key: b("before")))) else { Issue.record("range"); return }
+        #expect(before.kvs.first?.valueString == "durable", "reads keep working")
+        guard case .alarm(let alarms) = try reader.call(.alarm(.list)) else { Issue.record("alarm"); return }
+        #expect(alarms.alarms.map(\.alarm) == ["NOSPACE"])
+        // Space returns: the held write is written, writes are accepted again.
+        #expect(try ShellCommand.run("rm \(mountPoint)/filler", seconds: 10).status == 0)
+        var accepted = false
+        for _ in 0..<50 where !accepted {
+            accepted = (try? reader.call(.put(PutRequest(key: b("after"), value: b("ok"))))) != nil
+            if !accepted {
+                var pause = timespec(tv_sec: 0, tv_nsec: 200_000_000)
+                nanosleep(&pause, nil)
+            }
+        }
+        #expect(accepted, "writes accepted once the disk has room")
+        reader.close()
+        server.kill()
+        let log = try ShellCommand.run("cat \(logFile)", seconds: 10).output
+        #expect(log.contains("No space left on device") && log.contains("writing works again"), "\(log)")
+        // Everything written survives a crash, the write that waited for the disk included.
+        let restarted = try ServerProcess(arguments: ["--data-dir", data])
+        let client = try KVClient(endpoints: [restarted.endpoint])
+        for key in [b("before"), heldKey, b("after")] {
+            guard case .range(let found) = try client.call(.range(RangeRequest(key: key))) else { Issue.record("range"); return }
+            #expect(found.count == 1, "\(String(decoding: key, as: UTF8.self)) survived")
+        }
+        client.close()
+        #expect(restarted.terminate() == 0)
+    }
+}

@@ -22,6 +22,8 @@ final class ClientTransport {
     private var held = HeldOutput()
     /// The connection currently using this transport (set at each hand-off): what a release flushes.
     weak var owner: (any ClientPortConnection)?
+    /// The log index of this connection's last write (see `WriteMark`).
+    let writeMark = WriteMark()
     /// Set while listed in the loop's held transports.
     var isWaitingForLog = false
     /// The last `send` stopped at output the log holds (the rest waits for a release, not for writability).
@@ -92,7 +94,8 @@ final class ClientTransport {
         var allowed = buffer.readableBytes
         isHeld = false
         if let durability, let gate = durability.durabilityGate {
-            let appended = gate.appendedIndex
+            // While the disk fails, only this connection's own unsynced writes hold its output back.
+            let appended = gate.log.isFaulted.load(ordering: .relaxed) ? writeMark.index : gate.appendedIndex
             held.observe(end: held.sent + UInt64(buffer.readableBytes), appended: appended, durable: gate.durableIndex)
             allowed = held.sendable(pending: buffer.readableBytes, durable: gate.durableIndex)
         }

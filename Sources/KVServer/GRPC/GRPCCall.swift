@@ -21,7 +21,7 @@ final class GRPCCall {
     let head: GRPCRequestHead
     unowned let connection: GRPCConnection
     private var reader: GRPCMessageReader
-    let session = ClientSession()
+    let session: ClientSession
     private var headersSent = false
     private(set) var isFinished = false
     /// A message is being answered off the loop (a job, a login): later messages wait.
@@ -36,6 +36,7 @@ final class GRPCCall {
         self.streamID = streamID
         self.head = head
         self.connection = connection
+        session = ClientSession(writeMark: connection.transport.writeMark)
         // etcd lets gRPC messages be the request limit plus 512 KiB of overhead (its grpcOverheadBytes);
         // the service then checks the request's own size against the limit, with etcd's error.
         reader = GRPCMessageReader(maxMessageBytes: connection.context.state.config.maxRequestBytes + 512 * 1024)

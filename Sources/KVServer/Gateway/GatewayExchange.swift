@@ -27,7 +27,7 @@ final class GatewayExchange {
     unowned let transport: any GatewayTransport
     let method: EtcdMethod
     let request: HTTPRequest
-    let session = ClientSession()
+    let session: ClientSession
     private(set) var isFinished = false
     /// The response head is written (a stream has begun).
     private var streaming = false
@@ -53,6 +53,7 @@ final class GatewayExchange {
         self.transport = transport
         self.method = method
         self.request = request
+        session = ClientSession(writeMark: transport.writeMark)
         session.authToken = request.header("authorization") ?? request.header("grpc-metadata-authorization")
             ?? request.header("grpc-metadata-token")
     }

@@ -1,5 +1,6 @@
 import KVProtocol
 import KVStore
+import KVWAL
 
 /// The body of `GET /metrics`: etcd's metrics where kvserver has the same meaning (same names, so
 /// etcd dashboards and alerts work), Prometheus's `process_*` metrics, and kvserver's own `kvserver_*`.
@@ -24,6 +25,19 @@ enum MetricsPage {
                     totals[Layout.healthSuccesses])
         text.single("etcd_server_health_failures", .counter, help: "The total number of failed health checks",
                     totals[Layout.healthFailures])
+
+        // The write-ahead log (a data dir): etcd's fsync count, and kvserver's batch size.
+        if let log = state.writeAheadLog {
+            text.single("kvserver_wal_syncs_total", .counter, help: "fdatasync calls of the write-ahead log.",
+                        log.syncCount.load(ordering: .relaxed))
+            text.single("kvserver_wal_synced_records_total", .counter,
+                        help: "Records made durable by those syncs (records per sync = group commit batch size).",
+                        log.syncedRecords.load(ordering: .relaxed))
+            text.single("kvserver_wal_records_total", .counter, help: "Records appended to the write-ahead log.",
+                        log.appendedIndex.load(ordering: .relaxed))
+            text.single("kvserver_wal_faulted", .gauge, help: "1 while the write-ahead log cannot write (writes refused, replies held).",
+                        log.isFaulted.load(ordering: .relaxed) ? 1 : 0)
+        }
 
         // etcd: mvcc and lease
         text.single("etcd_mvcc_db_total_size_in_bytes", .gauge,

@@ -10,4 +10,10 @@ final class ClientSession {
     var authToken: String?
     /// The snapshot being sent to this client, chunk by chunk (`SNAPSHOT`, `SNAPSHOT-NEXT`).
     var snapshot: SnapshotCursor?
+    /// Where the service notes this client's writes to the log (its connection's; nil without a log).
+    let writeMark: WriteMark?
+
+    init(writeMark: WriteMark? = nil) {
+        self.writeMark = writeMark
+    }
 }

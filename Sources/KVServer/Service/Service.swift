@@ -18,6 +18,16 @@ struct Service: Sendable {
 
     /// Applies `request` for the client of `session`.
     func handle(_ request: Request, session: ClientSession) -> ServiceOutcome {
+        guard let gate = state.durabilityGate, let mark = session.writeMark else { return apply(request, session: session) }
+        // Note the log index of a write (another loop's write in between only makes the mark later).
+        let before = gate.appendedIndex
+        let outcome = apply(request, session: session)
+        let after = gate.appendedIndex
+        if after != before { mark.index = max(mark.index, after) }
+        return outcome
+    }
+
+    private func apply(_ request: Request, session: ClientSession) -> ServiceOutcome {
         do { try state.admit(request) } catch {
             return .failure(.store(error))
         }
