@@ -28,26 +28,8 @@ mkdir -p "$OUT"; rm -f "$OUT"/*.txt "$OUT/results.tsv"
 
 n() { awk -v n="$1" -v s="$SCALE" 'BEGIN { v = int(n * s); if (v < 500) v = 500; print v }'; }
 
-stop_server() {
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID"
-        for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$SERVER_PID" 2>/dev/null
-        wait "$SERVER_PID" 2>/dev/null
-    fi
-    SERVER_PID=
-}
-trap stop_server EXIT
-trap 'exit 130' INT TERM
-
-wait_port() {
-    for _ in $(seq 1 100); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        kill -0 "$SERVER_PID" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
+# shellcheck source=scripts/server-control.sh
+source "$ROOT/scripts/server-control.sh"
 
 metric() { curl -s "http://127.0.0.1:$KV_PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 
