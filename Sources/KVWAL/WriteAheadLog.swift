@@ -171,12 +171,17 @@ public final class WriteAheadLog: StoreJournal, @unchecked Sendable {
         rotationRequests += 1
         let ticket = rotationRequests
         pthread_cond_signal(wakeWriter)
-        while rotationsDone < ticket && !stopping { pthread_cond_wait(wakeAppenders, mutex) }
+        while rotationsDone < ticket && !stopping && !isFaulted.load(ordering: .relaxed) {
+            pthread_cond_wait(wakeAppenders, mutex)
+        }
         if let error = rotationError {
             rotationError = nil
             throw error
         }
-        guard rotationsDone >= ticket else { throw WALError(.inconsistent, path: directory, reason: "the log is stopping") }
+        guard rotationsDone >= ticket else {
+            // Not waited for: the writer retries a failed write until the disk works again.
+            throw WALError(.inconsistent, path: directory, reason: stopping ? "the log is stopping" : "the log cannot write (see the error logged before)")
+        }
         return rotationFirstIndex
     }
 
@@ -277,6 +282,10 @@ public final class WriteAheadLog: StoreJournal, @unchecked Sendable {
                 if failure == nil {
                     isFaulted.store(true, ordering: .relaxed)
                     onFault?(error)
+                    // A rotation waiting for this write gives up; appenders waiting for room go on.
+                    lock()
+                    pthread_cond_broadcast(wakeAppenders)
+                    unlock()
                 }
                 failure = error
                 // Whatever part of the batch reached the file is cut off before it is written again: a

@@ -218,6 +218,7 @@ struct WriteAheadLogTests {
         var pause = timespec(tv_sec: 0, tv_nsec: 100_000_000)
         nanosleep(&pause, nil)
         #expect(log.durableIndex.load(ordering: .acquiring) == 3, "nothing failed is reported durable")
+        #expect(throws: WALError.self, "a rotation (a snapshot) does not wait for a failing disk") { try log.rotate() }
         let failure = faults.withLock { $0[0] }
         #expect(failure.contains(call) && failure.contains(String(cString: strerror(code))), "\(failure)")
         storage.setFaults(.init())
