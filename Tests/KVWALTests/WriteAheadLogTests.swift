@@ -80,12 +80,13 @@ struct WriteAheadLogTests {
         let storage = MemoryWALStorage()
         let log = WriteAheadLog(directory: "/d/wal", lastIndex: 0, mode: .always, storage: storage)
         try log.start(startRevision: 1)
-        let lock = Locked(())
+        let lock = Locked(0)
         let threads = (0..<4).map { _ in
             Thread {
                 for _ in 0..<500 {
                     // Appends are serialized by the store's lock in real use.
-                    lock.withLock { _ in
+                    lock.withLock { appends in
+                        appends += 1
                         let next = log.appendedIndex.load(ordering: .relaxed) + 1
                         append(log, record(next))
                     }
@@ -253,13 +254,16 @@ struct WriteAheadLogTests {
         let storage = MemoryWALStorage()
         let log = WriteAheadLog(directory: "/d/wal", lastIndex: 0, mode: .always, storage: storage)
         try log.start(startRevision: 1)
-        let lock = Locked(())
+        let lock = Locked(0)
         let stop = Atomic<Bool>(false)
         let writers = (0..<4).map { _ in
             Thread {
                 var written = 0
                 while !stop.load(ordering: .relaxed) && written < 20_000 {
-                    lock.withLock { _ in append(log, record(log.appendedIndex.load(ordering: .relaxed) + 1)) }
+                    lock.withLock { appends in
+                        appends += 1
+                        append(log, record(log.appendedIndex.load(ordering: .relaxed) + 1))
+                    }
                     written += 1
                 }
             }
