@@ -44,6 +44,8 @@ public final class WriteAheadLog: StoreJournal, @unchecked Sendable {
     private var queuedRecords = 0
     private var nextIndex: UInt64
     private var writerIdle = false
+    /// While the writer gathers a batch: how many queued records make it go at once.
+    private var gatherTarget = Int.max
     private var stopping = false
     private var rotationRequests = 0
     private var rotationsDone = 0
@@ -57,6 +59,9 @@ public final class WriteAheadLog: StoreJournal, @unchecked Sendable {
     private var segmentRecords = 0
     private var lastWritten: UInt64
     private var lastSync: UInt64 = 0
+    /// How long the last sync took, and how many records the last batch held (for `gather`).
+    private var lastSyncNanoseconds: UInt64 = 0
+    private var lastBatchRecords = 0
     private var unsynced = false
     /// Records written since the last sync (what the next sync makes durable).
     private var unsyncedRecords = 0
@@ -155,7 +160,7 @@ public final class WriteAheadLog: StoreJournal, @unchecked Sendable {
         WALFormat.appendFrame(index: index, payload: record, to: &queued)
         queuedRecords += 1
         appendedIndex.store(index, ordering: .releasing)
-        if writerIdle { pthread_cond_signal(wakeWriter) }
+        if writerIdle || queuedRecords == gatherTarget { pthread_cond_signal(wakeWriter) }
         unlock()
     }
 
@@ -237,6 +242,7 @@ public final class WriteAheadLog: StoreJournal, @unchecked Sendable {
                 waitForWriter(timeout: idleWait())
                 writerIdle = false
             }
+            gather()
             let stop = stopping
             swap(&batch, &queued)
             let records = queuedRecords
@@ -247,6 +253,7 @@ public final class WriteAheadLog: StoreJournal, @unchecked Sendable {
             unlock()
 
             if !batch.isEmpty {
+                lastBatchRecords = records
                 WALFormat.sealFrames(&batch)
                 writeDurably(batch, records: records, last: last)
                 batch.removeAll(keepingCapacity: batch.capacity <= 8 << 20)
@@ -261,6 +268,24 @@ public final class WriteAheadLog: StoreJournal, @unchecked Sendable {
                 if empty { return }
             }
         }
+    }
+
+    /// Group commit's other half (`always` mode, under `mutex`): the writes the last sync released come
+    /// back as soon as their clients have the replies; give them a moment — at most half a sync — so that
+    /// one sync carries them together instead of splitting them over two. Without it, clients fall into
+    /// groups that alternate between syncs and each sync carries a fraction of them. A lone writer (a
+    /// last batch of one record) never waits.
+    private func gather() {
+        guard mode == .always, lastBatchRecords > 1, queuedRecords < lastBatchRecords,
+              rotationsDone == rotationRequests, !stopping else { return }
+        let deadline = WriteAheadLog.now() + min(max(lastSyncNanoseconds / 2, 20_000), 2_000_000)
+        gatherTarget = lastBatchRecords
+        while queuedRecords < gatherTarget && !stopping {
+            let now = WriteAheadLog.now()
+            if now >= deadline { break }
+            waitForWriter(timeout: deadline - now)
+        }
+        gatherTarget = Int.max
     }
 
     /// Writes one batch and, per the mode, syncs it; retries until it is done or the log stops.
@@ -328,9 +353,11 @@ public final class WriteAheadLog: StoreJournal, @unchecked Sendable {
     }
 
     private func sync() throws(WALError) {
+        let started = WriteAheadLog.now()
         try segment!.sync()
         unsynced = false
         lastSync = WriteAheadLog.now()
+        lastSyncNanoseconds = lastSync &- started
         syncCount.add(1, ordering: .relaxed)
     }
 
