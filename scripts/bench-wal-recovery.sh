@@ -26,7 +26,7 @@ printf '%-10s %-12s %-12s %-14s %s\n' records log_MiB replay_ms ready_ms log_lin
 for N in ${@:-100000 300000 1000000}; do
     rm -rf "$DATA"; mkdir -p "$DATA"
     "$ROOT/.build/release/kvserver" --listen-client-urls 127.0.0.1:$PORT --data-dir "$DATA/d" --wal-sync none \
-        --snapshot-count $((N * 2)) --log-level info 2>"$DATA/load.log" &
+        --snapshot-count $((N * 2)) --snapshot-log-bytes $((N * 1024)) --log-level info 2>"$DATA/load.log" &
     PID=$!
     wait_ready "$DATA/load.log" || { echo "kvserver did not start" >&2; exit 1; }
     timeout 600 "$ROOT/.build/release/kvbench" put --endpoints 127.0.0.1:$PORT --conns 4 --clients 64 --pipeline 16 \

@@ -44,6 +44,8 @@ struct ServerConfig: Sendable, Equatable {
     var eventLoops = 0
     /// Unsent reply bytes per connection above which the server stops reading from it.
     var maxOutputBytes = 4 << 20
+    /// Log bytes since the last snapshot that make a snapshot due (hidden `--snapshot-log-bytes`).
+    var snapshotLogBytes = 64 << 20
     /// How often watches that asked for it get a progress notification (etcd: 10 minutes).
     var progressNotifyInterval: UInt64 = 600 * 1_000_000_000
     /// How long a connection's half-sent first line is waited for before it is served as the line
@@ -181,7 +183,7 @@ struct ServerConfig: Sendable, Equatable {
         case authTokenTTL = "auth-token-ttl", authFailureDelay = "auth-failure-delay"
         case maxOutputBytes = "max-output-bytes", maxConcurrentStreams = "max-concurrent-streams"
         // Hidden: for tests and experiments.
-        case progressNotifyInterval = "progress-notify-interval"
+        case progressNotifyInterval = "progress-notify-interval", snapshotLogBytes = "snapshot-log-bytes"
         case passwordHashIterations = "password-hash-iterations"
         case protocolSniffTimeout = "protocol-sniff-timeout", httpHeaderTimeout = "http-header-timeout"
         case tlsHandshakeTimeout = "tls-handshake-timeout"
@@ -314,6 +316,7 @@ struct ServerConfig: Sendable, Equatable {
                 config.logLevel = level
             case .eventLoops: config.eventLoops = Int(try integer(text, flag: flag, minimum: 1, maximum: 64))
             case .maxOutputBytes: config.maxOutputBytes = Int(try integer(text, flag: flag, minimum: 1))
+            case .snapshotLogBytes: config.snapshotLogBytes = Int(try integer(text, flag: flag, minimum: 1 << 20))
             case .progressNotifyInterval:
                 guard let nanos = duration(text), nanos > 0 else {
                     throw ConfigError("invalid duration \"\(text)\" for --progress-notify-interval")

@@ -26,13 +26,15 @@ final class SnapshotScheduler: Sendable {
     private let log: WriteAheadLog?
     /// Log records and bytes in one segment that make a save due (with a log).
     private let logRecordLimit: Int
-    static let logByteLimit = 64 << 20
+    private let logByteLimit: Int
 
     /// How often the thread wakes to check the revision count.
     static let checkInterval: UInt64 = 200_000_000
 
-    init(directory: DataDirectory, store: Store, logger: Logger, log: WriteAheadLog? = nil, interval: UInt64, count: Int64) {
+    init(directory: DataDirectory, store: Store, logger: Logger, log: WriteAheadLog? = nil, interval: UInt64, count: Int64,
+         logBytes: Int = 64 << 20) {
         self.log = log
+        logByteLimit = logBytes
         logRecordLimit = count > 0 ? Int(clamping: count) : 100_000
         self.directory = directory
         self.store = store
@@ -100,7 +102,7 @@ final class SnapshotScheduler: Sendable {
             let dueByCount = count > 0 && revision - lastSavedRevision.load(ordering: .relaxed) >= count
             let logRecords = log?.segmentRecordCount.load(ordering: .relaxed) ?? 0
             let logBytes = log?.segmentByteCount.load(ordering: .relaxed) ?? 0
-            let dueByLog = logRecords >= logRecordLimit || logBytes >= SnapshotScheduler.logByteLimit
+            let dueByLog = logRecords >= logRecordLimit || logBytes >= logByteLimit
             if dueByTime || dueByCount || dueByLog {
                 saveNow(reason: dueByLog ? "the log holds \(logRecords) records, \(logBytes) bytes since the last save"
                                          : dueByCount ? "\(count) revisions since the last save" : "interval")

@@ -141,7 +141,7 @@ do {
 }
 let scheduler = dataDirectory.map {
     SnapshotScheduler(directory: $0, store: server.store, logger: logger, log: writeAheadLog,
-                      interval: config.snapshotInterval, count: config.snapshotCount)
+                      interval: config.snapshotInterval, count: config.snapshotCount, logBytes: config.snapshotLogBytes)
 }
 do {
     try scheduler?.start()

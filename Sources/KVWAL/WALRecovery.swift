@@ -130,7 +130,7 @@ public enum WALRecovery {
             return .bad("the file ends inside a record (\(bytes.count - offset) of \(WALFormat.frameHeaderSize + length) bytes)")
         }
         var crc = CRC32C()
-        crc.update(bytes[(offset + 8)..<end])
+        bytes.withUnsafeBytes { crc.update(UnsafeRawBufferPointer(rebasing: $0[(offset + 8)..<end])) }
         guard crc.value == WALFormat.load(UInt32.self, bytes, offset + 4) else { return .bad("checksum mismatch") }
         let found = WALFormat.load(UInt64.self, bytes, offset + 8)
         guard found == index else { return .wrongIndex(found) }

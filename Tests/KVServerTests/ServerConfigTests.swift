@@ -79,7 +79,7 @@ import Testing
 
     @Test func usageListsEveryVisibleFlag() {
         let hidden: Set<ServerConfig.Flag> = [.progressNotifyInterval, .passwordHashIterations,
-                                              .protocolSniffTimeout, .httpHeaderTimeout, .tlsHandshakeTimeout]
+                                              .protocolSniffTimeout, .httpHeaderTimeout, .tlsHandshakeTimeout, .snapshotLogBytes]
         for flag in ServerConfig.Flag.allCases where !hidden.contains(flag) {
             #expect(ServerConfig.usage.contains("--\(flag.rawValue)"), "\(flag.rawValue)")
         }

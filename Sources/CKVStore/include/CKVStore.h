@@ -4,7 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The few things KVStore needs from C: SHA-256 compression on the x86 SHA extensions, and a prefetch. */
+/* The few things KVStore needs from C: SHA-256 compression on the x86 SHA extensions, CRC-32C on SSE4.2,
+ * and a prefetch. */
 
 /* SHA-256 compression with the x86 SHA extensions (SHA-NI), for KVStore's SHA256.
  *
@@ -16,6 +17,14 @@
  * native integers. */
 int ckv_sha256_hardware_available(void);
 void ckv_sha256_compress(uint32_t state[8], const void *blocks, size_t count);
+
+/* CRC-32C (Castagnoli) with the SSE4.2 CRC32 instruction, for KVStore's CRC32C.
+ *
+ * ckv_crc32c_hardware_available() says whether this CPU has it (0 on other architectures); call
+ * ckv_crc32c_update only when it returned 1. `crc` is the running register value, inverted as the
+ * instruction expects (~0 at the start, inverted again at the end by the caller). */
+int ckv_crc32c_hardware_available(void);
+uint32_t ckv_crc32c_update(uint32_t crc, const void *bytes, size_t count);
 
 /* Asks the CPU to start loading the cache line holding `address` for reading; never faults. */
 static inline void ckv_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }

@@ -1,3 +1,5 @@
+import CKVStore
+
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78): the hash `etcdctl snapshot status` prints
 /// for an etcd backend file, over every bucket name, key and value in order; kvserver's write-ahead log
 /// checks each record with it too.
@@ -12,7 +14,14 @@ public struct CRC32C: Sendable {
         return crc
     }
 
+    /// Whether this CPU computes it in hardware (SSE4.2), asked once.
+    private static let hardware = ckv_crc32c_hardware_available() == 1
+
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        if Self.hardware, let base = bytes.baseAddress {
+            value = ~ckv_crc32c_update(~value, base, bytes.count)
+            return
+        }
         var crc = ~value
         Self.table.withUnsafeBufferPointer { table in
             for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
@@ -23,6 +32,11 @@ public struct CRC32C: Sendable {
     public mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
 
     public mutating func update(_ bytes: some Sequence<UInt8>) {
+        var contiguous = self
+        if bytes.withContiguousStorageIfAvailable({ contiguous.update(UnsafeRawBufferPointer($0)) }) != nil {
+            self = contiguous
+            return
+        }
         var crc = ~value
         Self.table.withUnsafeBufferPointer { table in
             for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
