@@ -1,21 +1,5 @@
 import KVStore
 
-/// One command, defined once: its spec, how a client writes it and how a server reads it.
-protocol CommandDefinition {
-    associatedtype Value
-    static var spec: CommandSpec { get }
-    /// Writes the verb and arguments (no tag, no line terminator). Inside a TXN line, tokens that spell
-    /// a reserved word are quoted.
-    static func encode(_ value: Value, into buffer: inout ByteBuffer, inTxn: Bool)
-    static func decode(_ arguments: Arguments) throws(WireError) -> Value
-}
-
-extension CommandDefinition {
-    static func decode(_ tokens: some Sequence<Token>) throws(WireError) -> Value {
-        try decode(Arguments(tokens, spec: spec))
-    }
-}
-
 /// Applies `--prefix` / `--from-key` to a key and optional explicit range end.
 func keyRange(_ arguments: Arguments) throws(WireError) -> (key: [UInt8], rangeEnd: [UInt8]) {
     let key = arguments.positional[0].bytes
@@ -48,63 +32,8 @@ private func writeKeyRange(_ key: [UInt8], _ rangeEnd: [UInt8], into buffer: ino
 private let sortOrders = ["none", "ascend", "descend"]
 private let sortTargets = ["key", "version", "create", "mod", "value"]
 
-/// `HELLO <version>`
-enum HelloCommand: CommandDefinition {
-    static let spec = CommandSpec(.hello, arguments: ["version"])
-
-    static func encode(_ value: HelloRequest, into buffer: inout ByteBuffer, inTxn: Bool) {
-        buffer.writeASCII("HELLO ")
-        buffer.writeDecimal(value.protocolVersion)
-    }
-
-    static func decode(_ arguments: Arguments) throws(WireError) -> HelloRequest {
-        HelloRequest(protocolVersion: try arguments.positionalInt64(0))
-    }
-}
-
-/// Commands without arguments or options.
-enum BareCommand {
-    static let ping = CommandSpec(.ping)
-    static let status = CommandSpec(.status)
-    static let members = CommandSpec(.members)
-    static let health = CommandSpec(.health)
-    static let leaseList = CommandSpec(.leaseList)
-    static let progress = CommandSpec(.progress)
-    static let snapshotNext = CommandSpec(.snapshotNext)
-    static let defrag = CommandSpec(.defrag)
-}
-
-/// `ALARM LIST` | `ALARM DISARM`
-enum AlarmCommand {
-    static let spec = CommandSpec(.alarm, arguments: ["LIST|DISARM"])
-
-    static func decode(_ arguments: ArraySlice<Token>) throws(WireError) -> AlarmAction {
-        let parsed = try Arguments(arguments, spec: spec)
-        let token = parsed.positional[0]
-        let word = String(decoding: token.bytes, as: UTF8.self).uppercased()
-        guard let action = AlarmAction(rawValue: word) else {
-            throw WireError.args("ALARM", "invalid action \(token.description) (LIST or DISARM)")
-        }
-        return action
-    }
-}
-
-/// `SNAPSHOT [--rev=N]`
-enum SnapshotCommand: CommandDefinition {
-    static let spec = CommandSpec(.snapshot, options: [OptionSpec("rev", .integer)])
-
-    static func encode(_ value: SnapshotRequest, into buffer: inout ByteBuffer, inTxn: Bool) {
-        buffer.writeASCII("SNAPSHOT")
-        if value.revision != 0 { buffer.writeOption("rev", value.revision) }
-    }
-
-    static func decode(_ arguments: Arguments) throws(WireError) -> SnapshotRequest {
-        SnapshotRequest(revision: try arguments.int64("rev") ?? 0)
-    }
-}
-
 /// `GET <key> [<range_end>] [options]`: a range read.
-enum GetCommand: CommandDefinition {
+enum GetCommand: SpecParsedCommand {
     static let spec = CommandSpec(.get, aliases: ["RANGE"], arguments: ["key", "range_end"], required: 1, options: [
         OptionSpec("prefix"), OptionSpec("from-key"),
         OptionSpec("limit", .integer), OptionSpec("rev", .integer),
@@ -115,6 +44,13 @@ enum GetCommand: CommandDefinition {
         OptionSpec("min-create-rev", .integer), OptionSpec("max-create-rev", .integer),
     ])
 
+    static func request(_ value: RangeRequest) -> Request { .range(value) }
+
+    static func encode(_ value: RangeRequest, into buffer: inout ByteBuffer) {
+        encode(value, into: &buffer, inTxn: false)
+    }
+
+    /// Inside a TXN line, tokens that spell a reserved word are quoted.
     static func encode(_ value: RangeRequest, into buffer: inout ByteBuffer, inTxn: Bool) {
         buffer.writeASCII("GET")
         writeKeyRange(value.key, value.rangeEnd, into: &buffer, inTxn: inTxn)
@@ -157,34 +93,49 @@ enum GetCommand: CommandDefinition {
         request.maxCreateRevision = try arguments.int64("max-create-rev") ?? 0
         return request
     }
-}
 
-/// `PUT <key> <value> [options]`; with `--ignore-value` the value may be omitted.
-enum PutCommand: CommandDefinition {
-    static let spec = CommandSpec(.put, arguments: ["key", "value"], required: 1, options: [
-        OptionSpec("lease", .hex), OptionSpec("prev-kv"), OptionSpec("ignore-value"), OptionSpec("ignore-lease"),
-    ])
-    /// A top-level PUT also takes `--ttl=N` (grant a lease and put under it); a PUT inside a TXN does not.
-    static let topLevelSpec = CommandSpec(.put, arguments: ["key", "value"], required: 1,
-                                          options: spec.options + [OptionSpec("ttl", .integer)])
-
-    /// `PUT … --ttl=N`
-    static func encode(_ value: LeasedPutRequest, into buffer: inout ByteBuffer) {
-        encode(value.put, into: &buffer, inTxn: false)
-        buffer.writeOption("ttl", value.ttl)
+    /// Read on the whole range.
+    static func authorize(_ value: RangeRequest, on store: Store, token: String?) throws(AuthError) {
+        try store.authorize(value, token: token)
     }
 
+    static func encodedSize(_ value: RangeRequest) -> Int { Protobuf.size(of: value) }
+}
+
+/// `PUT <key> <value> [options]`; with `--ignore-value` the value may be omitted. With `--ttl=N` it is
+/// a `LeasedPutCommand`.
+enum PutCommand: SpecParsedCommand {
+    /// A top-level PUT also takes `--ttl=N` (grant a lease and put under it); a PUT inside a TXN does not.
+    static let spec = CommandSpec(.put, arguments: ["key", "value"], required: 1,
+                                  options: txnSpec.options + [OptionSpec("ttl", .integer)])
+    /// A PUT inside a TXN.
+    static let txnSpec = CommandSpec(.put, arguments: ["key", "value"], required: 1, options: [
+        OptionSpec("lease", .hex), OptionSpec("prev-kv"), OptionSpec("ignore-value"), OptionSpec("ignore-lease"),
+    ])
+
+    static func request(_ value: PutRequest) -> Request { .put(value) }
+
     /// A top-level PUT: plain, or with `--ttl` a leased put.
-    static func decodeTopLevel(_ tokens: ArraySlice<Token>) throws(WireError) -> Request {
-        let arguments = try Arguments(tokens, spec: topLevelSpec)
+    static func decodeRequest(_ tokens: ArraySlice<Token>, maxTxnOps: Int) throws(WireError) -> Request {
+        let arguments = try Arguments(tokens, spec: spec)
         let put = try decode(arguments)
         guard let ttl = try arguments.int64("ttl") else { return .put(put) }
         if put.lease != 0 || put.ignoreLease {
             throw WireError.args("PUT", "--ttl cannot be combined with --lease or --ignore-lease")
         }
-        return .leasedPut(LeasedPutRequest(put: put, ttl: ttl))
+        return LeasedPutCommand.request(LeasedPutRequest(put: put, ttl: ttl))
     }
 
+    /// A PUT operation of a TXN (no `--ttl`).
+    static func decodeInTxn(_ tokens: ArraySlice<Token>) throws(WireError) -> PutRequest {
+        try decode(Arguments(tokens, spec: txnSpec))
+    }
+
+    static func encode(_ value: PutRequest, into buffer: inout ByteBuffer) {
+        encode(value, into: &buffer, inTxn: false)
+    }
+
+    /// Inside a TXN line, tokens that spell a reserved word are quoted.
     static func encode(_ value: PutRequest, into buffer: inout ByteBuffer, inTxn: Bool) {
         buffer.writeASCII("PUT ")
         buffer.writeToken(value.key, avoidingReservedWords: inTxn)
@@ -212,14 +163,56 @@ enum PutCommand: CommandDefinition {
                           prevKV: arguments.flag("prev-kv"), ignoreValue: ignoreValue,
                           ignoreLease: arguments.flag("ignore-lease"))
     }
+
+    /// Write on the key (read too for `--prev-kv`), and write on the keys of the lease it joins.
+    static func authorize(_ value: PutRequest, on store: Store, token: String?) throws(AuthError) {
+        try store.authorize(value, token: token)
+    }
+
+    static func encodedSize(_ value: PutRequest) -> Int { Protobuf.size(of: value) }
+}
+
+/// `PUT <key> <value> --ttl=N [options]`: grants a lease and puts the key under it, in one revision. Its
+/// verb is PUT's, which decodes it (`PutCommand.decodeRequest`); it is not in the table on its own.
+enum LeasedPutCommand: CommandDefinition {
+    static var spec: CommandSpec { PutCommand.spec }
+
+    static func request(_ value: LeasedPutRequest) -> Request { .leasedPut(value) }
+
+    static func decodeRequest(_ tokens: ArraySlice<Token>, maxTxnOps: Int) throws(WireError) -> Request {
+        try PutCommand.decodeRequest(tokens, maxTxnOps: maxTxnOps)
+    }
+
+    static func encode(_ value: LeasedPutRequest, into buffer: inout ByteBuffer) {
+        PutCommand.encode(value.put, into: &buffer, inTxn: false)
+        buffer.writeOption("ttl", value.ttl)
+    }
+
+    /// A valid token (it grants a lease), then what the put needs.
+    static func authorize(_ value: LeasedPutRequest, on store: Store, token: String?) throws(AuthError) {
+        try Access.user(store, token)
+        try store.authorize(value.put, token: token)
+    }
+
+    /// A `LeaseGrantRequest` plus the `PutRequest`.
+    static func encodedSize(_ value: LeasedPutRequest) -> Int {
+        Protobuf.int64(1, value.ttl) + Protobuf.size(of: value.put)
+    }
 }
 
 /// `DEL <key> [<range_end>] [--prefix] [--from-key] [--prev-kv]`
-enum DelCommand: CommandDefinition {
+enum DelCommand: SpecParsedCommand {
     static let spec = CommandSpec(.del, aliases: ["DELETE"], arguments: ["key", "range_end"], required: 1, options: [
         OptionSpec("prefix"), OptionSpec("from-key"), OptionSpec("prev-kv"),
     ])
 
+    static func request(_ value: DeleteRangeRequest) -> Request { .deleteRange(value) }
+
+    static func encode(_ value: DeleteRangeRequest, into buffer: inout ByteBuffer) {
+        encode(value, into: &buffer, inTxn: false)
+    }
+
+    /// Inside a TXN line, tokens that spell a reserved word are quoted.
     static func encode(_ value: DeleteRangeRequest, into buffer: inout ByteBuffer, inTxn: Bool) {
         buffer.writeASCII("DEL")
         writeKeyRange(value.key, value.rangeEnd, into: &buffer, inTxn: inTxn)
@@ -230,13 +223,45 @@ enum DelCommand: CommandDefinition {
         let (key, rangeEnd) = try keyRange(arguments)
         return DeleteRangeRequest(key: key, rangeEnd: rangeEnd, prevKV: arguments.flag("prev-kv"))
     }
+
+    /// Write on the range (read too for `--prev-kv`).
+    static func authorize(_ value: DeleteRangeRequest, on store: Store, token: String?) throws(AuthError) {
+        try store.authorize(value, token: token)
+    }
+
+    static func encodedSize(_ value: DeleteRangeRequest) -> Int { Protobuf.size(of: value) }
+}
+
+/// `TXN [IF <compare>…] [THEN <op>…] [ELSE <op>…] END` (see `TxnSyntax`).
+enum TxnCommand: CommandDefinition {
+    static let spec = CommandSpec(.txn)
+
+    static func request(_ value: TxnRequest) -> Request { .txn(value) }
+
+    /// The nesting is bounded as it is parsed, by `--max-txn-ops`.
+    static func decodeRequest(_ tokens: ArraySlice<Token>, maxTxnOps: Int) throws(WireError) -> Request {
+        .txn(try TxnSyntax.decode(tokens, maxOps: maxTxnOps))
+    }
+
+    static func encode(_ value: TxnRequest, into buffer: inout ByteBuffer) {
+        TxnSyntax.encode(value, into: &buffer)
+    }
+
+    /// Read on every compare, and what each operation of both branches needs, nested ones included.
+    static func authorize(_ value: TxnRequest, on store: Store, token: String?) throws(AuthError) {
+        try store.authorize(value, token: token)
+    }
+
+    static func encodedSize(_ value: TxnRequest) -> Int { Protobuf.size(of: value) }
 }
 
 /// `COMPACT <rev> [--physical]`
-enum CompactCommand: CommandDefinition {
+enum CompactCommand: SpecParsedCommand {
     static let spec = CommandSpec(.compact, arguments: ["rev"], options: [OptionSpec("physical")])
 
-    static func encode(_ value: CompactionRequest, into buffer: inout ByteBuffer, inTxn: Bool) {
+    static func request(_ value: CompactionRequest) -> Request { .compact(value) }
+
+    static func encode(_ value: CompactionRequest, into buffer: inout ByteBuffer) {
         buffer.writeASCII("COMPACT ")
         buffer.writeDecimal(value.revision)
         if value.physical { buffer.writeFlag("physical") }
@@ -245,23 +270,12 @@ enum CompactCommand: CommandDefinition {
     static func decode(_ arguments: Arguments) throws(WireError) -> CompactionRequest {
         CompactionRequest(revision: try arguments.positionalInt64(0), physical: arguments.flag("physical"))
     }
-}
 
-/// `HASH [--rev=N]`
-enum HashCommand: CommandDefinition {
-    static let spec = CommandSpec(.hash, options: [OptionSpec("rev", .integer)])
-
-    static func encode(_ value: HashKVRequest, into buffer: inout ByteBuffer, inTxn: Bool) {
-        buffer.writeASCII("HASH")
-        if value.revision != 0 { buffer.writeOption("rev", value.revision) }
+    static func authorize(_ value: CompactionRequest, on store: Store, token: String?) throws(AuthError) {
+        try Access.root(store, token)
     }
 
-    static func decode(_ arguments: Arguments) throws(WireError) -> HashKVRequest {
-        HashKVRequest(revision: try arguments.int64("rev") ?? 0)
+    static func encodedSize(_ value: CompactionRequest) -> Int {
+        Protobuf.int64(1, value.revision) + Protobuf.bool(2, value.physical)
     }
-}
-
-/// `TXN [IF <compare>…] [THEN <op>…] [ELSE <op>…] END` (see `TxnSyntax`).
-enum TxnCommand {
-    static let spec = CommandSpec(.txn)
 }
