@@ -308,7 +308,7 @@ enum AuthDisableCommand: BareAuthCommand {
 enum AuthStatusCommand: BareAuthCommand {
     static let spec = CommandSpec(.authStatus)
     static func request(_ value: Void) -> Request { .auth(.status) }
-    static func authorize(_ value: Void, on store: Store, token: String?) throws(AuthError) { try Access.user(store, token) }
+    static func authorize(_ value: Void, on store: Store, token: String?) throws(AuthError) { try Access.validTokenIfGiven(store, token) }
 
     static func apply(_ value: Void, to auth: AuthStore, response: inout AuthResponse) throws(AuthError) {
         response.enabled = auth.isEnabled

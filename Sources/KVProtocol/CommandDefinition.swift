@@ -11,7 +11,10 @@ import KVStore
 /// `MaintenanceCommands.swift`, `LeaseCommands.swift`, `WatchCommands.swift`, `AuthCommands.swift`.
 /// What the server does with a request (its handler) is the service's: it needs the server's state,
 /// which this module, shared with the clients, does not know.
-protocol CommandDefinition {
+///
+/// Definitions are types that are never instantiated (caseless enums); the table holds their metatypes,
+/// which any thread may use (`SendableMetatype`).
+protocol CommandDefinition: SendableMetatype {
     /// What the command carries: the payload of its `Request` case (`Void` for a bare command).
     associatedtype Value
 
@@ -74,8 +77,9 @@ enum Access {
     /// Needs nothing: connection-level commands and the member-level reads etcd leaves open.
     static func open(_ store: Store, _ token: String?) throws(AuthError) {}
 
-    /// A valid token, any user.
-    static func user(_ store: Store, _ token: String?) throws(AuthError) {
+    /// Anyone without credentials, as etcd (lease calls, listings, the auth status); a token given must
+    /// still be valid.
+    static func validTokenIfGiven(_ store: Store, _ token: String?) throws(AuthError) {
         try store.auth.checkToken(token)
     }
 

@@ -188,9 +188,9 @@ enum LeasedPutCommand: CommandDefinition {
         buffer.writeOption("ttl", value.ttl)
     }
 
-    /// A valid token (it grants a lease), then what the put needs.
+    /// A token given must be valid (it grants a lease), then what the put needs.
     static func authorize(_ value: LeasedPutRequest, on store: Store, token: String?) throws(AuthError) {
-        try Access.user(store, token)
+        try Access.validTokenIfGiven(store, token)
         try store.authorize(value.put, token: token)
     }
 

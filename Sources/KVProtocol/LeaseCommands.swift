@@ -79,7 +79,7 @@ enum LeaseGrantCommand: SpecParsedCommand {
 
     /// Any user; attaching existing keys rewrites them, so write on each.
     static func authorize(_ value: LeaseGrantRequest, on store: Store, token: String?) throws(AuthError) {
-        try Access.user(store, token)
+        try Access.validTokenIfGiven(store, token)
         for key in value.keys { try store.auth.checkPermission(token: token, key: key, write: true) }
     }
 
@@ -171,7 +171,7 @@ enum LeaseListCommand: BareCommandDefinition {
     static func request(_ value: Void) -> Request { .leaseList }
 
     static func authorize(_ value: Void, on store: Store, token: String?) throws(AuthError) {
-        try Access.user(store, token)
+        try Access.validTokenIfGiven(store, token)
     }
 
     static func encodedSize(_ value: Void) -> Int { 0 }
