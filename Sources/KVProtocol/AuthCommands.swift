@@ -134,6 +134,11 @@ enum AuthenticateCommand: CommandDefinition {
     static func encodedSize(_ value: AuthenticateRequest) -> Int {
         Protobuf.text(1, value.name) + Protobuf.text(2, value.password)
     }
+
+    /// The token stays with the client's connection; the reply is the header.
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        .auth(spec.kind, AuthResponse(header: try ReplyDecoder.header(fields)))
+    }
 }
 
 // MARK: - Auth management
@@ -157,6 +162,41 @@ protocol AuthCommandDefinition: CommandDefinition {
     static var isChange: Bool { get }
     /// The verb and the names it carries, for logs; never a password.
     static func describe(_ value: Value) -> String
+    /// Writes what the command reads into its reply line, after the header (nothing by default).
+    static func writeReplyBody(_ response: AuthResponse, into buffer: inout ByteBuffer)
+    /// Reads what `writeReplyBody` wrote.
+    static func readReplyBody(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor,
+                              into response: inout AuthResponse) throws(WireError)
+}
+
+extension AuthCommandDefinition {
+    static func writeReplyBody(_ response: AuthResponse, into buffer: inout ByteBuffer) {}
+
+    static func readReplyBody(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor,
+                              into response: inout AuthResponse) throws(WireError) {}
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        var response = AuthResponse(header: try ReplyDecoder.header(fields))
+        try readReplyBody(fields, &items, into: &response)
+        return .auth(spec.kind, response)
+    }
+}
+
+extension ByteBuffer {
+    /// ` users=N USER <name>…`, ` roles=N ROLE <name>…`: a counted list of names.
+    fileprivate mutating func writeNames(_ field: StaticString, _ keyword: StaticString, _ names: [String]) {
+        writeField(field, Int64(names.count))
+        for name in names {
+            writeASCII(keyword)
+            writeToken(name)
+        }
+    }
+}
+
+extension ReplyDecoder.ItemCursor {
+    fileprivate mutating func names(_ keyword: String, count: Int64?) throws(WireError) -> [String] {
+        try next(keyword, count: count).map { String(decoding: $0.arguments[0], as: UTF8.self) }
+    }
 }
 
 /// Something done with an auth management request once its definition is known.
@@ -316,6 +356,17 @@ enum AuthStatusCommand: BareAuthCommand {
     }
 
     static var isChange: Bool { false }
+
+    static func writeReplyBody(_ response: AuthResponse, into buffer: inout ByteBuffer) {
+        buffer.writeField("enabled", response.enabled)
+        buffer.writeField("auth_rev", unsigned: response.authRevision)
+    }
+
+    static func readReplyBody(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor,
+                              into response: inout AuthResponse) throws(WireError) {
+        response.enabled = try fields.bool("enabled") ?? false
+        response.authRevision = try fields.uint64("auth_rev") ?? 0
+    }
 }
 
 /// `USER-ADD <name> [<password>] [--no-password]`: a nil password makes a user that cannot log in with
@@ -404,6 +455,16 @@ enum UserGetCommand: NamedAuthCommand {
     }
 
     static var isChange: Bool { false }
+
+    /// The roles, sorted.
+    static func writeReplyBody(_ response: AuthResponse, into buffer: inout ByteBuffer) {
+        buffer.writeNames("roles", " ROLE ", response.roles)
+    }
+
+    static func readReplyBody(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor,
+                              into response: inout AuthResponse) throws(WireError) {
+        response.roles = try items.names("ROLE", count: try fields.int64("roles") ?? 0)
+    }
 }
 
 /// `USER-LIST`
@@ -413,6 +474,15 @@ enum UserListCommand: BareAuthCommand {
     static func authorize(_ value: Void, on store: Store, token: String?) throws(AuthError) { try Access.root(store, token) }
     static func apply(_ value: Void, to auth: AuthStore, response: inout AuthResponse) throws(AuthError) { response.users = auth.userNames() }
     static var isChange: Bool { false }
+
+    static func writeReplyBody(_ response: AuthResponse, into buffer: inout ByteBuffer) {
+        buffer.writeNames("users", " USER ", response.users)
+    }
+
+    static func readReplyBody(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor,
+                              into response: inout AuthResponse) throws(WireError) {
+        response.users = try items.names("USER", count: try fields.int64("users") ?? 0)
+    }
 }
 
 /// `USER-PASSWD <name> <password>`: both tokens are taken as they are (a password may start with
@@ -507,6 +577,30 @@ enum RoleGetCommand: NamedAuthCommand {
     }
 
     static var isChange: Bool { false }
+
+    /// ` perms=N PERM <type> <key> <range_end>…`
+    static func writeReplyBody(_ response: AuthResponse, into buffer: inout ByteBuffer) {
+        buffer.writeField("perms", Int64(response.permissions.count))
+        for permission in response.permissions {
+            buffer.writeASCII(" PERM ")
+            buffer.writeString(permissionTypeWords[permission.kind.rawValue])
+            buffer.writeByte(UInt8(ascii: " "))
+            buffer.writeQuoted(permission.key)
+            buffer.writeByte(UInt8(ascii: " "))
+            buffer.writeQuoted(permission.rangeEnd)
+        }
+    }
+
+    static func readReplyBody(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor,
+                              into response: inout AuthResponse) throws(WireError) {
+        for item in try items.next("PERM", count: try fields.int64("perms") ?? 0) {
+            let type = String(decoding: item.arguments[0], as: UTF8.self)
+            guard let index = permissionTypeWords.firstIndex(of: type), let kind = Permission.Kind(rawValue: index) else {
+                throw WireError.protocolViolation("malformed reply: bad PERM type \(type)")
+            }
+            response.permissions.append(Permission(kind: kind, key: item.arguments[1], rangeEnd: item.arguments[2]))
+        }
+    }
 }
 
 /// `ROLE-LIST`
@@ -516,6 +610,16 @@ enum RoleListCommand: BareAuthCommand {
     static func authorize(_ value: Void, on store: Store, token: String?) throws(AuthError) { try Access.root(store, token) }
     static func apply(_ value: Void, to auth: AuthStore, response: inout AuthResponse) throws(AuthError) { response.roles = auth.roleNames() }
     static var isChange: Bool { false }
+
+    /// The roles, sorted.
+    static func writeReplyBody(_ response: AuthResponse, into buffer: inout ByteBuffer) {
+        buffer.writeNames("roles", " ROLE ", response.roles)
+    }
+
+    static func readReplyBody(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor,
+                              into response: inout AuthResponse) throws(WireError) {
+        response.roles = try items.names("ROLE", count: try fields.int64("roles") ?? 0)
+    }
 }
 
 /// `<key> [<range_end>] [--prefix|--from-key]` with etcdctl's meaning for a permission: `--prefix`
@@ -632,78 +736,15 @@ enum RoleRevokeCommand: AuthCommandDefinition, SpecParsedCommand {
 
 private func asciiLowercased(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte + 32 : byte }
 
-extension Token {
-    /// The token's bytes as text.
-    var text: String { String(decoding: bytes, as: UTF8.self) }
-}
-
 // MARK: Replies
 
 extension ReplyEncoder {
     /// `OK <header> [enabled=0|1 auth_rev=N] [users=N USER <name>…] [roles=N ROLE <name>…]
-    /// [perms=N PERM <type> <key> <range_end>…]` — the parts the command reads.
+    /// [perms=N PERM <type> <key> <range_end>…]` — the parts the command reads (its definition's
+    /// `writeReplyBody`).
     public static func encode(_ value: AuthResponse, kind: CommandKind, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
         begin(tag, value.header, into: &buffer)
-        switch kind {
-        case .authStatus:
-            buffer.writeField("enabled", value.enabled)
-            buffer.writeField("auth_rev", unsigned: value.authRevision)
-        case .userList:
-            buffer.writeField("users", Int64(value.users.count))
-            for user in value.users {
-                buffer.writeASCII(" USER ")
-                buffer.writeToken(user)
-            }
-        case .userGet, .roleList:
-            buffer.writeField("roles", Int64(value.roles.count))
-            for role in value.roles {
-                buffer.writeASCII(" ROLE ")
-                buffer.writeToken(role)
-            }
-        case .roleGet:
-            buffer.writeField("perms", Int64(value.permissions.count))
-            for permission in value.permissions {
-                buffer.writeASCII(" PERM ")
-                buffer.writeString(permissionTypeWords[permission.kind.rawValue])
-                buffer.writeByte(UInt8(ascii: " "))
-                buffer.writeQuoted(permission.key)
-                buffer.writeByte(UInt8(ascii: " "))
-                buffer.writeQuoted(permission.rangeEnd)
-            }
-        default:
-            break
-        }
+        CommandTable.authByKind[kind]?.writeReplyBody(value, into: &buffer)
         buffer.writeByte(UInt8(ascii: "\n"))
     }
-}
-
-extension ReplyDecoder {
-    static func auth(_ fields: Fields, _ items: inout ItemCursor, kind: CommandKind) throws(WireError) -> AuthResponse {
-        var response = AuthResponse(header: try header(fields))
-        switch kind {
-        case .authStatus:
-            response.enabled = try fields.bool("enabled") ?? false
-            response.authRevision = try fields.uint64("auth_rev") ?? 0
-        case .userList:
-            response.users = try items.next("USER", count: try fields.int64("users") ?? 0).map { $0.arguments[0].text }
-        case .userGet, .roleList:
-            response.roles = try items.next("ROLE", count: try fields.int64("roles") ?? 0).map { $0.arguments[0].text }
-        case .roleGet:
-            for item in try items.next("PERM", count: try fields.int64("perms") ?? 0) {
-                let type = item.arguments[0].text
-                guard let index = permissionTypeWords.firstIndex(of: type),
-                      let permissionKind = Permission.Kind(rawValue: index) else {
-                    throw WireError.protocolViolation("malformed reply: bad PERM type \(type)")
-                }
-                response.permissions.append(Permission(kind: permissionKind, key: item.arguments[1], rangeEnd: item.arguments[2]))
-            }
-        default:
-            break
-        }
-        return response
-    }
-}
-
-extension [UInt8] {
-    fileprivate var text: String { String(decoding: self, as: UTF8.self) }
 }

@@ -1,9 +1,10 @@
 import KVStore
 
 /// One command, defined once: its verb and argument spec, how a server reads it from a line and a client
-/// writes it, the `Request` it stands for, what a user needs to be allowed to make it, and its size as
-/// etcd measures it. The command table (`CommandTable`), the request encoder and decoder, authorization
-/// (`Request.authorize`) and the size limit (`Request.encodedSize`) are built from these definitions, so
+/// writes it, the `Request` it stands for, what a user needs to be allowed to make it, its size as etcd
+/// measures it, and how a client reads its reply. The command table (`CommandTable`), the request
+/// encoder and decoder, authorization (`Request.authorize`), the size limit (`Request.encodedSize`) and
+/// the reply decoder (`ReplyDecoder`) are built from these definitions, so
 /// adding a command means writing one definition, listing it in `CommandTable.definitions` and giving it
 /// its case in `Request.visitDefinition` (the compiler asks for the last: the switch is exhaustive).
 ///
@@ -40,6 +41,9 @@ protocol CommandDefinition: SendableMetatype {
     /// The size of the gRPC request message etcd's API defines for the command, as proto3 encodes it
     /// (see `Request.encodedSize`).
     static func encodedSize(_ value: Value) -> Int
+
+    /// Reads the reply to the command (an `OK` line, parsed into its fields and items); the client side.
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response
 }
 
 /// A command whose tokens the generic `Arguments` parser checks against its spec; it only reads its

@@ -32,12 +32,26 @@ public enum CommandTable {
         return table
     }()
 
+    /// Each definition under its command kind.
+    static let byKind: [CommandKind: any CommandDefinition.Type] = Dictionary(
+        uniqueKeysWithValues: definitions.map { ($0.spec.kind, $0) })
+
+    /// The auth management definitions under their command kind (their replies carry what they read).
+    static let authByKind: [CommandKind: any AuthCommandDefinition.Type] = Dictionary(
+        uniqueKeysWithValues: definitions.compactMap { $0 as? any AuthCommandDefinition.Type }.map { ($0.spec.kind, $0) })
+
+    /// The definition of `kind`'s command (every kind has one: `CommandDefinitionTests`).
+    static func definition(for kind: CommandKind) -> any CommandDefinition.Type {
+        guard let definition = byKind[kind] else { preconditionFailure("no definition for \(kind.verb)") }
+        return definition
+    }
+
     /// Verbs reserved for a later protocol slice (snapshots, maintenance); they answer
     /// `NOT_IMPLEMENTED` rather than `UNKNOWN_COMMAND`.
     public static let plannedVerbs: [String] = []
 
     public static func spec(for kind: CommandKind) -> CommandSpec {
-        specs.first { $0.kind == kind }!
+        definition(for: kind).spec
     }
 
     /// The command a verb names (case-insensitive, aliases included).

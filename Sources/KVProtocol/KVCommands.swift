@@ -100,6 +100,10 @@ enum GetCommand: SpecParsedCommand {
     }
 
     static func encodedSize(_ value: RangeRequest) -> Int { Protobuf.size(of: value) }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        .range(try ReplyDecoder.range(fields, &items))
+    }
 }
 
 /// `PUT <key> <value> [options]`; with `--ignore-value` the value may be omitted. With `--ttl=N` it is
@@ -170,6 +174,14 @@ enum PutCommand: SpecParsedCommand {
     }
 
     static func encodedSize(_ value: PutRequest) -> Int { Protobuf.size(of: value) }
+
+    /// A reply with a lease id answers `PUT … --ttl`.
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        guard let lease = try fields.hex(name: "lease") else { return .put(try ReplyDecoder.put(fields, &items)) }
+        let put = try ReplyDecoder.put(fields, &items)
+        let grant = LeaseGrantResponse(header: put.header, id: Int64(bitPattern: lease), ttl: try fields.int64("ttl") ?? 0)
+        return .leasedPut(LeasedPutResponse(lease: grant, put: put))
+    }
 }
 
 /// `PUT <key> <value> --ttl=N [options]`: grants a lease and puts the key under it, in one revision. Its
@@ -197,6 +209,10 @@ enum LeasedPutCommand: CommandDefinition {
     /// A `LeaseGrantRequest` plus the `PutRequest`.
     static func encodedSize(_ value: LeasedPutRequest) -> Int {
         Protobuf.int64(1, value.ttl) + Protobuf.size(of: value.put)
+    }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        try PutCommand.decodeReply(fields, &items)
     }
 }
 
@@ -230,6 +246,10 @@ enum DelCommand: SpecParsedCommand {
     }
 
     static func encodedSize(_ value: DeleteRangeRequest) -> Int { Protobuf.size(of: value) }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        .deleteRange(try ReplyDecoder.delete(fields, &items))
+    }
 }
 
 /// `TXN [IF <compare>…] [THEN <op>…] [ELSE <op>…] END` (see `TxnSyntax`).
@@ -253,6 +273,10 @@ enum TxnCommand: CommandDefinition {
     }
 
     static func encodedSize(_ value: TxnRequest) -> Int { Protobuf.size(of: value) }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        .txn(try ReplyDecoder.txn(fields, &items))
+    }
 }
 
 /// `COMPACT <rev> [--physical]`
@@ -277,5 +301,9 @@ enum CompactCommand: SpecParsedCommand {
 
     static func encodedSize(_ value: CompactionRequest) -> Int {
         Protobuf.int64(1, value.revision) + Protobuf.bool(2, value.physical)
+    }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        .compact(CompactionResponse(header: try ReplyDecoder.header(fields)))
     }
 }

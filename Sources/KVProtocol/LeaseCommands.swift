@@ -88,6 +88,11 @@ enum LeaseGrantCommand: SpecParsedCommand {
         Protobuf.int64(1, value.ttl) + Protobuf.int64(2, value.id)
             + value.keys.reduce(0) { $0 + Protobuf.bytes(3, $1, always: true) }
     }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        .leaseGrant(LeaseGrantResponse(header: try ReplyDecoder.header(fields), id: try ReplyDecoder.leaseID(fields),
+                                       ttl: try fields.int64("ttl") ?? 0))
+    }
 }
 
 /// What `LEASE-REVOKE <id>`, `LEASE-KEEPALIVE <id>` and `LEASE-TTL <id>` share: one lease id in hex.
@@ -115,6 +120,10 @@ enum LeaseRevokeCommand: SpecParsedCommand {
     }
 
     static func encodedSize(_ value: Int64) -> Int { Protobuf.int64(1, value) }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        .leaseRevoke(LeaseRevokeResponse(header: try ReplyDecoder.header(fields)))
+    }
 }
 
 /// `LEASE-KEEPALIVE <id>`: one renewal per request.
@@ -137,6 +146,11 @@ enum LeaseKeepAliveCommand: SpecParsedCommand {
     }
 
     static func encodedSize(_ value: Int64) -> Int { Protobuf.int64(1, value) }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        .leaseKeepAlive(LeaseKeepAliveResponse(header: try ReplyDecoder.header(fields), id: try ReplyDecoder.leaseID(fields),
+                                               ttl: try fields.int64("ttl") ?? 0))
+    }
 }
 
 /// `LEASE-TTL <id> [--keys]`
@@ -162,6 +176,13 @@ enum LeaseTimeToLiveCommand: SpecParsedCommand {
     static func encodedSize(_ value: LeaseTimeToLiveRequest) -> Int {
         Protobuf.int64(1, value.id) + Protobuf.bool(2, value.keys)
     }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        let keys = try items.next("KEY", count: try fields.int64("keys") ?? 0).map { $0.arguments[0] }
+        return .leaseTimeToLive(LeaseTimeToLiveResponse(
+            header: try ReplyDecoder.header(fields), id: try ReplyDecoder.leaseID(fields), ttl: try fields.int64("ttl") ?? 0,
+            grantedTTL: try fields.int64("granted_ttl") ?? 0, keys: keys))
+    }
 }
 
 /// `LEASE-LIST`: etcd's LeaseLeases.
@@ -175,4 +196,15 @@ enum LeaseListCommand: BareCommandDefinition {
     }
 
     static func encodedSize(_ value: Void) -> Int { 0 }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        var leases: [Int64] = []
+        for item in try items.next("LEASE", count: try fields.int64("leases") ?? 0) {
+            guard let id = Integers.hex(item.arguments[0]) else {
+                throw WireError.protocolViolation("malformed reply: bad LEASE item")
+            }
+            leases.append(Int64(bitPattern: id))
+        }
+        return .leaseList(LeaseLeasesResponse(header: try ReplyDecoder.header(fields), leases: leases))
+    }
 }

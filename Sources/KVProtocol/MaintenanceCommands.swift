@@ -24,6 +24,11 @@ enum HelloCommand: SpecParsedCommand {
 
     /// etcd has no such message.
     static func encodedSize(_ value: HelloRequest) -> Int { 0 }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        .hello(HelloResponse(protocolVersion: try fields.int64("proto") ?? 0, server: fields.text("server") ?? "",
+                             version: fields.text("version") ?? "", etcdVersion: fields.text("etcd") ?? ""))
+    }
 }
 
 /// `PING`
@@ -38,6 +43,10 @@ enum PingCommand: BareCommandDefinition {
 
     /// etcd has no such message.
     static func encodedSize(_ value: Void) -> Int { 0 }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        .pong
+    }
 }
 
 /// `STATUS`: etcd's Maintenance.Status, open to anyone as on etcd.
@@ -51,6 +60,10 @@ enum StatusCommand: BareCommandDefinition {
     }
 
     static func encodedSize(_ value: Void) -> Int { 0 }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        .status(try ReplyDecoder.status(fields, &items))
+    }
 }
 
 /// `MEMBERS`: etcd's Cluster.MemberList, open to anyone as on etcd.
@@ -64,6 +77,10 @@ enum MembersCommand: BareCommandDefinition {
     }
 
     static func encodedSize(_ value: Void) -> Int { 0 }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        .memberList(try ReplyDecoder.members(fields, &items))
+    }
 }
 
 /// `HEALTH`: etcd's `/health`, open to anyone.
@@ -77,6 +94,15 @@ enum HealthCommand: BareCommandDefinition {
     }
 
     static func encodedSize(_ value: Void) -> Int { 0 }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        var reason = ""
+        if let item = items.peek, item.keyword == "REASON" {
+            reason = String(decoding: item.arguments[0], as: UTF8.self)
+            items.index += 1
+        }
+        return .health(HealthResponse(health: try fields.bool("health") ?? false, reason: reason))
+    }
 }
 
 /// `HASH [--rev=N]`: etcd's HashKV.
@@ -99,6 +125,14 @@ enum HashCommand: SpecParsedCommand {
     }
 
     static func encodedSize(_ value: HashKVRequest) -> Int { Protobuf.int64(1, value.revision) }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        let hash = try fields.uint64("hash") ?? 0
+        guard hash <= UInt64(UInt32.max) else { throw Fields.bad("hash", fields["hash"] ?? []) }
+        return .hashKV(HashKVResponse(header: try ReplyDecoder.header(fields), hash: UInt32(hash),
+                                      compactRevision: try fields.int64("compact_rev") ?? 0,
+                                      hashRevision: try fields.int64("hash_rev") ?? 0))
+    }
 }
 
 /// `DEFRAG`: etcd's Defragment (nothing to do in memory).
@@ -112,6 +146,10 @@ enum DefragCommand: BareCommandDefinition {
     }
 
     static func encodedSize(_ value: Void) -> Int { 0 }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        .defragment(try ReplyDecoder.header(fields))
+    }
 }
 
 /// `ALARM LIST` | `ALARM DISARM`
@@ -141,6 +179,17 @@ enum AlarmCommand: SpecParsedCommand {
 
     /// `AlarmRequest{action}`: GET is 0, DEACTIVATE 2.
     static func encodedSize(_ value: AlarmAction) -> Int { Protobuf.int64(1, value == .list ? 0 : 2) }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        var alarms: [AlarmMember] = []
+        for item in try items.next("ALARM", count: try fields.int64("alarms") ?? 0) {
+            guard let id = Integers.hex(item.arguments[0]) else {
+                throw WireError.protocolViolation("malformed reply: bad ALARM item")
+            }
+            alarms.append(AlarmMember(memberID: id, alarm: String(decoding: item.arguments[1], as: UTF8.self)))
+        }
+        return .alarm(AlarmResponse(header: try ReplyDecoder.header(fields), alarms: alarms))
+    }
 }
 
 /// `SNAPSHOT [--rev=N]`: starts streaming a snapshot of the store.
@@ -163,6 +212,11 @@ enum SnapshotCommand: SpecParsedCommand {
     }
 
     static func encodedSize(_ value: SnapshotRequest) -> Int { Protobuf.int64(1, value.revision) }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        .snapshot(SnapshotStartResponse(header: try ReplyDecoder.header(fields),
+                                        snapshotRevision: try fields.int64("snapshot_rev") ?? 0))
+    }
 }
 
 /// `SNAPSHOT-NEXT`: the next chunk of the snapshot the connection started (already authorized then).
@@ -177,4 +231,17 @@ enum SnapshotNextCommand: BareCommandDefinition {
 
     /// etcd has no such message.
     static func encodedSize(_ value: Void) -> Int { 0 }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        guard let data = ReplyDecoder.hexBytes(fields["data"] ?? []) else { throw Fields.bad("data", fields["data"] ?? []) }
+        let done = try fields.bool("done") ?? false
+        var sha256: [UInt8] = []
+        if done {
+            guard let digest = ReplyDecoder.hexBytes(fields["sha256"] ?? []), digest.count == 32 else {
+                throw Fields.bad("sha256", fields["sha256"] ?? [])
+            }
+            sha256 = digest
+        }
+        return .snapshotChunk(SnapshotChunk(data: data, done: done, size: try fields.int64("size") ?? 0, sha256: sha256))
+    }
 }

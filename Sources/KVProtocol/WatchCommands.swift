@@ -47,6 +47,10 @@ enum WatchCommand: SpecParsedCommand {
             + Protobuf.bool(6, value.prevKV) + Protobuf.int64(7, value.watchID)
         return Protobuf.delimited(1, create)
     }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        .watch(try ReplyDecoder.watch(fields, &items))
+    }
 }
 
 /// `UNWATCH <watch_id>`: cancels one of the connection's watches.
@@ -71,6 +75,10 @@ enum UnwatchCommand: SpecParsedCommand {
 
     /// `WatchRequest{cancel_request: WatchCancelRequest{watch_id}}`.
     static func encodedSize(_ value: Int64) -> Int { Protobuf.delimited(2, Protobuf.int64(1, value)) }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        .unwatch(try ReplyDecoder.watch(fields, &items))
+    }
 }
 
 /// `PROGRESS`: a progress notification on every watch of the connection.
@@ -86,4 +94,8 @@ enum ProgressCommand: BareCommandDefinition {
 
     /// `WatchRequest{progress_request: WatchProgressRequest{}}`.
     static func encodedSize(_ value: Void) -> Int { Protobuf.delimited(3, 0) }
+
+    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
+        .progress(try ReplyDecoder.header(fields))
+    }
 }

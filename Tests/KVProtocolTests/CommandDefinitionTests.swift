@@ -154,6 +154,30 @@ import Testing
         }
     }
 
+    /// An auth reply carries exactly what its command reads, and reads back to it.
+    @Test func authRepliesCarryWhatTheirCommandReads() throws {
+        let header = ResponseHeader(clusterID: 1, memberID: 2, revision: 3, raftTerm: 4)
+        let full = AuthResponse(header: header, enabled: true, authRevision: 9, users: ["alice", "bob"], roles: ["r"],
+                                permissions: [Permission(kind: .write, key: b("a"), rangeEnd: b("b"))])
+        let authKinds = CommandKind.allCases.filter { $0 == .authenticate || CommandTable.definition(for: $0) is any AuthCommandDefinition.Type }
+        #expect(authKinds.count == 17)
+        for kind in authKinds {
+            var expected = AuthResponse(header: header)
+            switch kind {
+            case .authStatus: (expected.enabled, expected.authRevision) = (true, 9)
+            case .userList: expected.users = full.users
+            case .userGet, .roleList: expected.roles = full.roles
+            case .roleGet: expected.permissions = full.permissions
+            default: break
+            }
+            var buffer = ByteBuffer()
+            ReplyEncoder.encode(full, kind: kind, into: &buffer)
+            let line = buffer.readAll()
+            let reply = try ReplyDecoder.decode(Array(line.dropLast()), for: kind)
+            #expect(reply.result == .success(.auth(kind, expected)), "\(String(decoding: line, as: UTF8.self))")
+        }
+    }
+
     /// The verb and first argument, as a readable name in messages.
     static func name(_ request: Request) -> String {
         let words = String(decoding: RequestEncoder.encode(request).dropLast(), as: UTF8.self).split(separator: " ")
