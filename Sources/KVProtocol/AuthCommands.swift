@@ -108,7 +108,8 @@ let permissionTypeWords = ["read", "write", "readwrite"]
 /// and the only error, a wrong count, never repeats what was sent. Front ends run the login themselves
 /// (the password check is off the loop); the service never sees it.
 enum AuthenticateCommand: CommandDefinition {
-    static let spec = CommandSpec(.authenticate, arguments: ["name", "password"])
+    static var kind: CommandKind { .authenticate }
+    static let spec = CommandSpec(kind, arguments: ["name", "password"])
 
     static func request(_ value: AuthenticateRequest) -> Request { .authenticate(value) }
 
@@ -328,7 +329,8 @@ extension UserRoleCommand {
 
 /// `AUTH-ENABLE`
 enum AuthEnableCommand: BareAuthCommand {
-    static let spec = CommandSpec(.authEnable)
+    static var kind: CommandKind { .authEnable }
+    static let spec = CommandSpec(kind)
     static func request(_ value: Void) -> Request { .auth(.enable) }
     static func authorize(_ value: Void, on store: Store, token: String?) throws(AuthError) { try Access.root(store, token) }
     static func apply(_ value: Void, to auth: AuthStore, response: inout AuthResponse) throws(AuthError) { try auth.enable() }
@@ -337,7 +339,8 @@ enum AuthEnableCommand: BareAuthCommand {
 
 /// `AUTH-DISABLE`
 enum AuthDisableCommand: BareAuthCommand {
-    static let spec = CommandSpec(.authDisable)
+    static var kind: CommandKind { .authDisable }
+    static let spec = CommandSpec(kind)
     static func request(_ value: Void) -> Request { .auth(.disable) }
     static func authorize(_ value: Void, on store: Store, token: String?) throws(AuthError) { try Access.root(store, token) }
     static func apply(_ value: Void, to auth: AuthStore, response: inout AuthResponse) throws(AuthError) { auth.disable() }
@@ -346,7 +349,8 @@ enum AuthDisableCommand: BareAuthCommand {
 
 /// `AUTH-STATUS`: open to any user.
 enum AuthStatusCommand: BareAuthCommand {
-    static let spec = CommandSpec(.authStatus)
+    static var kind: CommandKind { .authStatus }
+    static let spec = CommandSpec(kind)
     static func request(_ value: Void) -> Request { .auth(.status) }
     static func authorize(_ value: Void, on store: Store, token: String?) throws(AuthError) { try Access.validTokenIfGiven(store, token) }
 
@@ -373,7 +377,8 @@ enum AuthStatusCommand: BareAuthCommand {
 /// one. Only `--no-password` is an option; any other token is the name or the password, even one that
 /// starts with `--`, and errors never repeat them.
 enum UserAddCommand: AuthCommandDefinition {
-    static let spec = CommandSpec(.userAdd, arguments: ["name", "password"], required: 1,
+    static var kind: CommandKind { .userAdd }
+    static let spec = CommandSpec(kind, arguments: ["name", "password"], required: 1,
                                   options: [OptionSpec("no-password")])
 
     static func request(_ value: (name: String, password: String?)) -> Request {
@@ -434,7 +439,8 @@ enum UserAddCommand: AuthCommandDefinition {
 
 /// `USER-DELETE <name>`
 enum UserDeleteCommand: NamedAuthCommand {
-    static let spec = CommandSpec(.userDelete, arguments: ["name"])
+    static var kind: CommandKind { .userDelete }
+    static let spec = CommandSpec(kind, arguments: ["name"])
     static func request(_ value: String) -> Request { .auth(.userDelete(value)) }
     static func authorize(_ value: String, on store: Store, token: String?) throws(AuthError) { try Access.root(store, token) }
     static func apply(_ value: String, to auth: AuthStore, response: inout AuthResponse) throws(AuthError) { try auth.deleteUser(value) }
@@ -443,7 +449,8 @@ enum UserDeleteCommand: NamedAuthCommand {
 
 /// `USER-GET <name>`: root, or the user themselves.
 enum UserGetCommand: NamedAuthCommand {
-    static let spec = CommandSpec(.userGet, arguments: ["name"])
+    static var kind: CommandKind { .userGet }
+    static let spec = CommandSpec(kind, arguments: ["name"])
     static func request(_ value: String) -> Request { .auth(.userGet(value)) }
 
     static func authorize(_ value: String, on store: Store, token: String?) throws(AuthError) {
@@ -469,7 +476,8 @@ enum UserGetCommand: NamedAuthCommand {
 
 /// `USER-LIST`
 enum UserListCommand: BareAuthCommand {
-    static let spec = CommandSpec(.userList)
+    static var kind: CommandKind { .userList }
+    static let spec = CommandSpec(kind)
     static func request(_ value: Void) -> Request { .auth(.userList) }
     static func authorize(_ value: Void, on store: Store, token: String?) throws(AuthError) { try Access.root(store, token) }
     static func apply(_ value: Void, to auth: AuthStore, response: inout AuthResponse) throws(AuthError) { response.users = auth.userNames() }
@@ -488,7 +496,8 @@ enum UserListCommand: BareAuthCommand {
 /// `USER-PASSWD <name> <password>`: both tokens are taken as they are (a password may start with
 /// `--`), and errors never repeat them.
 enum UserPasswdCommand: AuthCommandDefinition {
-    static let spec = CommandSpec(.userPasswd, arguments: ["name", "password"])
+    static var kind: CommandKind { .userPasswd }
+    static let spec = CommandSpec(kind, arguments: ["name", "password"])
 
     static func request(_ value: (name: String, password: String)) -> Request {
         .auth(.userChangePassword(name: value.name, password: value.password))
@@ -527,7 +536,8 @@ enum UserPasswdCommand: AuthCommandDefinition {
 
 /// `USER-GRANT <name> <role>`
 enum UserGrantCommand: UserRoleCommand {
-    static let spec = CommandSpec(.userGrant, arguments: ["name", "role"])
+    static var kind: CommandKind { .userGrant }
+    static let spec = CommandSpec(kind, arguments: ["name", "role"])
     static func request(_ value: (user: String, role: String)) -> Request { .auth(.userGrantRole(user: value.user, role: value.role)) }
 
     static func apply(_ value: (user: String, role: String), to auth: AuthStore, response: inout AuthResponse) throws(AuthError) {
@@ -537,7 +547,8 @@ enum UserGrantCommand: UserRoleCommand {
 
 /// `USER-REVOKE <name> <role>`
 enum UserRevokeCommand: UserRoleCommand {
-    static let spec = CommandSpec(.userRevoke, arguments: ["name", "role"])
+    static var kind: CommandKind { .userRevoke }
+    static let spec = CommandSpec(kind, arguments: ["name", "role"])
     static func request(_ value: (user: String, role: String)) -> Request { .auth(.userRevokeRole(user: value.user, role: value.role)) }
 
     static func apply(_ value: (user: String, role: String), to auth: AuthStore, response: inout AuthResponse) throws(AuthError) {
@@ -547,7 +558,8 @@ enum UserRevokeCommand: UserRoleCommand {
 
 /// `ROLE-ADD <name>`
 enum RoleAddCommand: NamedAuthCommand {
-    static let spec = CommandSpec(.roleAdd, arguments: ["name"])
+    static var kind: CommandKind { .roleAdd }
+    static let spec = CommandSpec(kind, arguments: ["name"])
     static func request(_ value: String) -> Request { .auth(.roleAdd(value)) }
     static func authorize(_ value: String, on store: Store, token: String?) throws(AuthError) { try Access.root(store, token) }
     static func apply(_ value: String, to auth: AuthStore, response: inout AuthResponse) throws(AuthError) { try auth.addRole(value) }
@@ -556,7 +568,8 @@ enum RoleAddCommand: NamedAuthCommand {
 
 /// `ROLE-DELETE <name>`
 enum RoleDeleteCommand: NamedAuthCommand {
-    static let spec = CommandSpec(.roleDelete, arguments: ["name"])
+    static var kind: CommandKind { .roleDelete }
+    static let spec = CommandSpec(kind, arguments: ["name"])
     static func request(_ value: String) -> Request { .auth(.roleDelete(value)) }
     static func authorize(_ value: String, on store: Store, token: String?) throws(AuthError) { try Access.root(store, token) }
     static func apply(_ value: String, to auth: AuthStore, response: inout AuthResponse) throws(AuthError) { try auth.deleteRole(value) }
@@ -565,7 +578,8 @@ enum RoleDeleteCommand: NamedAuthCommand {
 
 /// `ROLE-GET <name>`: root, or a user holding the role.
 enum RoleGetCommand: NamedAuthCommand {
-    static let spec = CommandSpec(.roleGet, arguments: ["name"])
+    static var kind: CommandKind { .roleGet }
+    static let spec = CommandSpec(kind, arguments: ["name"])
     static func request(_ value: String) -> Request { .auth(.roleGet(value)) }
 
     static func authorize(_ value: String, on store: Store, token: String?) throws(AuthError) {
@@ -605,7 +619,8 @@ enum RoleGetCommand: NamedAuthCommand {
 
 /// `ROLE-LIST`
 enum RoleListCommand: BareAuthCommand {
-    static let spec = CommandSpec(.roleList)
+    static var kind: CommandKind { .roleList }
+    static let spec = CommandSpec(kind)
     static func request(_ value: Void) -> Request { .auth(.roleList) }
     static func authorize(_ value: Void, on store: Store, token: String?) throws(AuthError) { try Access.root(store, token) }
     static func apply(_ value: Void, to auth: AuthStore, response: inout AuthResponse) throws(AuthError) { response.roles = auth.roleNames() }
@@ -642,7 +657,8 @@ private func permissionRange(_ arguments: Arguments, keyIndex: Int) throws(WireE
 
 /// `ROLE-GRANT <role> <read|write|readwrite> <key> [<range_end>] [--prefix|--from-key]`
 enum RoleGrantCommand: AuthCommandDefinition, SpecParsedCommand {
-    static let spec = CommandSpec(.roleGrant, arguments: ["role", "type", "key", "range_end"], required: 3,
+    static var kind: CommandKind { .roleGrant }
+    static let spec = CommandSpec(kind, arguments: ["role", "type", "key", "range_end"], required: 3,
                                   options: [OptionSpec("prefix"), OptionSpec("from-key")])
 
     static func request(_ value: (role: String, permission: Permission)) -> Request {
@@ -694,7 +710,8 @@ enum RoleGrantCommand: AuthCommandDefinition, SpecParsedCommand {
 
 /// `ROLE-REVOKE <role> <key> [<range_end>] [--prefix|--from-key]`
 enum RoleRevokeCommand: AuthCommandDefinition, SpecParsedCommand {
-    static let spec = CommandSpec(.roleRevoke, arguments: ["role", "key", "range_end"], required: 2,
+    static var kind: CommandKind { .roleRevoke }
+    static let spec = CommandSpec(kind, arguments: ["role", "key", "range_end"], required: 2,
                                   options: [OptionSpec("prefix"), OptionSpec("from-key")])
 
     static func request(_ value: (role: String, key: [UInt8], rangeEnd: [UInt8])) -> Request {

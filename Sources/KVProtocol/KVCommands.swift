@@ -34,7 +34,8 @@ private let sortTargets = ["key", "version", "create", "mod", "value"]
 
 /// `GET <key> [<range_end>] [options]`: a range read.
 enum GetCommand: SpecParsedCommand {
-    static let spec = CommandSpec(.get, aliases: ["RANGE"], arguments: ["key", "range_end"], required: 1, options: [
+    static var kind: CommandKind { .get }
+    static let spec = CommandSpec(kind, aliases: ["RANGE"], arguments: ["key", "range_end"], required: 1, options: [
         OptionSpec("prefix"), OptionSpec("from-key"),
         OptionSpec("limit", .integer), OptionSpec("rev", .integer),
         OptionSpec("sort-order", .word(sortOrders), aliases: ["sort"]),
@@ -110,7 +111,8 @@ enum GetCommand: SpecParsedCommand {
 /// a `LeasedPutCommand`.
 enum PutCommand: SpecParsedCommand {
     /// A top-level PUT also takes `--ttl=N` (grant a lease and put under it); a PUT inside a TXN does not.
-    static let spec = CommandSpec(.put, arguments: ["key", "value"], required: 1,
+    static var kind: CommandKind { .put }
+    static let spec = CommandSpec(kind, arguments: ["key", "value"], required: 1,
                                   options: txnSpec.options + [OptionSpec("ttl", .integer)])
     /// A PUT inside a TXN.
     static let txnSpec = CommandSpec(.put, arguments: ["key", "value"], required: 1, options: [
@@ -187,6 +189,7 @@ enum PutCommand: SpecParsedCommand {
 /// `PUT <key> <value> --ttl=N [options]`: grants a lease and puts the key under it, in one revision. Its
 /// verb is PUT's, which decodes it (`PutCommand.decodeRequest`); it is not in the table on its own.
 enum LeasedPutCommand: CommandDefinition {
+    static var kind: CommandKind { .put }
     static var spec: CommandSpec { PutCommand.spec }
 
     static func request(_ value: LeasedPutRequest) -> Request { .leasedPut(value) }
@@ -218,7 +221,8 @@ enum LeasedPutCommand: CommandDefinition {
 
 /// `DEL <key> [<range_end>] [--prefix] [--from-key] [--prev-kv]`
 enum DelCommand: SpecParsedCommand {
-    static let spec = CommandSpec(.del, aliases: ["DELETE"], arguments: ["key", "range_end"], required: 1, options: [
+    static var kind: CommandKind { .del }
+    static let spec = CommandSpec(kind, aliases: ["DELETE"], arguments: ["key", "range_end"], required: 1, options: [
         OptionSpec("prefix"), OptionSpec("from-key"), OptionSpec("prev-kv"),
     ])
 
@@ -254,7 +258,8 @@ enum DelCommand: SpecParsedCommand {
 
 /// `TXN [IF <compare>…] [THEN <op>…] [ELSE <op>…] END` (see `TxnSyntax`).
 enum TxnCommand: CommandDefinition {
-    static let spec = CommandSpec(.txn)
+    static var kind: CommandKind { .txn }
+    static let spec = CommandSpec(kind)
 
     static func request(_ value: TxnRequest) -> Request { .txn(value) }
 
@@ -281,7 +286,8 @@ enum TxnCommand: CommandDefinition {
 
 /// `COMPACT <rev> [--physical]`
 enum CompactCommand: SpecParsedCommand {
-    static let spec = CommandSpec(.compact, arguments: ["rev"], options: [OptionSpec("physical")])
+    static var kind: CommandKind { .compact }
+    static let spec = CommandSpec(kind, arguments: ["rev"], options: [OptionSpec("physical")])
 
     static func request(_ value: CompactionRequest) -> Request { .compact(value) }
 

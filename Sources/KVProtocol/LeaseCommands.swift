@@ -53,7 +53,8 @@ public struct LeasedPutResponse: Hashable, Sendable {
 
 /// `LEASE-GRANT <ttl> [<key>…] [--id=HEX]`
 enum LeaseGrantCommand: SpecParsedCommand {
-    static let spec = CommandSpec(.leaseGrant, arguments: ["ttl", "key"], required: 1, variadic: true,
+    static var kind: CommandKind { .leaseGrant }
+    static let spec = CommandSpec(kind, arguments: ["ttl", "key"], required: 1, variadic: true,
                                   options: [OptionSpec("id", .hex)])
 
     static func request(_ value: LeaseGrantRequest) -> Request { .leaseGrant(value) }
@@ -104,7 +105,8 @@ private func writeLeaseID(_ verb: StaticString, _ id: Int64, into buffer: inout 
 
 /// `LEASE-REVOKE <id>`
 enum LeaseRevokeCommand: SpecParsedCommand {
-    static let spec = CommandSpec(.leaseRevoke, arguments: ["id"])
+    static var kind: CommandKind { .leaseRevoke }
+    static let spec = CommandSpec(kind, arguments: ["id"])
 
     static func request(_ value: Int64) -> Request { .leaseRevoke(value) }
 
@@ -128,7 +130,8 @@ enum LeaseRevokeCommand: SpecParsedCommand {
 
 /// `LEASE-KEEPALIVE <id>`: one renewal per request.
 enum LeaseKeepAliveCommand: SpecParsedCommand {
-    static let spec = CommandSpec(.leaseKeepAlive, arguments: ["id"])
+    static var kind: CommandKind { .leaseKeepAlive }
+    static let spec = CommandSpec(kind, arguments: ["id"])
 
     static func request(_ value: Int64) -> Request { .leaseKeepAlive(value) }
 
@@ -155,7 +158,8 @@ enum LeaseKeepAliveCommand: SpecParsedCommand {
 
 /// `LEASE-TTL <id> [--keys]`
 enum LeaseTimeToLiveCommand: SpecParsedCommand {
-    static let spec = CommandSpec(.leaseTTL, arguments: ["id"], options: [OptionSpec("keys")])
+    static var kind: CommandKind { .leaseTTL }
+    static let spec = CommandSpec(kind, arguments: ["id"], options: [OptionSpec("keys")])
 
     static func request(_ value: LeaseTimeToLiveRequest) -> Request { .leaseTimeToLive(value) }
 
@@ -187,7 +191,8 @@ enum LeaseTimeToLiveCommand: SpecParsedCommand {
 
 /// `LEASE-LIST`: etcd's LeaseLeases.
 enum LeaseListCommand: BareCommandDefinition {
-    static let spec = CommandSpec(.leaseList)
+    static var kind: CommandKind { .leaseList }
+    static let spec = CommandSpec(kind)
 
     static func request(_ value: Void) -> Request { .leaseList }
 

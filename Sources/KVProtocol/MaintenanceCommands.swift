@@ -5,7 +5,8 @@ import KVStore
 
 /// `HELLO <version>`
 enum HelloCommand: SpecParsedCommand {
-    static let spec = CommandSpec(.hello, arguments: ["version"])
+    static var kind: CommandKind { .hello }
+    static let spec = CommandSpec(kind, arguments: ["version"])
 
     static func request(_ value: HelloRequest) -> Request { .hello(value) }
 
@@ -33,7 +34,8 @@ enum HelloCommand: SpecParsedCommand {
 
 /// `PING`
 enum PingCommand: BareCommandDefinition {
-    static let spec = CommandSpec(.ping)
+    static var kind: CommandKind { .ping }
+    static let spec = CommandSpec(kind)
 
     static func request(_ value: Void) -> Request { .ping }
 
@@ -51,7 +53,8 @@ enum PingCommand: BareCommandDefinition {
 
 /// `STATUS`: etcd's Maintenance.Status, open to anyone as on etcd.
 enum StatusCommand: BareCommandDefinition {
-    static let spec = CommandSpec(.status)
+    static var kind: CommandKind { .status }
+    static let spec = CommandSpec(kind)
 
     static func request(_ value: Void) -> Request { .status }
 
@@ -68,7 +71,8 @@ enum StatusCommand: BareCommandDefinition {
 
 /// `MEMBERS`: etcd's Cluster.MemberList, open to anyone as on etcd.
 enum MembersCommand: BareCommandDefinition {
-    static let spec = CommandSpec(.members)
+    static var kind: CommandKind { .members }
+    static let spec = CommandSpec(kind)
 
     static func request(_ value: Void) -> Request { .memberList }
 
@@ -85,7 +89,8 @@ enum MembersCommand: BareCommandDefinition {
 
 /// `HEALTH`: etcd's `/health`, open to anyone.
 enum HealthCommand: BareCommandDefinition {
-    static let spec = CommandSpec(.health)
+    static var kind: CommandKind { .health }
+    static let spec = CommandSpec(kind)
 
     static func request(_ value: Void) -> Request { .health }
 
@@ -107,7 +112,8 @@ enum HealthCommand: BareCommandDefinition {
 
 /// `HASH [--rev=N]`: etcd's HashKV.
 enum HashCommand: SpecParsedCommand {
-    static let spec = CommandSpec(.hash, options: [OptionSpec("rev", .integer)])
+    static var kind: CommandKind { .hash }
+    static let spec = CommandSpec(kind, options: [OptionSpec("rev", .integer)])
 
     static func request(_ value: HashKVRequest) -> Request { .hashKV(value) }
 
@@ -137,7 +143,8 @@ enum HashCommand: SpecParsedCommand {
 
 /// `DEFRAG`: etcd's Defragment (nothing to do in memory).
 enum DefragCommand: BareCommandDefinition {
-    static let spec = CommandSpec(.defrag)
+    static var kind: CommandKind { .defrag }
+    static let spec = CommandSpec(kind)
 
     static func request(_ value: Void) -> Request { .defragment }
 
@@ -154,7 +161,8 @@ enum DefragCommand: BareCommandDefinition {
 
 /// `ALARM LIST` | `ALARM DISARM`
 enum AlarmCommand: SpecParsedCommand {
-    static let spec = CommandSpec(.alarm, arguments: ["LIST|DISARM"])
+    static var kind: CommandKind { .alarm }
+    static let spec = CommandSpec(kind, arguments: ["LIST|DISARM"])
 
     static func request(_ value: AlarmAction) -> Request { .alarm(value) }
 
@@ -194,7 +202,8 @@ enum AlarmCommand: SpecParsedCommand {
 
 /// `SNAPSHOT [--rev=N]`: starts streaming a snapshot of the store.
 enum SnapshotCommand: SpecParsedCommand {
-    static let spec = CommandSpec(.snapshot, options: [OptionSpec("rev", .integer)])
+    static var kind: CommandKind { .snapshot }
+    static let spec = CommandSpec(kind, options: [OptionSpec("rev", .integer)])
 
     static func request(_ value: SnapshotRequest) -> Request { .snapshot(value) }
 
@@ -221,7 +230,8 @@ enum SnapshotCommand: SpecParsedCommand {
 
 /// `SNAPSHOT-NEXT`: the next chunk of the snapshot the connection started (already authorized then).
 enum SnapshotNextCommand: BareCommandDefinition {
-    static let spec = CommandSpec(.snapshotNext)
+    static var kind: CommandKind { .snapshotNext }
+    static let spec = CommandSpec(kind)
 
     static func request(_ value: Void) -> Request { .snapshotNext }
 

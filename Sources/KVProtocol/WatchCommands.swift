@@ -3,7 +3,8 @@ import KVStore
 /// `WATCH <key> [<range_end>] [--prefix] [--from-key] [--rev=N] [--prev-kv] [--no-put] [--no-delete]
 /// [--progress-notify] [--watch-id=N]`
 enum WatchCommand: SpecParsedCommand {
-    static let spec = CommandSpec(.watch, arguments: ["key", "range_end"], required: 1, options: [
+    static var kind: CommandKind { .watch }
+    static let spec = CommandSpec(kind, arguments: ["key", "range_end"], required: 1, options: [
         OptionSpec("prefix"), OptionSpec("from-key"), OptionSpec("rev", .integer), OptionSpec("prev-kv"),
         OptionSpec("no-put"), OptionSpec("no-delete"), OptionSpec("progress-notify"), OptionSpec("watch-id", .integer),
     ])
@@ -55,7 +56,8 @@ enum WatchCommand: SpecParsedCommand {
 
 /// `UNWATCH <watch_id>`: cancels one of the connection's watches.
 enum UnwatchCommand: SpecParsedCommand {
-    static let spec = CommandSpec(.unwatch, arguments: ["watch_id"])
+    static var kind: CommandKind { .unwatch }
+    static let spec = CommandSpec(kind, arguments: ["watch_id"])
 
     static func request(_ value: Int64) -> Request { .unwatch(value) }
 
@@ -83,7 +85,8 @@ enum UnwatchCommand: SpecParsedCommand {
 
 /// `PROGRESS`: a progress notification on every watch of the connection.
 enum ProgressCommand: BareCommandDefinition {
-    static let spec = CommandSpec(.progress)
+    static var kind: CommandKind { .progress }
+    static let spec = CommandSpec(kind)
 
     static func request(_ value: Void) -> Request { .progress }
 

@@ -55,6 +55,8 @@ import Testing
 
     @Test func everyCommandKindHasOneDefinitionInTheTable() {
         #expect(CommandTable.definitions.map { $0.spec.kind } == CommandKind.allCases)
+        #expect(CommandTable.definitions.map { $0.kind } == CommandKind.allCases)
+        #expect(LeasedPutCommand.kind == LeasedPutCommand.spec.kind)
         #expect(CommandTable.specs.map(\.kind) == CommandKind.allCases)
         for kind in CommandKind.allCases {
             #expect(CommandTable.spec(for: kind).name == kind.verb)
