@@ -1,107 +1,5 @@
 import KVStore
 
-/// `AUTHENTICATE <name> <password>`: logs the connection in; every later request on it runs as that
-/// user until the token expires (it is renewed by use) or the connection closes.
-public struct AuthenticateRequest: Hashable, Sendable, CustomStringConvertible {
-    public var name: String
-    public var password: String
-
-    public init(name: String, password: String) {
-        self.name = name
-        self.password = password
-    }
-
-    /// Never shows the password.
-    public var description: String { "AuthenticateRequest(name: \(name))" }
-}
-
-/// etcd's auth management requests (`user`, `role`, `auth` commands). Root only while auth is enabled,
-/// except reading one's own user record or a role one holds.
-public enum AuthRequest: Hashable, Sendable, CustomStringConvertible {
-    case enable
-    case disable
-    case status
-    /// A nil password makes a user that cannot log in with one (`--no-password`).
-    case userAdd(name: String, password: String?)
-    case userDelete(String)
-    case userGet(String)
-    case userList
-    case userChangePassword(name: String, password: String)
-    case userGrantRole(user: String, role: String)
-    case userRevokeRole(user: String, role: String)
-    case roleAdd(String)
-    case roleDelete(String)
-    case roleGet(String)
-    case roleList
-    case roleGrantPermission(role: String, permission: Permission)
-    case roleRevokePermission(role: String, key: [UInt8], rangeEnd: [UInt8])
-
-    /// The command this request is an instance of.
-    public var kind: CommandKind { visitDefinition(AuthVisiting(CommandKindVisitor())) }
-
-    /// The verb and its names, for logs; never a password.
-    public var description: String { visitDefinition(AuthDescription()) }
-
-    /// Whether the request changes users, roles or the auth switch (and so is logged).
-    public var isChange: Bool { visitDefinition(AuthChangeVisitor()) }
-
-    /// Runs the request on `auth` (already authorized); the reply carries `header`.
-    public func apply(to auth: AuthStore, header: ResponseHeader) throws(AuthError) -> AuthResponse {
-        try visitDefinition(AuthApplication(auth: auth, header: header))
-    }
-
-    /// The one place an `AuthRequest` case is matched to its command's definition (see
-    /// `Request.visitDefinition`).
-    func visitDefinition<Visitor: AuthCommandVisitor>(_ visitor: Visitor) throws(Visitor.Failure) -> Visitor.Result {
-        switch self {
-        case .enable: try visitor.visit(AuthEnableCommand.self, ())
-        case .disable: try visitor.visit(AuthDisableCommand.self, ())
-        case .status: try visitor.visit(AuthStatusCommand.self, ())
-        case .userAdd(let name, let password): try visitor.visit(UserAddCommand.self, (name, password))
-        case .userDelete(let name): try visitor.visit(UserDeleteCommand.self, name)
-        case .userGet(let name): try visitor.visit(UserGetCommand.self, name)
-        case .userList: try visitor.visit(UserListCommand.self, ())
-        case .userChangePassword(let name, let password): try visitor.visit(UserPasswdCommand.self, (name, password))
-        case .userGrantRole(let user, let role): try visitor.visit(UserGrantCommand.self, (user, role))
-        case .userRevokeRole(let user, let role): try visitor.visit(UserRevokeCommand.self, (user, role))
-        case .roleAdd(let name): try visitor.visit(RoleAddCommand.self, name)
-        case .roleDelete(let name): try visitor.visit(RoleDeleteCommand.self, name)
-        case .roleGet(let name): try visitor.visit(RoleGetCommand.self, name)
-        case .roleList: try visitor.visit(RoleListCommand.self, ())
-        case .roleGrantPermission(let role, let permission): try visitor.visit(RoleGrantCommand.self, (role, permission))
-        case .roleRevokePermission(let role, let key, let rangeEnd):
-            try visitor.visit(RoleRevokeCommand.self, (role, key, rangeEnd))
-        }
-    }
-}
-
-/// The reply to `AUTHENTICATE` and every auth management command: the header, and what the command
-/// reads (the other fields stay empty).
-public struct AuthResponse: Hashable, Sendable {
-    public var header: ResponseHeader
-    /// `AUTH-STATUS`.
-    public var enabled: Bool
-    /// `AUTH-STATUS`: etcd's auth revision.
-    public var authRevision: UInt64
-    /// `USER-LIST`: sorted.
-    public var users: [String]
-    /// `USER-GET` (the user's roles) and `ROLE-LIST`: sorted.
-    public var roles: [String]
-    /// `ROLE-GET`: sorted by key.
-    public var permissions: [Permission]
-
-    public init(header: ResponseHeader, enabled: Bool = false, authRevision: UInt64 = 0, users: [String] = [],
-                roles: [String] = [], permissions: [Permission] = []) {
-        self.header = header
-        self.enabled = enabled
-        self.authRevision = authRevision
-        self.users = users
-        self.roles = roles
-        self.permissions = permissions
-    }
-}
-
-/// The permission types as the protocol spells them, by `Permission.Kind` raw value.
 let permissionTypeWords = ["read", "write", "readwrite"]
 
 /// `AUTHENTICATE <name> <password>`. Both tokens are taken as they are (a password may start with `--`),
@@ -140,191 +38,6 @@ enum AuthenticateCommand: CommandDefinition {
     static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
         .auth(spec.kind, AuthResponse(header: try ReplyDecoder.header(fields)))
     }
-}
-
-// MARK: - Auth management
-//
-//     AUTH-ENABLE | AUTH-DISABLE | AUTH-STATUS
-//     USER-ADD <name> [<password>] [--no-password] | USER-DELETE <name> | USER-GET <name> | USER-LIST
-//     USER-PASSWD <name> <password> | USER-GRANT <name> <role> | USER-REVOKE <name> <role>
-//     ROLE-ADD <name> | ROLE-DELETE <name> | ROLE-GET <name> | ROLE-LIST
-//     ROLE-GRANT <role> <read|write|readwrite> <key> [<range_end>] [--prefix|--from-key]
-//     ROLE-REVOKE <role> <key> [<range_end>] [--prefix|--from-key]
-//
-// Root only while auth is enabled, except AUTH-STATUS (any user) and reading one's own user record or a
-// role one holds.
-
-/// An auth management command: besides what every command defines, how it runs on the auth store,
-/// whether it changes anything (changes are logged) and how a log line names it.
-protocol AuthCommandDefinition: CommandDefinition {
-    /// Runs the request on `auth` (already authorized), filling in what the command reads.
-    static func apply(_ value: Value, to auth: AuthStore, response: inout AuthResponse) throws(AuthError)
-    /// Whether it changes users, roles or the auth switch.
-    static var isChange: Bool { get }
-    /// The verb and the names it carries, for logs; never a password.
-    static func describe(_ value: Value) -> String
-    /// Writes what the command reads into its reply line, after the header (nothing by default).
-    static func writeReplyBody(_ response: AuthResponse, into buffer: inout ByteBuffer)
-    /// Reads what `writeReplyBody` wrote.
-    static func readReplyBody(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor,
-                              into response: inout AuthResponse) throws(WireError)
-}
-
-extension AuthCommandDefinition {
-    static func writeReplyBody(_ response: AuthResponse, into buffer: inout ByteBuffer) {}
-
-    static func readReplyBody(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor,
-                              into response: inout AuthResponse) throws(WireError) {}
-
-    static func decodeReply(_ fields: Fields, _ items: inout ReplyDecoder.ItemCursor) throws(WireError) -> Response {
-        var response = AuthResponse(header: try ReplyDecoder.header(fields))
-        try readReplyBody(fields, &items, into: &response)
-        return .auth(spec.kind, response)
-    }
-}
-
-extension ByteBuffer {
-    /// ` users=N USER <name>…`, ` roles=N ROLE <name>…`: a counted list of names.
-    fileprivate mutating func writeNames(_ field: StaticString, _ keyword: StaticString, _ names: [String]) {
-        writeField(field, Int64(names.count))
-        for name in names {
-            writeASCII(keyword)
-            writeToken(name)
-        }
-    }
-}
-
-extension ReplyDecoder.ItemCursor {
-    fileprivate mutating func names(_ keyword: String, count: Int64?) throws(WireError) -> [String] {
-        try next(keyword, count: count).map { String(decoding: $0.arguments[0], as: UTF8.self) }
-    }
-}
-
-/// Something done with an auth management request once its definition is known.
-protocol AuthCommandVisitor {
-    associatedtype Result
-    associatedtype Failure: Error
-    func visit<Command: AuthCommandDefinition>(_ command: Command.Type, _ value: Command.Value) throws(Failure) -> Result
-}
-
-/// Any `CommandVisitor` visiting an auth management request.
-struct AuthVisiting<Base: CommandVisitor>: AuthCommandVisitor {
-    typealias Result = Base.Result
-    typealias Failure = Base.Failure
-    let base: Base
-
-    init(_ base: Base) { self.base = base }
-
-    func visit<Command: AuthCommandDefinition>(_ command: Command.Type, _ value: Command.Value) throws(Base.Failure) -> Base.Result {
-        try base.visit(command, value)
-    }
-}
-
-struct AuthDescription: AuthCommandVisitor {
-    typealias Result = String
-    typealias Failure = Never
-
-    func visit<Command: AuthCommandDefinition>(_ command: Command.Type, _ value: Command.Value) -> String {
-        command.describe(value)
-    }
-}
-
-struct AuthChangeVisitor: AuthCommandVisitor {
-    typealias Result = Bool
-    typealias Failure = Never
-
-    func visit<Command: AuthCommandDefinition>(_ command: Command.Type, _ value: Command.Value) -> Bool {
-        command.isChange
-    }
-}
-
-struct AuthApplication: AuthCommandVisitor {
-    typealias Result = AuthResponse
-    typealias Failure = AuthError
-    let auth: AuthStore
-    let header: ResponseHeader
-
-    func visit<Command: AuthCommandDefinition>(_ command: Command.Type, _ value: Command.Value) throws(AuthError) -> AuthResponse {
-        var response = AuthResponse(header: header)
-        try command.apply(value, to: auth, response: &response)
-        return response
-    }
-}
-
-/// A name as a log line shows it: quoted, escapes included.
-private func quoted(_ text: String) -> String { String(reflecting: text) }
-private func quoted(_ bytes: [UInt8]) -> String { quoted(String(decoding: bytes, as: UTF8.self)) }
-
-extension ByteBuffer {
-    /// ` "<text>"`: names and passwords are always quoted, whatever they spell.
-    fileprivate mutating func writeWord(_ text: String) {
-        writeByte(UInt8(ascii: " "))
-        writeQuoted(Array(text.utf8))
-    }
-
-    fileprivate mutating func writeWord(_ bytes: [UInt8]) {
-        writeByte(UInt8(ascii: " "))
-        writeQuoted(bytes)
-    }
-}
-
-extension Arguments {
-    /// The positional argument at `index` as text.
-    fileprivate func text(_ index: Int) throws(WireError) -> String {
-        try positional[index].utf8Text(spec.name, "<\(spec.arguments[index])>")
-    }
-}
-
-/// An auth management command without arguments.
-protocol BareAuthCommand: AuthCommandDefinition, BareCommandDefinition {}
-
-extension BareAuthCommand {
-    static func describe(_ value: Void) -> String { spec.name }
-    static func encodedSize(_ value: Void) -> Int { 0 }
-}
-
-/// An auth management command taking one user or role name.
-protocol NamedAuthCommand: AuthCommandDefinition, SpecParsedCommand where Value == String {}
-
-extension NamedAuthCommand {
-    static func decode(_ arguments: Arguments) throws(WireError) -> String { try arguments.text(0) }
-
-    static func encode(_ value: String, into buffer: inout ByteBuffer) {
-        buffer.writeString(spec.name)
-        buffer.writeWord(value)
-    }
-
-    static func describe(_ value: String) -> String { "\(spec.name) \(quoted(value))" }
-    static func encodedSize(_ value: String) -> Int { Protobuf.text(1, value) }
-}
-
-/// `USER-GRANT <name> <role>` and `USER-REVOKE <name> <role>`.
-protocol UserRoleCommand: AuthCommandDefinition, SpecParsedCommand where Value == (user: String, role: String) {}
-
-extension UserRoleCommand {
-    static func decode(_ arguments: Arguments) throws(WireError) -> (user: String, role: String) {
-        (try arguments.text(0), try arguments.text(1))
-    }
-
-    static func encode(_ value: (user: String, role: String), into buffer: inout ByteBuffer) {
-        buffer.writeString(spec.name)
-        buffer.writeWord(value.user)
-        buffer.writeWord(value.role)
-    }
-
-    static func describe(_ value: (user: String, role: String)) -> String {
-        "\(spec.name) \(quoted(value.user)) \(quoted(value.role))"
-    }
-
-    static func encodedSize(_ value: (user: String, role: String)) -> Int {
-        Protobuf.text(1, value.user) + Protobuf.text(2, value.role)
-    }
-
-    static func authorize(_ value: (user: String, role: String), on store: Store, token: String?) throws(AuthError) {
-        try Access.root(store, token)
-    }
-
-    static var isChange: Bool { true }
 }
 
 /// `AUTH-ENABLE`
@@ -433,7 +146,7 @@ enum UserAddCommand: AuthCommandDefinition {
     static var isChange: Bool { true }
 
     static func describe(_ value: (name: String, password: String?)) -> String {
-        "\(spec.name) \(quoted(value.name)) (\(value.password == nil ? "no password" : "with a password"))"
+        "\(spec.name) \(quotedForLog(value.name)) (\(value.password == nil ? "no password" : "with a password"))"
     }
 }
 
@@ -531,7 +244,7 @@ enum UserPasswdCommand: AuthCommandDefinition {
 
     static var isChange: Bool { true }
 
-    static func describe(_ value: (name: String, password: String)) -> String { "\(spec.name) \(quoted(value.name))" }
+    static func describe(_ value: (name: String, password: String)) -> String { "\(spec.name) \(quotedForLog(value.name))" }
 }
 
 /// `USER-GRANT <name> <role>`
@@ -671,7 +384,7 @@ enum RoleGrantCommand: AuthCommandDefinition, SpecParsedCommand {
             throw WireError.args(arguments.context, "invalid permission type \(arguments.positional[1].description) (read, write or readwrite)")
         }
         let range = try permissionRange(arguments, keyIndex: 2)
-        return (try arguments.text(0), Permission(kind: type, key: range.key, rangeEnd: range.rangeEnd))
+        return (try arguments.positionalText(0), Permission(kind: type, key: range.key, rangeEnd: range.rangeEnd))
     }
 
     static func encode(_ value: (role: String, permission: Permission), into buffer: inout ByteBuffer) {
@@ -703,8 +416,8 @@ enum RoleGrantCommand: AuthCommandDefinition, SpecParsedCommand {
     static var isChange: Bool { true }
 
     static func describe(_ value: (role: String, permission: Permission)) -> String {
-        "\(spec.name) \(quoted(value.role)) \(permissionTypeWords[value.permission.kind.rawValue])"
-            + " \(quoted(value.permission.key)) \(quoted(value.permission.rangeEnd))"
+        "\(spec.name) \(quotedForLog(value.role)) \(permissionTypeWords[value.permission.kind.rawValue])"
+            + " \(quotedForLog(value.permission.key)) \(quotedForLog(value.permission.rangeEnd))"
     }
 }
 
@@ -720,7 +433,7 @@ enum RoleRevokeCommand: AuthCommandDefinition, SpecParsedCommand {
 
     static func decode(_ arguments: Arguments) throws(WireError) -> (role: String, key: [UInt8], rangeEnd: [UInt8]) {
         let range = try permissionRange(arguments, keyIndex: 1)
-        return (try arguments.text(0), range.key, range.rangeEnd)
+        return (try arguments.positionalText(0), range.key, range.rangeEnd)
     }
 
     static func encode(_ value: (role: String, key: [UInt8], rangeEnd: [UInt8]), into buffer: inout ByteBuffer) {
@@ -747,21 +460,8 @@ enum RoleRevokeCommand: AuthCommandDefinition, SpecParsedCommand {
     static var isChange: Bool { true }
 
     static func describe(_ value: (role: String, key: [UInt8], rangeEnd: [UInt8])) -> String {
-        "\(spec.name) \(quoted(value.role)) \(quoted(value.key)) \(quoted(value.rangeEnd))"
+        "\(spec.name) \(quotedForLog(value.role)) \(quotedForLog(value.key)) \(quotedForLog(value.rangeEnd))"
     }
 }
 
 private func asciiLowercased(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte + 32 : byte }
-
-// MARK: Replies
-
-extension ReplyEncoder {
-    /// `OK <header> [enabled=0|1 auth_rev=N] [users=N USER <name>…] [roles=N ROLE <name>…]
-    /// [perms=N PERM <type> <key> <range_end>…]` — the parts the command reads (its definition's
-    /// `writeReplyBody`).
-    public static func encode(_ value: AuthResponse, kind: CommandKind, tag: RequestTag? = nil, into buffer: inout ByteBuffer) {
-        begin(tag, value.header, into: &buffer)
-        CommandTable.authByKind[kind]?.writeReplyBody(value, into: &buffer)
-        buffer.writeByte(UInt8(ascii: "\n"))
-    }
-}

@@ -4,9 +4,13 @@ import KVStore
 /// writes it, the `Request` it stands for, what a user needs to be allowed to make it, its size as etcd
 /// measures it, and how a client reads its reply. The command table (`CommandTable`), the request
 /// encoder and decoder, authorization (`Request.authorize`), the size limit (`Request.encodedSize`) and
-/// the reply decoder (`ReplyDecoder`) are built from these definitions, so
-/// adding a command means writing one definition, listing it in `CommandTable.definitions` and giving it
-/// its case in `Request.visitDefinition` (the compiler asks for the last: the switch is exhaustive).
+/// the reply decoder (`ReplyDecoder`) are built from these definitions instead of one switch each.
+///
+/// Adding a command: a `CommandKind` and a `Request` case; its definition, listed in
+/// `CommandTable.definitions` (`CommandDefinitionTests` fails until it is); its case in
+/// `Request.visitDefinition`; its handler in the server's `Service`. The compiler asks for the last two
+/// (and for the command's metrics slot), since those switches are exhaustive. A new kind of reply also
+/// needs its `Response` case, which `ReplyEncoder` writes.
 ///
 /// The definitions are grouped by subsystem, one file each: `KVCommands.swift`,
 /// `MaintenanceCommands.swift`, `LeaseCommands.swift`, `WatchCommands.swift`, `AuthCommands.swift`.
