@@ -122,36 +122,8 @@ public enum Request: Hashable, Sendable {
     /// etcd's Alarm: list the raised alarms, or disarm them.
     case alarm(AlarmAction)
 
-    public var kind: CommandKind {
-        switch self {
-        case .hello: .hello
-        case .ping: .ping
-        case .range: .get
-        case .put: .put
-        case .deleteRange: .del
-        case .txn: .txn
-        case .compact: .compact
-        case .status: .status
-        case .memberList: .members
-        case .health: .health
-        case .hashKV: .hash
-        case .leasedPut: .put
-        case .leaseGrant: .leaseGrant
-        case .leaseRevoke: .leaseRevoke
-        case .leaseKeepAlive: .leaseKeepAlive
-        case .leaseTimeToLive: .leaseTTL
-        case .leaseList: .leaseList
-        case .watch: .watch
-        case .unwatch: .unwatch
-        case .progress: .progress
-        case .snapshot: .snapshot
-        case .snapshotNext: .snapshotNext
-        case .authenticate: .authenticate
-        case .auth(let request): request.kind
-        case .defragment: .defrag
-        case .alarm: .alarm
-        }
-    }
+    /// The command this request is an instance of (`PUT … --ttl` is a PUT).
+    public var kind: CommandKind { visitDefinition(CommandKindVisitor()) }
 }
 
 /// `ALARM LIST` / `ALARM DISARM`: etcd's alarm actions a client may take (the server raises alarms itself).

@@ -22,45 +22,9 @@ import KVStore
 /// - Complexity: O(n) in the number of fields, compares and operations, nested ones included; a
 ///   transaction nested at any depth is walked on an explicit stack.
 extension Request {
-    /// The request's size in bytes as etcd would encode it.
-    public var encodedSize: Int {
-        switch self {
-        case .hello, .ping, .status, .memberList, .health, .snapshotNext, .leaseList, .defragment:
-            return 0
-        case .range(let range): return Protobuf.size(of: range)
-        case .put(let put): return Protobuf.size(of: put)
-        case .deleteRange(let delete): return Protobuf.size(of: delete)
-        case .txn(let txn): return Protobuf.size(of: txn)
-        case .compact(let compaction):
-            return Protobuf.int64(1, compaction.revision) + Protobuf.bool(2, compaction.physical)
-        case .hashKV(let hash): return Protobuf.int64(1, hash.revision)
-        case .alarm(let action): return Protobuf.int64(1, action == .list ? 0 : 2)
-        case .snapshot(let snapshot): return Protobuf.int64(1, snapshot.revision)
-        case .leasedPut(let leased):
-            return Protobuf.int64(1, leased.ttl) + Protobuf.size(of: leased.put)
-        case .leaseGrant(let grant):
-            return Protobuf.int64(1, grant.ttl) + Protobuf.int64(2, grant.id)
-                + grant.keys.reduce(0) { $0 + Protobuf.bytes(3, $1, always: true) }
-        case .leaseRevoke(let id), .leaseKeepAlive(let id): return Protobuf.int64(1, id)
-        case .leaseTimeToLive(let request): return Protobuf.int64(1, request.id) + Protobuf.bool(2, request.keys)
-        case .watch(let watch):
-            // WatchRequest{create_request: WatchCreateRequest{…}}; filters are a packed repeated enum.
-            let filters = (watch.noPut ? 1 : 0) + (watch.noDelete ? 1 : 0)
-            let create = Protobuf.bytes(1, watch.key) + Protobuf.bytes(2, watch.rangeEnd)
-                + Protobuf.int64(3, watch.startRevision) + Protobuf.bool(4, watch.progressNotify)
-                + (filters > 0 ? Protobuf.delimited(5, filters) : 0)
-                + Protobuf.bool(6, watch.prevKV) + Protobuf.int64(7, watch.watchID)
-            return Protobuf.delimited(1, create)
-        case .unwatch(let id):
-            return Protobuf.delimited(2, Protobuf.int64(1, id))
-        case .progress:
-            return Protobuf.delimited(3, 0)
-        case .authenticate(let login):
-            return Protobuf.text(1, login.name) + Protobuf.text(2, login.password)
-        case .auth(let auth):
-            return auth.encodedSize
-        }
-    }
+    /// The request's size in bytes as etcd would encode it (each command's definition measures its own:
+    /// `CommandDefinition.encodedSize`).
+    public var encodedSize: Int { visitDefinition(RequestMeasurer()) }
 
     /// Refuses a request larger than `limit` bytes (see `encodedSize`).
     /// - Throws: `.requestTooLarge(size:limit:)`, etcd's "etcdserver: request is too large".
@@ -70,29 +34,13 @@ extension Request {
     }
 }
 
-extension AuthRequest {
-    /// The size of etcd's `Auth…Request` message for this request.
-    var encodedSize: Int {
-        switch self {
-        case .enable, .disable, .status, .userList, .roleList:
-            return 0
-        case .userAdd(let name, let password):
-            // AuthUserAddRequest{name, password, options: UserAddOptions{no_password}}
-            guard let password else { return Protobuf.text(1, name) + Protobuf.delimited(3, Protobuf.bool(1, true)) }
-            return Protobuf.text(1, name) + Protobuf.text(2, password)
-        case .userDelete(let name), .userGet(let name), .roleAdd(let name), .roleDelete(let name), .roleGet(let name):
-            return Protobuf.text(1, name)
-        case .userChangePassword(let name, let password):
-            return Protobuf.text(1, name) + Protobuf.text(2, password)
-        case .userGrantRole(let user, let role), .userRevokeRole(let user, let role):
-            return Protobuf.text(1, user) + Protobuf.text(2, role)
-        case .roleGrantPermission(let role, let permission):
-            let perm = Protobuf.enumeration(1, permission.kind.rawValue) + Protobuf.bytes(2, permission.key)
-                + Protobuf.bytes(3, permission.rangeEnd)
-            return Protobuf.text(1, role) + Protobuf.delimited(2, perm)
-        case .roleRevokePermission(let role, let key, let rangeEnd):
-            return Protobuf.text(1, role) + Protobuf.bytes(2, key) + Protobuf.bytes(3, rangeEnd)
-        }
+/// Measures a request with its definition.
+private struct RequestMeasurer: CommandVisitor {
+    typealias Result = Int
+    typealias Failure = Never
+
+    func visit<Command: CommandDefinition>(_ command: Command.Type, _ value: Command.Value) -> Int {
+        command.encodedSize(value)
     }
 }
 

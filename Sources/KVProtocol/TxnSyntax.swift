@@ -179,7 +179,7 @@ enum TxnSyntax {
             while index < tokens.count && !TxnSyntax.isOpBoundary(tokens[index]) { index += 1 }
             let arguments = tokens[start..<index]
             if verb.isWord("GET") || verb.isWord("RANGE") { return .range(try GetCommand.decode(arguments)) }
-            if verb.isWord("PUT") { return .put(try PutCommand.decode(arguments)) }
+            if verb.isWord("PUT") { return .put(try PutCommand.decodeInTxn(arguments)) }
             if verb.isWord("DEL") || verb.isWord("DELETE") { return .deleteRange(try DelCommand.decode(arguments)) }
             throw WireError.args("TXN", "expected GET, PUT, DEL or TXN in the \(branch) branch, got \(verb.description)")
         }
