@@ -231,6 +231,7 @@ struct ServerConfig: Sendable, Equatable {
     static func parse(_ arguments: [String]) throws(ConfigError) -> ServerConfig {
         var config = ServerConfig()
         var retentionText: String?
+        var walSyncGiven = false
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
@@ -293,6 +294,7 @@ struct ServerConfig: Sendable, Equatable {
                     throw ConfigError("invalid value \"\(text)\" for --wal-sync (expected always, none or interval=DURATION such as interval=1s)")
                 }
                 config.walSync = mode
+                walSyncGiven = true
             case .maxRequestBytes:
                 let bytes = try integer(text, flag: flag, minimum: 1)
                 guard bytes <= ServerConfig.maximumRequestBytes else {
@@ -348,6 +350,9 @@ struct ServerConfig: Sendable, Equatable {
         }
         try config.checkCluster()
         try config.checkTLS()
+        if walSyncGiven && config.dataDir == nil {
+            throw ConfigError("--wal-sync needs --data-dir (without a data dir nothing is written to disk)")
+        }
         if let retentionText {
             switch config.autoCompactionMode {
             case .periodic:

@@ -1,4 +1,5 @@
 import KVStore
+import KVWAL
 import Testing
 @testable import KVServer
 
@@ -139,5 +140,17 @@ import Testing
         case .failure(let error):
             #expect(throws: error, "\(arguments)") { try ServerConfig.parse(arguments) }
         }
+    }
+}
+
+extension ServerConfigTests {
+    @Test func walSyncModes() throws {
+        #expect(try ServerConfig.parse(["--data-dir", "d"]).walSync == .always)
+        #expect(try ServerConfig.parse(["--data-dir", "d", "--wal-sync", "interval=500ms"]).walSync == .interval(nanoseconds: 500_000_000))
+        #expect(try ServerConfig.parse(["--data-dir", "d", "--wal-sync=none"]).walSync == WALSyncMode.none)
+        let bad = try #require(throws: ConfigError.self) { try ServerConfig.parse(["--data-dir", "d", "--wal-sync", "sometimes"]) }
+        #expect("\(bad)".contains("invalid value \"sometimes\" for --wal-sync"))
+        let alone = try #require(throws: ConfigError.self) { try ServerConfig.parse(["--wal-sync", "always"]) }
+        #expect("\(alone)".contains("--wal-sync needs --data-dir"))
     }
 }
