@@ -56,10 +56,12 @@ let package = Package(
         .testTarget(name: "HPACKTests", dependencies: ["HPACK"]),
         .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2", "HPACK"]),
         .testTarget(name: "EtcdWireTests", dependencies: ["EtcdWire", "Protobuf", "KVProtocol", "KVStore"]),
+        // What several test targets share: running real clients through the shell, throw-away TLS certificates.
+        .target(name: "TestSupport", dependencies: ["KVPosix"], path: "Tests/TestSupport"),
         .testTarget(name: "KVServerTests", dependencies: ["KVServer", "KVClient", "KVProtocol", "KVStore", "KVPosix", "KVBenchCore",
-                                                       "HPACK", "EtcdWire", "Protobuf"]),
+                                                       "HPACK", "EtcdWire", "Protobuf", "TestSupport"]),
         .testTarget(name: "kvbenchTests", dependencies: ["KVBenchCore"]),
-        .testTarget(name: "kvctlTests", dependencies: ["KVCtlCore", "KVStore", "KVProtocol", "KVServer", "KVClient"],
+        .testTarget(name: "kvctlTests", dependencies: ["KVCtlCore", "KVStore", "KVProtocol", "KVServer", "KVClient", "TestSupport"],
                     exclude: ["Golden"]),
     ]
 )

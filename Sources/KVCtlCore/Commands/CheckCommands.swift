@@ -51,7 +51,7 @@ enum CheckCommands {
         for _ in 0..<clients {
             do {
                 backends.append(try inv.connector(inv.endpoints, inv.flags.duration("dial-timeout"),
-                                                  inv.flags.duration("command-timeout"), inv.credentials))
+                                                  inv.flags.duration("command-timeout"), inv.credentials, inv.security))
             } catch {
                 for b in backends { b.close() }
                 throw Invocation.failure(error)
@@ -218,7 +218,8 @@ enum CheckCommands {
 
     /// `process_resident_memory_bytes` from the endpoint's `/metrics` (the client port answers HTTP/1.1).
     static func residentMemory(_ endpoint: String) throws(CtlError) -> Int64 {
-        let address = ClientBackend.strippingScheme(endpoint)
+        var address = endpoint.hasPrefix("http://") ? String(endpoint.dropFirst("http://".count)) : endpoint
+        if address.hasSuffix("/") { address.removeLast() }
         let text: String
         do {
             text = try HTTPGet.body(address: address, path: "/metrics")
