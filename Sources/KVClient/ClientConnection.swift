@@ -173,6 +173,40 @@ final class ClientConnection {
         return sequences
     }
 
+    /// Sends `request` as it is and returns every byte the server sends until it closes the connection
+    /// (for a one-shot HTTP request; the line decoder is not used).
+    func exchangeRaw(_ request: [UInt8], deadline: UInt64) throws(ClientError) -> [UInt8] {
+        var buffer = ByteBuffer(capacity: request.count)
+        buffer.writeBytes(request)
+        while !buffer.isEmpty {
+            let result = try buffer.withUnsafeReadableBytes { (bytes) throws(ClientError) -> IOResult<Int> in
+                try transmit(UnsafeRawBufferPointer(bytes))
+            }
+            if case .processed(let count) = result {
+                buffer.moveReaderIndex(forwardBy: count)
+                continue
+            }
+            guard Posix.monotonicNanoseconds() < deadline else {
+                throw fail(ClientError(kind: .timeout, description: "timed out writing to \(endpoint)"))
+            }
+            _ = try wait(writable: true, until: deadline)
+        }
+        var response: [UInt8] = []
+        while true {
+            switch try receive() {
+            case .processed(0):
+                return response
+            case .processed(let count):
+                response += UnsafeRawBufferPointer(rebasing: scratch[0..<count])
+            case .wouldBlock:
+                guard Posix.monotonicNanoseconds() < deadline else {
+                    throw fail(ClientError(kind: .timeout, description: "timed out reading from \(endpoint)"))
+                }
+                _ = try wait(writable: false, until: deadline)
+            }
+        }
+    }
+
     static func tag(_ sequence: UInt64) -> RequestTag {
         RequestTag(String(sequence, radix: 36))!
     }

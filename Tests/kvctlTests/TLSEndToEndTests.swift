@@ -95,6 +95,10 @@ import Testing
         let lock = ctl(["lock", "l1"], interrupted: { !$0.capturedOut.isEmpty })
         #expect(lock.code == 0 && lock.out.hasPrefix("l1/"), "\(lock.err)")
 
+        // check datascale also reads the server's /metrics, over TLS too.
+        let scale = ctl(["check", "datascale", "--count", "100"])
+        #expect(scale.code == 0 && scale.out.contains("PASS: Approximate system memory used"), "\(scale.err)")
+
         var template = Array("/tmp/kvctl-tls-XXXXXX".utf8CString)
         let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
         defer { _ = try? ShellCommand.run("rm -rf '\(dir)'") }
