@@ -21,6 +21,14 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
 
 #define KV_OPENSSL_FUNCTIONS(X) \
     X(OpenSSL_version_num) \
@@ -96,7 +104,31 @@
     X(SSL_get0_alpn_selected) \
     X(SSL_get_version) \
     X(SSL_get0_peer_certificate) \
-    X(SSL_get_verify_result)
+    X(SSL_get_verify_result) \
+    X(EVP_PKEY_Q_keygen) \
+    X(EVP_PKEY_free) \
+    X(EVP_sha256) \
+    X(RAND_bytes) \
+    X(BN_bin2bn) \
+    X(BN_to_ASN1_INTEGER) \
+    X(BN_free) \
+    X(X509_new) \
+    X(X509_set_version) \
+    X(X509_get_serialNumber) \
+    X(X509_gmtime_adj) \
+    X(X509_getm_notBefore) \
+    X(X509_getm_notAfter) \
+    X(X509_set_pubkey) \
+    X(X509_NAME_add_entry_by_txt) \
+    X(X509_set_issuer_name) \
+    X(X509V3_set_ctx) \
+    X(X509V3_EXT_conf) \
+    X(X509_add_ext) \
+    X(X509_EXTENSION_free) \
+    X(X509_sign) \
+    X(BIO_new_file) \
+    X(PEM_write_bio_PrivateKey) \
+    X(PEM_write_bio_X509)
 
 #define KV_OPENSSL_POINTER(name) __typeof__(&name) name;
 struct kv_openssl_api {
@@ -183,6 +215,30 @@ extern struct kv_openssl_api kv_openssl;
 #define SSL_get_version kv_openssl.SSL_get_version
 #define SSL_get0_peer_certificate kv_openssl.SSL_get0_peer_certificate
 #define SSL_get_verify_result kv_openssl.SSL_get_verify_result
+#define EVP_PKEY_Q_keygen kv_openssl.EVP_PKEY_Q_keygen
+#define EVP_PKEY_free kv_openssl.EVP_PKEY_free
+#define EVP_sha256 kv_openssl.EVP_sha256
+#define RAND_bytes kv_openssl.RAND_bytes
+#define BN_bin2bn kv_openssl.BN_bin2bn
+#define BN_to_ASN1_INTEGER kv_openssl.BN_to_ASN1_INTEGER
+#define BN_free kv_openssl.BN_free
+#define X509_new kv_openssl.X509_new
+#define X509_set_version kv_openssl.X509_set_version
+#define X509_get_serialNumber kv_openssl.X509_get_serialNumber
+#define X509_gmtime_adj kv_openssl.X509_gmtime_adj
+#define X509_getm_notBefore kv_openssl.X509_getm_notBefore
+#define X509_getm_notAfter kv_openssl.X509_getm_notAfter
+#define X509_set_pubkey kv_openssl.X509_set_pubkey
+#define X509_NAME_add_entry_by_txt kv_openssl.X509_NAME_add_entry_by_txt
+#define X509_set_issuer_name kv_openssl.X509_set_issuer_name
+#define X509V3_set_ctx kv_openssl.X509V3_set_ctx
+#define X509V3_EXT_conf kv_openssl.X509V3_EXT_conf
+#define X509_add_ext kv_openssl.X509_add_ext
+#define X509_EXTENSION_free kv_openssl.X509_EXTENSION_free
+#define X509_sign kv_openssl.X509_sign
+#define BIO_new_file kv_openssl.BIO_new_file
+#define PEM_write_bio_PrivateKey kv_openssl.PEM_write_bio_PrivateKey
+#define PEM_write_bio_X509 kv_openssl.PEM_write_bio_X509
 #endif
 
 /// Loads libssl.so.3 once (thread-safe). 1 when every function above was found; 0 with the reason in

@@ -48,8 +48,11 @@ final class Server: @unchecked Sendable {
         // TLS files are loaded (and checked) before any port is opened.
         var tls: TLSServerContext?
         if !config.tlsListenURLs.isEmpty, let certFile = config.certFile, let keyFile = config.keyFile {
+            if config.autoTLS { logger.warn("ignoring client auto TLS since certs given") }
             tls = try TLSServerContext(certFile: certFile, keyFile: keyFile, trustedCAFile: config.trustedCAFile,
                                        clientCertAuth: config.clientCertAuth)
+        } else if !config.tlsListenURLs.isEmpty, config.autoTLS {
+            tls = try AutoTLS.context(config: config, logger: logger)
         }
         var listeners: [(Socket, SocketAddress, TLSServerContext?)] = []
         do {

@@ -280,6 +280,34 @@ import Testing
         }
     }
 
+    /// etcd's `--auto-tls`: a self-signed certificate made at start for the URL's host, kept in the data
+    /// directory and reused by the next start; kvctl accepts it only with `--insecure-skip-tls-verify`.
+    @Test func autoTLSServesASelfSignedCertificate() throws {
+        var template = Array("/tmp/kvctl-autotls-XXXXXX".utf8CString)
+        let dataDir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        defer { _ = try? ShellCommand.run("rm -rf '\(dataDir)'") }
+        let config = try ServerConfig.parse(["--listen-client-urls", "https://127.0.0.1:0", "--auto-tls", "--data-dir", dataDir])
+        var first: String?
+        for start in 0..<2 {
+            let server = Server(config: config, clock: SystemClock(), logger: Logger(level: .error, fd: -1))
+            let address = try server.start()[0].description
+            defer { server.stop() }
+            let refused = Self.run(["--endpoints", "https://\(address)", "get", "a"])
+            #expect(Self.handshakeFailure(refused) == "x509: certificate signed by unknown authority", "\(refused.err)")
+            let put = Self.run(["--insecure-skip-tls-verify", "--endpoints", "https://\(address)", "put", "a", "\(start)"])
+            #expect(put.out == "OK\n", "\(put.err)")
+            let text = try ShellCommand.run("openssl x509 -in \(dataDir)/fixtures/client/cert.pem -noout -subject -ext subjectAltName -fingerprint", seconds: 10).output
+            #expect(text.contains("subject=O = etcd") && text.contains("IP Address:127.0.0.1"), "\(text)")
+            if let first { #expect(text == first, "a second start reuses the certificate") } else { first = text }
+        }
+        // Without a data directory, nothing is left on disk.
+        let memoryOnly = Server(config: try ServerConfig.parse(["--listen-client-urls", "https://127.0.0.1:0", "--auto-tls"]),
+                                clock: SystemClock(), logger: Logger(level: .error, fd: -1))
+        let address = try memoryOnly.start()[0].description
+        defer { memoryOnly.stop() }
+        #expect(Self.run(["--insecure-skip-tls-verify", "--endpoints", "https://\(address)", "put", "b", "1"]).out == "OK\n")
+    }
+
     static func freePort() throws -> Int {
         let socket = try Socket.listen(on: try SocketAddress(parsing: "127.0.0.1:0"))
         defer { try? socket.close() }

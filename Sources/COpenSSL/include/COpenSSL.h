@@ -47,6 +47,11 @@ kv_tls_server *kv_tls_server_new(const char *cert_file, const char *key_file, co
                                  int verify_clients, char *error, size_t error_size);
 void kv_tls_server_free(kv_tls_server *server);
 
+/// Writes etcd's `--auto-tls` certificate: a new P-256 key (`key_file`, mode 0600) and a certificate it
+/// signs itself (`cert_file`), valid for a year, subject O=etcd, for server authentication, naming each
+/// of the comma-separated `hosts` as an IP or DNS subject alternative name. 1, or 0 with the reason.
+int kv_tls_write_self_signed(const char *hosts, const char *cert_file, const char *key_file, char *error, size_t error_size);
+
 /// A server-side session over `fd` (non-blocking). NULL when OpenSSL is out of memory.
 kv_tls_session *kv_tls_session_new(kv_tls_server *server, int fd);
 /// Frees the session; does not close `fd`.
