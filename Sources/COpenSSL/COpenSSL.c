@@ -137,6 +137,15 @@ kv_tls_server *kv_tls_server_new(const char *cert_file, const char *key_file, co
     return server;
 }
 
+int kv_tls_server_set_ciphers(kv_tls_server *server, const char *list, char *error, size_t error_size) {
+    ERR_clear_error();
+    if (SSL_CTX_set_cipher_list(server->ctx, list) != 1) {
+        kv_describe_error(error, error_size, "--cipher-suites: OpenSSL serves none of them", "no cipher match");
+        return 0;
+    }
+    return 1;
+}
+
 void kv_tls_server_free(kv_tls_server *server) {
     if (server == NULL) return;
     SSL_CTX_free(server->ctx);

@@ -71,6 +71,7 @@
     X(SSL_CTX_free) \
     X(SSL_CTX_ctrl) \
     X(SSL_CTX_set_options) \
+    X(SSL_CTX_set_cipher_list) \
     X(SSL_CTX_use_certificate_chain_file) \
     X(SSL_CTX_use_PrivateKey_file) \
     X(SSL_CTX_check_private_key) \
@@ -181,6 +182,7 @@ extern struct kv_openssl_api kv_openssl;
 #define SSL_CTX_free kv_openssl.SSL_CTX_free
 #define SSL_CTX_ctrl kv_openssl.SSL_CTX_ctrl
 #define SSL_CTX_set_options kv_openssl.SSL_CTX_set_options
+#define SSL_CTX_set_cipher_list kv_openssl.SSL_CTX_set_cipher_list
 #define SSL_CTX_use_certificate_chain_file kv_openssl.SSL_CTX_use_certificate_chain_file
 #define SSL_CTX_use_PrivateKey_file kv_openssl.SSL_CTX_use_PrivateKey_file
 #define SSL_CTX_check_private_key kv_openssl.SSL_CTX_check_private_key

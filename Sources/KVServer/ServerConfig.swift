@@ -59,6 +59,8 @@ struct ServerConfig: Sendable, Equatable {
     /// etcd's `--auto-tls`: without `--cert-file` and `--key-file`, `https://` client URLs use a
     /// self-signed certificate made at start (kept in `<data-dir>/fixtures/client`, as etcd keeps it).
     var autoTLS = false
+    /// etcd's `--cipher-suites`, Go's names: the TLS 1.2 suites served, in order (empty: OpenSSL's defaults).
+    var cipherSuites: [String] = []
     /// How long a TLS client may take to complete its handshake, from the accept (hidden flag).
     var tlsHandshakeTimeout: UInt64 = 10_000_000_000
 
@@ -120,6 +122,8 @@ struct ServerConfig: Sendable, Equatable {
                                              the system's trust store without it)
           --auto-tls                         without --cert-file: a self-signed certificate made at start
                                              (clients then need --insecure-skip-tls-verify), as etcd
+          --cipher-suites A,B                TLS 1.2 cipher suites served, Go's names as etcd's
+                                             (TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, …); TLS 1.3 unaffected
 
         Limits:
           --max-request-bytes N              largest request accepted, measured as etcd's protobuf encoding
@@ -156,8 +160,8 @@ struct ServerConfig: Sendable, Equatable {
           --listen-peer-urls, --initial-advertise-peer-urls, --initial-cluster, --initial-cluster-state,
           --initial-cluster-token describe this one member (an --initial-cluster naming several members
           is refused); --debug is --log-level debug; --experimental-watch-progress-notify-interval is
-          applied; the client TLS flags kvserver does not serve yet (--cipher-suites,
-          --client-crl-file, --client-cert-allowed-hostname) are refused; the others (--heartbeat-interval,
+          applied; the client TLS flags kvserver does not serve yet (--client-crl-file,
+          --client-cert-allowed-hostname) are refused; the others (--heartbeat-interval,
           --election-timeout, --logger, --log-outputs, --enable-v2, --listen-metrics-urls,
           --experimental-*, …) mean nothing for one in-memory member and are logged once as ignored.
           ETCD_<FLAG> environment variables (ETCD_DATA_DIR for --data-dir) set flags as for etcd; a flag
@@ -198,6 +202,7 @@ struct ServerConfig: Sendable, Equatable {
         case "debug":
             if value == "true" { logLevel = .debug }
         case "trusted-ca-file": trustedCAFile = value.isEmpty ? nil : value
+        case "cipher-suites": cipherSuites = try CipherSuites.parse(value)
         case "client-cert-auth":
             switch value.lowercased() {
             case "true", "t", "1": clientCertAuth = true
@@ -441,6 +446,9 @@ extension ServerConfig {
         }
         if let url = tlsListenURLs.first, certFile == nil, !autoTLS {
             throw ConfigError("--listen-client-urls \(url): TLS needs --cert-file and --key-file, or --auto-tls (or use http://)")
+        }
+        if !cipherSuites.isEmpty && tlsListenURLs.isEmpty {
+            throw ConfigError("--cipher-suites needs an https:// URL in --listen-client-urls")
         }
         if autoTLS && tlsListenURLs.isEmpty {
             throw ConfigError("--auto-tls needs an https:// URL in --listen-client-urls (its certificate is served there)")

@@ -161,6 +161,30 @@ import Testing
         #expect(try plain.line().hasPrefix("OK"))
     }
 
+    /// etcd's `--cipher-suites` (Go's names): TLS 1.2 is restricted to them, TLS 1.3 is not (as in Go).
+    @Test func cipherSuitesRestrictTLS12() throws {
+        let files = try #require(try TLSTestFiles.make(for: "TLSTests"))
+        defer { files.remove() }
+        let servers = try Servers(files) { $0.cipherSuites = ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"] }
+        defer { servers.stop() }
+        let client = "openssl s_client -CAfile \(files.ca) -connect \(servers.endpoint) </dev/null 2>&1"
+        let allowed = try ShellCommand.run("\(client) -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256", seconds: 5)
+        #expect(allowed.output.contains("Cipher is ECDHE-ECDSA-AES128-GCM-SHA256"), "\(allowed.output)")
+        let other = try ShellCommand.run("\(client) -tls1_2 -cipher ECDHE-ECDSA-AES256-GCM-SHA384", seconds: 5)
+        #expect(other.status != 0 && !other.output.contains("Cipher is ECDHE"), "\(other.output)")
+        let tls13 = try ShellCommand.run("\(client) -tls1_3", seconds: 5)
+        #expect(tls13.output.contains("TLSv1.3"), "\(tls13.output)")
+        // Suites OpenSSL no longer serves at all: refused at start.
+        var config = ServerConfig()
+        config.listenClientURLs = ["https://127.0.0.1:0"]
+        config.certFile = files.cert
+        config.keyFile = files.key
+        config.cipherSuites = ["TLS_RSA_WITH_RC4_128_SHA"]
+        let server = Server(config: config, logger: Logger(level: .error, fd: -1))
+        #expect(throws: TLSConfigError.self) { _ = try server.start() }
+        server.stop()
+    }
+
     @Test func badFilesAreRefusedAtStart() throws {
         guard let files = try TLSTestFiles.make(for: "TLSTests") else { return }
         defer { files.remove() }

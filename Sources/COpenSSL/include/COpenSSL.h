@@ -46,6 +46,10 @@ enum {
 kv_tls_server *kv_tls_server_new(const char *cert_file, const char *key_file, const char *trusted_ca_file,
                                  int verify_clients, char *error, size_t error_size);
 void kv_tls_server_free(kv_tls_server *server);
+/// Restricts the TLS 1.2 cipher suites to `list` (OpenSSL's names, `:`-separated, in the server's order
+/// of preference); TLS 1.3's stay OpenSSL's defaults, as Go's `CipherSuites` leaves them. 1, or 0 with
+/// the reason when OpenSSL has none of them.
+int kv_tls_server_set_ciphers(kv_tls_server *server, const char *list, char *error, size_t error_size);
 
 /// Writes etcd's `--auto-tls` certificate: a new P-256 key (`key_file`, mode 0600) and a certificate it
 /// signs itself (`cert_file`), valid for a year, subject O=etcd, for server authentication, naming each

@@ -25,7 +25,7 @@ enum AutoTLS {
                 logger.info("--auto-tls: made a self-signed certificate for \(hosts.joined(separator: ", ")): \(cert)")
             }
             return try TLSServerContext(certFile: cert, keyFile: key, trustedCAFile: config.trustedCAFile,
-                                        clientCertAuth: config.clientCertAuth)
+                                        clientCertAuth: config.clientCertAuth, cipherSuites: config.cipherSuites)
         }
         var template = Array("/tmp/kvserver-auto-tls-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
@@ -41,7 +41,7 @@ enum AutoTLS {
         try write(hosts: hosts, cert: cert, key: key)
         logger.info("--auto-tls: made a self-signed certificate for \(hosts.joined(separator: ", ")) (in memory only: no --data-dir)")
         return try TLSServerContext(certFile: cert, keyFile: key, trustedCAFile: config.trustedCAFile,
-                                    clientCertAuth: config.clientCertAuth)
+                                    clientCertAuth: config.clientCertAuth, cipherSuites: config.cipherSuites)
     }
 
     /// The host of a client URL (`https://[::1]:2379` → `::1`, `https://:2379` → `0.0.0.0`).

@@ -21,8 +21,11 @@ final class TLSServerContext: @unchecked Sendable {
     let verifiesClients: Bool
     fileprivate let server: OpaquePointer
 
+    /// - Parameter cipherSuites: etcd's `--cipher-suites` (Go's names, already checked): the TLS 1.2
+    ///   suites served, in order; empty: OpenSSL's defaults.
     /// - Throws: `TLSConfigError` naming the file and the reason.
-    init(certFile: String, keyFile: String, trustedCAFile: String? = nil, clientCertAuth: Bool = false) throws(TLSConfigError) {
+    init(certFile: String, keyFile: String, trustedCAFile: String? = nil, clientCertAuth: Bool = false,
+         cipherSuites: [String] = []) throws(TLSConfigError) {
         var files = [(certFile, "--cert-file"), (keyFile, "--key-file")]
         if let trustedCAFile { files.append((trustedCAFile, "--trusted-ca-file")) }
         for (path, what) in files {
@@ -36,6 +39,10 @@ final class TLSServerContext: @unchecked Sendable {
         var error = [CChar](repeating: 0, count: 1024)
         let verifiesClients = clientCertAuth || trustedCAFile != nil
         guard let server = kv_tls_server_new(certFile, keyFile, trustedCAFile, verifiesClients ? 1 : 0, &error, error.count) else {
+            throw TLSConfigError(error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+        }
+        if !cipherSuites.isEmpty && kv_tls_server_set_ciphers(server, CipherSuites.openSSLList(cipherSuites), &error, error.count) != 1 {
+            kv_tls_server_free(server)
             throw TLSConfigError(error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         }
         self.certFile = certFile
