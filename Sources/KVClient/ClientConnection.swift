@@ -253,6 +253,7 @@ final class ClientConnection {
 
     /// Reads everything available and processes every complete line.
     private func readAvailable() throws(ClientError) {
+        var total = 0
         while true {
             guard case .processed(let count) = try receive() else { break }
             if count == 0 {
@@ -260,8 +261,11 @@ final class ClientConnection {
                 throw fail(ClientError(kind: .closed, description: "connection to \(endpoint) closed by the server"))
             }
             input.writeBytes(UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
-            // A short plaintext read emptied the socket; TLS reads one record at a time, so read on.
+            total += count
+            // A short plaintext read emptied the socket; TLS reads one record at a time, so read on, up
+            // to a bound (what is left stays in OpenSSL or the socket, and `wait` sees either).
             if tls == nil && count < scratch.count { break }
+            if tls != nil && total >= 1 << 20 { break }
         }
         try processLines()
     }

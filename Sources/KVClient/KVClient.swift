@@ -317,7 +317,7 @@ extension ClientConnection {
 private extension String {
     /// "read from 127.0.0.1:2379: remote error: tls: certificate required" → "remote error: tls: certificate required".
     var tlsReason: String {
-        guard let range = firstRange(of: ": ") , hasPrefix("read from ") || hasPrefix("write to ") else { return self }
+        guard let range = firstRange(of: ": "), hasPrefix("read from ") || hasPrefix("write to ") else { return self }
         return String(self[range.upperBound...])
     }
 }
