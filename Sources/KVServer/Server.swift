@@ -90,7 +90,7 @@ final class Server: @unchecked Sendable {
                 do {
                     try home.loop.register(socket.fd, interest: .readable, handler: acceptor)
                     home.acceptors.append(acceptor)
-                    logger.info("serving client requests on \(address)\(tls == nil ? "" : " (TLS: \(tls!.certFile)\(tls!.verifiesClients ? ", client certificates required" : ""))")")
+                    logger.info("serving client requests on \(address)\(tls == nil ? "" : " (TLS: \(tls!.origin)\(tls!.verifiesClients ? ", client certificates required" : ""))")")
                 } catch {
                     logger.error("cannot listen on \(address): \(error)")
                     try? socket.close()

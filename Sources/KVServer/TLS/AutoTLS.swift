@@ -41,7 +41,8 @@ enum AutoTLS {
         try write(hosts: hosts, cert: cert, key: key)
         logger.info("--auto-tls: made a self-signed certificate for \(hosts.joined(separator: ", ")) (in memory only: no --data-dir)")
         return try TLSServerContext(certFile: cert, keyFile: key, trustedCAFile: config.trustedCAFile,
-                                    clientCertAuth: config.clientCertAuth, cipherSuites: config.cipherSuites)
+                                    clientCertAuth: config.clientCertAuth, cipherSuites: config.cipherSuites,
+                                    origin: "a self-signed certificate (--auto-tls, in memory)")
     }
 
     /// The host of a client URL (`https://[::1]:2379` → `::1`, `https://:2379` → `0.0.0.0`).

@@ -15,6 +15,8 @@ import KVPosix
 final class TLSServerContext: @unchecked Sendable {
     // @unchecked: an OpenSSL SSL_CTX is safe to share once configured; it is never changed after init.
     let certFile: String
+    /// What the log calls the certificate: its file, or `a self-signed certificate (--auto-tls)`.
+    let origin: String
     let keyFile: String
     let trustedCAFile: String?
     /// Whether clients must present a certificate the trusted CA signed.
@@ -25,7 +27,7 @@ final class TLSServerContext: @unchecked Sendable {
     ///   suites served, in order; empty: OpenSSL's defaults.
     /// - Throws: `TLSConfigError` naming the file and the reason.
     init(certFile: String, keyFile: String, trustedCAFile: String? = nil, clientCertAuth: Bool = false,
-         cipherSuites: [String] = []) throws(TLSConfigError) {
+         cipherSuites: [String] = [], origin: String? = nil) throws(TLSConfigError) {
         var files = [(certFile, "--cert-file"), (keyFile, "--key-file")]
         if let trustedCAFile { files.append((trustedCAFile, "--trusted-ca-file")) }
         for (path, what) in files {
@@ -46,6 +48,7 @@ final class TLSServerContext: @unchecked Sendable {
             throw TLSConfigError(error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         }
         self.certFile = certFile
+        self.origin = origin ?? certFile
         self.keyFile = keyFile
         self.trustedCAFile = trustedCAFile
         self.verifiesClients = verifiesClients
