@@ -5,19 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
+#include "OpenSSLSymbols.h"
+#include "TLSSession.h"
 
 struct kv_tls_server {
     SSL_CTX *ctx;
 };
 
-struct kv_tls_session {
-    SSL *ssl;
-    char error[256];
-};
 
 /// ALPN's wire form: length-prefixed names, in the server's order of preference.
 static const unsigned char kv_alpn_protocols[] = { 2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
@@ -48,6 +42,7 @@ static void kv_describe_error(char *error, size_t size, const char *prefix, cons
 
 kv_tls_server *kv_tls_server_new(const char *cert_file, const char *key_file, const char *trusted_ca_file,
                                  int verify_clients, char *error, size_t error_size) {
+    if (!kv_openssl_load(error, error_size)) return NULL;
     ERR_clear_error();
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (ctx == NULL) {
@@ -142,6 +137,15 @@ kv_tls_server *kv_tls_server_new(const char *cert_file, const char *key_file, co
     return server;
 }
 
+int kv_tls_server_set_ciphers(kv_tls_server *server, const char *list, char *error, size_t error_size) {
+    ERR_clear_error();
+    if (SSL_CTX_set_cipher_list(server->ctx, list) != 1) {
+        kv_describe_error(error, error_size, "--cipher-suites: OpenSSL serves none of them", "no cipher match");
+        return 0;
+    }
+    return 1;
+}
+
 void kv_tls_server_free(kv_tls_server *server) {
     if (server == NULL) return;
     SSL_CTX_free(server->ctx);
@@ -169,8 +173,7 @@ void kv_tls_session_free(kv_tls_session *session) {
     free(session);
 }
 
-/// Maps an OpenSSL result to KV_TLS_*, noting the reason of an error.
-static long kv_result(kv_tls_session *session, int result) {
+long kv_result(kv_tls_session *session, int result) {
     int code = SSL_get_error(session->ssl, result);
     switch (code) {
     case SSL_ERROR_WANT_READ:
@@ -196,7 +199,11 @@ static long kv_result(kv_tls_session *session, int result) {
             ERR_clear_error();
             return KV_TLS_CLOSED;
         }
-        snprintf(session->error, sizeof session->error, "%s", reason != NULL ? reason : "TLS error");
+        if (session->is_client) {
+            kv_tls_client_describe(session, error, reason);
+        } else {
+            snprintf(session->error, sizeof session->error, "%s", reason != NULL ? reason : "TLS error");
+        }
         ERR_clear_error();
         return KV_TLS_ERROR;
     }
@@ -207,9 +214,12 @@ int kv_tls_handshake(kv_tls_session *session) {
     ERR_clear_error();
     errno = 0;
     session->error[0] = 0;
+    kv_sigpipe_guard guard;
+    kv_sigpipe_guard_begin(session, &guard);
     int result = SSL_do_handshake(session->ssl);
-    if (result == 1) return KV_TLS_DONE;
-    return (int)kv_result(session, result);
+    int mapped = result == 1 ? KV_TLS_DONE : (int)kv_result(session, result);
+    kv_sigpipe_guard_end(&guard);
+    return mapped;
 }
 
 long kv_tls_read(kv_tls_session *session, void *buffer, size_t length) {
@@ -217,9 +227,12 @@ long kv_tls_read(kv_tls_session *session, void *buffer, size_t length) {
     errno = 0;
     session->error[0] = 0;
     size_t count = 0;
+    kv_sigpipe_guard guard;   // a read may send (an alert, a key update)
+    kv_sigpipe_guard_begin(session, &guard);
     int result = SSL_read_ex(session->ssl, buffer, length, &count);
-    if (result == 1) return (long)count;
-    return kv_result(session, result);
+    long mapped = result == 1 ? (long)count : kv_result(session, result);
+    kv_sigpipe_guard_end(&guard);
+    return mapped;
 }
 
 long kv_tls_write(kv_tls_session *session, const void *buffer, size_t length) {
@@ -227,9 +240,12 @@ long kv_tls_write(kv_tls_session *session, const void *buffer, size_t length) {
     errno = 0;
     session->error[0] = 0;
     size_t count = 0;
+    kv_sigpipe_guard guard;
+    kv_sigpipe_guard_begin(session, &guard);
     int result = SSL_write_ex(session->ssl, buffer, length, &count);
-    if (result == 1) return (long)count;
-    long mapped = kv_result(session, result);
+    long mapped = result == 1 ? (long)count : kv_result(session, result);
+    kv_sigpipe_guard_end(&guard);
+    if (result == 1) return mapped;
     if (mapped == KV_TLS_CLOSED) {
         snprintf(session->error, sizeof session->error, "connection closed by peer");
         return KV_TLS_ERROR;
@@ -243,7 +259,10 @@ int kv_tls_pending(kv_tls_session *session) {
 
 void kv_tls_shutdown(kv_tls_session *session) {
     ERR_clear_error();
+    kv_sigpipe_guard guard;
+    kv_sigpipe_guard_begin(session, &guard);
     if (SSL_is_init_finished(session->ssl)) (void)SSL_shutdown(session->ssl);
+    kv_sigpipe_guard_end(&guard);
     ERR_clear_error();
 }
 

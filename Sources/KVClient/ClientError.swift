@@ -17,6 +17,13 @@ public struct ClientError: Error, CustomStringConvertible, Sendable {
         /// The connection is closed (by `close()`, by the server, or after an earlier fatal error),
         /// or the watch has ended.
         case closed
+        /// The TLS handshake failed: the server's certificate is not trusted or names another host,
+        /// the server refused the client's certificate, or the endpoint does not speak TLS. The
+        /// description is Go's wording (`x509: certificate signed by unknown authority`).
+        case handshakeFailed
+        /// The TLS settings cannot be used: a missing or unreadable file, a file that is not PEM, a key
+        /// that is not the certificate's, TLS settings with an `http://` endpoint, or no OpenSSL 3.
+        case tlsConfiguration
     }
 
     public let kind: Kind

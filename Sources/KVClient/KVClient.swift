@@ -5,6 +5,8 @@ import KVStore
 /// A connection to a kvserver, used by kvctl, kvbench and the tests.
 ///
 ///     let client = try KVClient(endpoints: ["127.0.0.1:2379"])
+///     let secure = try KVClient(endpoints: ["https://127.0.0.1:2379"],
+///                               tls: ClientTLS(ClientTLS.Configuration(caFile: "ca.pem")))
 ///     let reply = try client.call(.put(PutRequest(key: Array("k".utf8), value: Array("v".utf8))))
 ///     let replies = try client.pipeline(requests)          // one write, replies matched by tag
 ///     let watch = try client.watch(WatchRequest(key: Array("k".utf8)))
@@ -39,38 +41,80 @@ public final class KVClient: @unchecked Sendable {
         public var description: String { "Credentials(name: \(name))" }
     }
 
-    /// Connects to the first endpoint that accepts (in order) and says `HELLO`.
+    /// Connects to the first endpoint that accepts (in order), runs the TLS handshake on it if it is
+    /// a TLS endpoint, and says `HELLO`.
+    ///
+    /// Endpoints are `host:port`, `http://host:port` or `https://host:port`. An `https://` endpoint is
+    /// always TLS (with `tls`, or else the system's trust store); a bare `host:port` is TLS when `tls` is
+    /// given, as in etcd's client; an `http://` one is plaintext, so giving it with `tls` is refused
+    /// rather than sent in the clear. The dial timeout covers the connect and the handshake.
     /// - Throws: `.connectionFailed` with the last endpoint's dial error when none can be reached;
+    ///   `.handshakeFailed` when its TLS handshake failed (Go's wording of why); `.tlsConfiguration`;
     ///   `.server` when the server refuses the protocol version.
     ///   With `credentials`, also logs in (`.server` with `AUTH_FAILED` when they are refused).
     public init(endpoints: [String], dialTimeout: Duration = .seconds(2), commandTimeout: Duration = .seconds(5),
-                credentials: Credentials? = nil) throws(ClientError) {
+                credentials: Credentials? = nil, tls: ClientTLS? = nil) throws(ClientError) {
         guard !endpoints.isEmpty else {
             throw ClientError(kind: .connectionFailed, description: "no endpoints given")
         }
+        let parsed = try endpoints.map { (text) throws(ClientError) in try ClientEndpoint(parsing: text) }
+        if tls != nil, let plain = parsed.first(where: { $0.scheme == .http }) {
+            throw ClientError(kind: .tlsConfiguration,
+                              description: "endpoint \(plain) is plaintext (http://), but TLS settings were given: use https://")
+        }
         var lastError = ClientError(kind: .connectionFailed, description: "no endpoints given")
         var connected: ClientConnection?
-        for endpoint in endpoints {
+        var defaultTLS: ClientTLS?
+        for endpoint in parsed {
             let address: SocketAddress
             do {
-                address = try SocketAddress(parsing: endpoint)
+                address = try SocketAddress(parsing: endpoint.hostPort)
             } catch {
                 lastError = ClientError(kind: .connectionFailed, description: "invalid endpoint \(error)")
                 continue
             }
+            let deadline = Posix.deadline(afterNanoseconds: dialTimeout.nanoseconds)
+            let socket: Socket
             do {
-                let socket = try Socket.connect(to: address, timeoutNanoseconds: dialTimeout.nanoseconds, nonBlocking: true)
-                connected = ClientConnection(socket: socket, endpoint: address.description)
-                break
+                socket = try Socket.connect(to: address, timeoutNanoseconds: dialTimeout.nanoseconds, nonBlocking: true)
             } catch {
                 lastError = ClientError.dial(address.description, error)
+                continue
+            }
+            guard endpoint.usesTLS(configured: tls != nil) else {
+                connected = ClientConnection(socket: socket, endpoint: address.description)
+                break
+            }
+            do throws(ClientError) {
+                if defaultTLS == nil && tls == nil { defaultTLS = try ClientTLS(ClientTLS.Configuration()) }
+                guard let session = (tls ?? defaultTLS)!.session(for: socket, host: endpoint.host) else {
+                    throw ClientError(kind: .handshakeFailed, description: "tls: out of memory")
+                }
+                try ClientConnection.handshake(session, socket: socket, endpoint: address.description, deadline: deadline)
+                connected = ClientConnection(socket: socket, endpoint: address.description, tls: session)
+                break
+            } catch {
+                try? socket.close()
+                if error.kind == .tlsConfiguration { throw error }
+                lastError = error
             }
         }
         guard let connected else { throw lastError }
         self.connection = PosixMutex(connected)
         self.endpoint = connected.endpoint
         self.commandTimeout = commandTimeout
-        let greeting = try KVClient.exchange(connection, [.hello(HelloRequest())], timeout: commandTimeout)
+        let greeting: [Result<Response, WireError>]
+        do {
+            greeting = try KVClient.exchange(connection, [.hello(HelloRequest())], timeout: commandTimeout)
+        } catch where connected.tls == nil && (error.kind == .closed || error.kind == .protocolError) {
+            // A TLS listener hangs up on plaintext (or answers with a TLS alert record).
+            throw ClientError(kind: error.kind,
+                              description: "\(error.description); the server hung up before answering HELLO: if it serves TLS, use https://")
+        } catch where connected.tls != nil && error.kind == .closed {
+            // With TLS 1.3 a server refuses the client's certificate after the client's side of the
+            // handshake is done: the alert arrives with the first read.
+            throw ClientError(kind: .handshakeFailed, description: error.description.tlsReason)
+        }
         switch greeting[0] {
         case .success(.hello(let hello)): self.hello = hello
         case .success(let other):
@@ -267,5 +311,13 @@ extension ClientConnection {
         }
         watches[sequence] = queue
         return response
+    }
+}
+
+private extension String {
+    /// "read from 127.0.0.1:2379: remote error: tls: certificate required" → "remote error: tls: certificate required".
+    var tlsReason: String {
+        guard let range = firstRange(of: ": "), hasPrefix("read from ") || hasPrefix("write to ") else { return self }
+        return String(self[range.upperBound...])
     }
 }

@@ -93,17 +93,20 @@ public enum KVCtl {
         case .run(let command, var parsed):
             // etcdctl reads the environment while creating its client: every command that talks to a
             // server (`snapshot save` included), not `version` nor the offline `snapshot status|restore`.
+            var security = TransportSecurity.plaintext
             if command.name != "version" && !(command.parent?.name == "snapshot" && command.name != "save") {
                 if let status = EnvironmentFlags.apply(environment, to: &parsed.flags, command: command, console: console) {
                     return status
                 }
-                if let refusal = TLSRefusal.check(parsed.flags, endpoints: parsed.flags.list("endpoints")) {
-                    console.errLine("Error: \(refusal.message ?? "")")
-                    return refusal.code
+                do {
+                    security = try TransportSecurity.resolve(parsed.flags, endpoints: parsed.flags.list("endpoints"))
+                } catch {
+                    console.errLine("Error: \(error.message ?? "")")
+                    return error.code
                 }
             }
             let invocation = Invocation(command: command, parsed: parsed, console: console, environment: environment,
-                                        connector: connector)
+                                        security: security, connector: connector)
             defer { invocation.close() }
             do {
                 try command.action?(invocation)

@@ -26,11 +26,11 @@ enum EtcdFlags {
 
     /// Client-facing TLS that kvserver does not serve yet: refused (a true boolean or a non-empty value).
     static let clientTLS: Set<String> = [
-        "client-crl-file", "client-cert-allowed-hostname", "auto-tls", "cipher-suites",
+        "client-crl-file", "client-cert-allowed-hostname",
     ]
 
-    /// Client-certificate flags kvserver serves, with etcd's syntax (`--client-cert-auth` is boolean).
-    static let clientCertificates: Set<String> = ["trusted-ca-file", "client-cert-auth"]
+    /// Client TLS flags kvserver serves, with etcd's syntax (`--client-cert-auth` and `--auto-tls` are boolean).
+    static let clientCertificates: Set<String> = ["trusted-ca-file", "client-cert-auth", "auto-tls", "cipher-suites"]
 
     /// etcd flags accepted and ignored.
     static let ignored: Set<String> = [

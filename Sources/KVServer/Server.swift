@@ -51,8 +51,11 @@ final class Server: @unchecked Sendable {
         // TLS files are loaded (and checked) before any port is opened.
         var tls: TLSServerContext?
         if !config.tlsListenURLs.isEmpty, let certFile = config.certFile, let keyFile = config.keyFile {
+            if config.autoTLS { logger.warn("ignoring client auto TLS since certs given") }
             tls = try TLSServerContext(certFile: certFile, keyFile: keyFile, trustedCAFile: config.trustedCAFile,
-                                       clientCertAuth: config.clientCertAuth)
+                                       clientCertAuth: config.clientCertAuth, cipherSuites: config.cipherSuites)
+        } else if !config.tlsListenURLs.isEmpty, config.autoTLS {
+            tls = try AutoTLS.context(config: config, logger: logger)
         }
         var listeners: [(Socket, SocketAddress, TLSServerContext?)] = []
         do {
@@ -90,7 +93,7 @@ final class Server: @unchecked Sendable {
                 do {
                     try home.loop.register(socket.fd, interest: .readable, handler: acceptor)
                     home.acceptors.append(acceptor)
-                    logger.info("serving client requests on \(address)\(tls == nil ? "" : " (TLS: \(tls!.certFile)\(tls!.verifiesClients ? ", client certificates required" : ""))")")
+                    logger.info("serving client requests on \(address)\(tls == nil ? "" : " (TLS: \(tls!.origin)\(tls!.verifiesClients ? ", client certificates required" : ""))")")
                 } catch {
                     logger.error("cannot listen on \(address): \(error)")
                     try? socket.close()

@@ -62,6 +62,11 @@ struct ServerConfig: Sendable, Equatable {
     /// `--client-cert-auth`, a TLS client without such a certificate is refused at the handshake.
     var trustedCAFile: String?
     var clientCertAuth = false
+    /// etcd's `--auto-tls`: without `--cert-file` and `--key-file`, `https://` client URLs use a
+    /// self-signed certificate made at start (kept in `<data-dir>/fixtures/client`, as etcd keeps it).
+    var autoTLS = false
+    /// etcd's `--cipher-suites`, Go's names: the TLS 1.2 suites served, in order (empty: OpenSSL's defaults).
+    var cipherSuites: [String] = []
     /// How long a TLS client may take to complete its handshake, from the accept (hidden flag).
     var tlsHandshakeTimeout: UInt64 = 10_000_000_000
 
@@ -127,6 +132,10 @@ struct ServerConfig: Sendable, Equatable {
                                              must present one they signed, or is refused at the handshake
           --client-cert-auth                 require client certificates (against --trusted-ca-file, or
                                              the system's trust store without it)
+          --auto-tls                         without --cert-file: a self-signed certificate made at start
+                                             (clients then need --insecure-skip-tls-verify), as etcd
+          --cipher-suites A,B                TLS 1.2 cipher suites served, Go's names as etcd's
+                                             (TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, …); TLS 1.3 unaffected
 
         Limits:
           --max-request-bytes N              largest request accepted, measured as etcd's protobuf encoding
@@ -163,8 +172,8 @@ struct ServerConfig: Sendable, Equatable {
           --listen-peer-urls, --initial-advertise-peer-urls, --initial-cluster, --initial-cluster-state,
           --initial-cluster-token describe this one member (an --initial-cluster naming several members
           is refused); --debug is --log-level debug; --experimental-watch-progress-notify-interval is
-          applied; the client TLS flags kvserver does not serve yet (--auto-tls, --cipher-suites,
-          --client-crl-file, --client-cert-allowed-hostname) are refused; the others (--heartbeat-interval,
+          applied; the client TLS flags kvserver does not serve yet (--client-crl-file,
+          --client-cert-allowed-hostname) are refused; the others (--heartbeat-interval,
           --election-timeout, --logger, --log-outputs, --enable-v2, --listen-metrics-urls,
           --experimental-*, …) mean nothing for one in-memory member and are logged once as ignored.
           ETCD_<FLAG> environment variables (ETCD_DATA_DIR for --data-dir) set flags as for etcd; a flag
@@ -206,11 +215,18 @@ struct ServerConfig: Sendable, Equatable {
         case "debug":
             if value == "true" { logLevel = .debug }
         case "trusted-ca-file": trustedCAFile = value.isEmpty ? nil : value
+        case "cipher-suites": cipherSuites = try CipherSuites.parse(value)
         case "client-cert-auth":
             switch value.lowercased() {
             case "true", "t", "1": clientCertAuth = true
             case "false", "f", "0": clientCertAuth = false
             default: throw ConfigError("invalid boolean value \"\(value)\" for --client-cert-auth (expected true or false)")
+            }
+        case "auto-tls":
+            switch value.lowercased() {
+            case "true", "t", "1": autoTLS = true
+            case "false", "f", "0": autoTLS = false
+            default: throw ConfigError("invalid boolean value \"\(value)\" for --auto-tls (expected true or false)")
             }
         case _ where EtcdFlags.clientTLS.contains(name):
             guard value.isEmpty || value == "false" else {
@@ -452,8 +468,14 @@ extension ServerConfig {
         if (certFile == nil) != (keyFile == nil) {
             throw ConfigError(certFile == nil ? "--key-file given without --cert-file" : "--cert-file given without --key-file")
         }
-        if let url = tlsListenURLs.first, certFile == nil {
-            throw ConfigError("--listen-client-urls \(url): TLS needs --cert-file and --key-file (or use http://)")
+        if let url = tlsListenURLs.first, certFile == nil, !autoTLS {
+            throw ConfigError("--listen-client-urls \(url): TLS needs --cert-file and --key-file, or --auto-tls (or use http://)")
+        }
+        if !cipherSuites.isEmpty && tlsListenURLs.isEmpty {
+            throw ConfigError("--cipher-suites needs an https:// URL in --listen-client-urls")
+        }
+        if autoTLS && tlsListenURLs.isEmpty {
+            throw ConfigError("--auto-tls needs an https:// URL in --listen-client-urls (its certificate is served there)")
         }
         if (clientCertAuth || trustedCAFile != nil) && tlsListenURLs.isEmpty {
             throw ConfigError("--\(clientCertAuth ? "client-cert-auth" : "trusted-ca-file") needs an https:// URL in --listen-client-urls (client certificates are checked during the TLS handshake)")

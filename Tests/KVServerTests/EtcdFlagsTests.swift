@@ -1,4 +1,5 @@
 import Glibc
+import TestSupport
 import Testing
 @testable import KVServer
 
@@ -43,14 +44,17 @@ import Testing
             (["--cert-file", "/etc/etcd/server.crt"], "--cert-file given without --key-file"),
             (["--key-file", "/etc/etcd/server.key"], "--key-file given without --cert-file"),
             (["--listen-client-urls", "https://127.0.0.1:2379"],
-             "--listen-client-urls https://127.0.0.1:2379: TLS needs --cert-file and --key-file (or use http://)"),
+             "--listen-client-urls https://127.0.0.1:2379: TLS needs --cert-file and --key-file, or --auto-tls (or use http://)"),
             (["--client-cert-auth"],
              "--client-cert-auth needs an https:// URL in --listen-client-urls (client certificates are checked during the TLS handshake)"),
             (["--trusted-ca-file", "/etc/etcd/ca.crt"],
              "--trusted-ca-file needs an https:// URL in --listen-client-urls (client certificates are checked during the TLS handshake)"),
             (["--client-cert-auth=maybe"], "invalid boolean value \"maybe\" for --client-cert-auth (expected true or false)"),
-            (["--auto-tls"], "--auto-tls: not supported by kvserver yet (it serves TLS with --cert-file, --key-file, --trusted-ca-file and --client-cert-auth); remove --auto-tls"),
-            (["--cipher-suites", "TLS_AES_128_GCM_SHA256"], "--cipher-suites: not supported by kvserver yet (it serves TLS with --cert-file, --key-file, --trusted-ca-file and --client-cert-auth); remove --cipher-suites"),
+            (["--auto-tls"], "--auto-tls needs an https:// URL in --listen-client-urls (its certificate is served there)"),
+            (["--auto-tls=maybe"], "invalid boolean value \"maybe\" for --auto-tls (expected true or false)"),
+            // etcd 3.4 knows Go's TLS 1.2 names only (TLS 1.3's suites are not configurable in Go).
+            (["--cipher-suites", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_AES_128_GCM_SHA256"], "unexpected TLS cipher suite \"TLS_AES_128_GCM_SHA256\""),
+            (["--cipher-suites", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"], "--cipher-suites needs an https:// URL in --listen-client-urls"),
             (["--bogus-flag", "1"], "unknown flag --bogus-flag"),
         ]
         for (arguments, message) in cases {

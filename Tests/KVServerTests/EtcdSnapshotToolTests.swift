@@ -1,6 +1,7 @@
 import Glibc
 import KVPosix
 import KVStore
+import TestSupport
 import Testing
 
 /// Backups crossing between kvserver and a real etcd 3.4 with etcd's own tools (docs/ETCD-SNAPSHOT.md):

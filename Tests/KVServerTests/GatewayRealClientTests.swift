@@ -1,5 +1,6 @@
 import Glibc
 import KVPosix
+import TestSupport
 import Testing
 @testable import KVServer
 

@@ -1,6 +1,7 @@
 import Glibc
 import KVPosix
 import KVStore
+import TestSupport
 import Testing
 @testable import KVServer
 

@@ -56,7 +56,7 @@ import Testing
         (["--name"], "flag --name needs a value"),
         (["--name="], "--name must not be empty"),
         (["stray"], "unexpected argument \"stray\" (flags start with --)"),
-        (["--listen-client-urls=https://127.0.0.1:2379"], "--listen-client-urls https://127.0.0.1:2379: TLS needs --cert-file and --key-file (or use http://)"),
+        (["--listen-client-urls=https://127.0.0.1:2379"], "--listen-client-urls https://127.0.0.1:2379: TLS needs --cert-file and --key-file, or --auto-tls (or use http://)"),
         (["--listen-client-urls=https://127.0.0.1"], "invalid URL for --listen-client-urls: https://127.0.0.1: missing port; expected host:port"),
         (["--listen-client-urls=127.0.0.1"], "invalid URL for --listen-client-urls: 127.0.0.1: missing port; expected host:port"),
         (["--max-request-bytes=abc"], "invalid value \"abc\" for --max-request-bytes (expected an integer ≥ 1)"),

@@ -1,53 +1,8 @@
 import Glibc
 import KVPosix
+import TestSupport
 import Testing
 @testable import KVServer
-
-/// A throw-away CA and a server certificate for 127.0.0.1 and localhost, made with the `openssl`
-/// command in a temporary directory (removed by `remove()`).
-struct TLSTestFiles {
-    let directory: String
-    var ca: String { directory + "/ca.pem" }
-    var cert: String { directory + "/server.pem" }
-    var key: String { directory + "/server-key.pem" }
-    /// A key that belongs to no certificate here.
-    var otherKey: String { directory + "/other-key.pem" }
-    /// A client certificate for "alice" that the CA signed, and one for "mallory" from another CA.
-    var clientCert: String { directory + "/client.pem" }
-    var clientKey: String { directory + "/client-key.pem" }
-    var rogueCert: String { directory + "/rogue.pem" }
-    var rogueKey: String { directory + "/rogue-key.pem" }
-
-    /// Nil (after printing why) when the `openssl` command is missing.
-    static func make(for suite: String) throws -> TLSTestFiles? {
-        guard ShellCommand.succeeds("command -v openssl") else {
-            print("\(suite): skipped — the openssl command is not installed")
-            return nil
-        }
-        let directory = "/tmp/kv-tls-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-        let script = """
-            set -e
-            mkdir -p \(directory) && cd \(directory)
-            openssl req -x509 \(ec) -keyout ca-key.pem -out ca.pem -days 2 -subj '/CN=kvserver test CA'
-            openssl req \(ec) -keyout server-key.pem -out server.csr -subj '/CN=localhost'
-            printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext.cnf
-            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out server.pem -days 2 -extfile ext.cnf
-            openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out other-key.pem
-            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out expired.pem -days -1
-            openssl req \(ec) -keyout client-key.pem -out client.csr -subj '/CN=alice'
-            openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out client.pem -days 2
-            openssl req -x509 \(ec) -keyout rogue-ca-key.pem -out rogue-ca.pem -days 2 -subj '/CN=rogue CA'
-            openssl req \(ec) -keyout rogue-key.pem -out rogue.csr -subj '/CN=mallory'
-            openssl x509 -req -in rogue.csr -CA rogue-ca.pem -CAkey rogue-ca-key.pem -CAcreateserial -out rogue.pem -days 2
-            """
-        let run = try ShellCommand.run(script, seconds: 60)
-        try #require(run.status == 0, "openssl: \(run.output)")
-        return TLSTestFiles(directory: directory)
-    }
-
-    func remove() { _ = try? ShellCommand.run("rm -rf '\(directory)'") }
-}
 
 /// TLS on the client port (`https://` listeners): real clients over it (openssl s_client for the line
 /// protocol, curl for HTTP/1.1, etcdctl for gRPC over h2), a plaintext listener beside it, the
@@ -204,6 +159,30 @@ struct TLSTestFiles {
         let plain = try RawConnection(endpoint: servers.plainEndpoint)
         try plain.send("PUT k v\n")
         #expect(try plain.line().hasPrefix("OK"))
+    }
+
+    /// etcd's `--cipher-suites` (Go's names): TLS 1.2 is restricted to them, TLS 1.3 is not (as in Go).
+    @Test func cipherSuitesRestrictTLS12() throws {
+        let files = try #require(try TLSTestFiles.make(for: "TLSTests"))
+        defer { files.remove() }
+        let servers = try Servers(files) { $0.cipherSuites = ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"] }
+        defer { servers.stop() }
+        let client = "openssl s_client -CAfile \(files.ca) -connect \(servers.endpoint) </dev/null 2>&1"
+        let allowed = try ShellCommand.run("\(client) -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256", seconds: 5)
+        #expect(allowed.output.contains("Cipher is ECDHE-ECDSA-AES128-GCM-SHA256"), "\(allowed.output)")
+        let other = try ShellCommand.run("\(client) -tls1_2 -cipher ECDHE-ECDSA-AES256-GCM-SHA384", seconds: 5)
+        #expect(other.status != 0 && !other.output.contains("Cipher is ECDHE"), "\(other.output)")
+        let tls13 = try ShellCommand.run("\(client) -tls1_3", seconds: 5)
+        #expect(tls13.output.contains("TLSv1.3"), "\(tls13.output)")
+        // Suites OpenSSL no longer serves at all: refused at start.
+        var config = ServerConfig()
+        config.listenClientURLs = ["https://127.0.0.1:0"]
+        config.certFile = files.cert
+        config.keyFile = files.key
+        config.cipherSuites = ["TLS_RSA_WITH_RC4_128_SHA"]
+        let server = Server(config: config, logger: Logger(level: .error, fd: -1))
+        #expect(throws: TLSConfigError.self) { _ = try server.start() }
+        server.stop()
     }
 
     @Test func badFilesAreRefusedAtStart() throws {

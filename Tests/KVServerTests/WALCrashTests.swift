@@ -6,6 +6,7 @@ import KVStore
 import KVSync
 import KVWAL
 import Synchronization
+import TestSupport
 import Testing
 @testable import KVServer
 

@@ -76,30 +76,36 @@ import KVPosix
         #expect(r.err == "Error: could not open /nonexistent-dir/x.snap.part (open /nonexistent-dir/x.snap.part: no such file or directory)\n")
     }
 
-    @Test func tlsSettingsAreRefusedNeverSentInPlaintext() throws {
-        // No server: a refusal must come before any connection attempt.
+    /// TLS settings that cannot be used fail before any connection (etcdctl's texts, exit 128), and a
+    /// TLS flag with an `http://` endpoint is refused rather than ignored (etcdctl would speak plaintext).
+    @Test func unusableTLSSettingsFailBeforeAnyConnection() throws {
         var connected = false
-        func run(_ args: [String]) -> RunResult {
+        func run(_ args: [String], env: [String: String] = [:]) -> RunResult {
             let console = Console.captured()
-            let code = KVCtl.run(args, program: "etcdctl", environment: [:], console: console,
-                                 connector: { _, _, _, _ throws(BackendError) in connected = true; throw .unavailable })
+            let code = KVCtl.run(args, program: "etcdctl", environment: env, console: console,
+                                 connector: { _, _, _, _, _ throws(BackendError) in connected = true; throw .unavailable })
             return RunResult(out: console.capturedOut, err: console.capturedErr, code: code)
         }
-        let missing = run(["--cacert=/nonexistent/ca.pem", "get", "foo"])
-        #expect(missing.code == 128 && missing.err == "Error: open /nonexistent/ca.pem: no such file or directory\n")
-        let unpaired = run(["--cert=/etc/hostname", "get", "foo"])
-        #expect(unpaired.err == "Error: KeyFile and CertFile must both be present[key: , cert: /etc/hostname]\n")
-        for args in [["--cacert=/etc/hostname", "get", "foo"], ["--cert=/etc/hostname", "--key=/etc/hostname", "put", "a", "b"],
-                     ["--endpoints=https://127.0.0.1:2379", "get", "foo"], ["--insecure-transport=false", "get", "foo"],
-                     ["--insecure-skip-tls-verify", "endpoint", "health"]] {
+        let cases: [([String], String)] = [
+            (["--cacert=/nonexistent/ca.pem", "get", "foo"], "open /nonexistent/ca.pem: no such file or directory"),
+            (["--cert=/etc/hostname", "get", "foo"], "KeyFile and CertFile must both be present[key: , cert: /etc/hostname]"),
+            (["--key=/etc/hostname", "get", "foo"], "KeyFile and CertFile must both be present[key: /etc/hostname, cert: ]"),
+            (["--cacert=/tmp", "get", "foo"], "read /tmp: is a directory"),
+            (["--cert=/etc/hostname", "--key=/etc/hostname", "put", "a", "b"], "tls: failed to find any PEM data in certificate input"),
+            (["--cacert=/etc/hostname", "get", "foo"], "x509: no PEM certificate in CA file /etc/hostname"),
+            (["--insecure-skip-tls-verify", "--endpoints=http://127.0.0.1:2379", "endpoint", "health"],
+             "--insecure-skip-tls-verify asks for TLS, but endpoint http://127.0.0.1:2379 is plaintext (http://); use https:// or leave out the TLS flags"),
+        ]
+        for (args, message) in cases {
             let r = run(args)
             #expect(r.code == 128, "\(args)")
-            #expect(r.err.hasPrefix("Error: TLS is not supported by kvctl yet (") && r.err.hasSuffix("); refusing to connect in plaintext\n"), "\(args): \(r.err)")
+            #expect(r.err == "Error: \(message)\n", "\(args)")
         }
-        let env = KVCtl.run(["get", "foo"], environment: ["ETCDCTL_CACERT": "/etc/hostname"], console: .captured(),
-                            connector: { _, _, _, _ throws(BackendError) in connected = true; throw .unavailable })
-        #expect(env == 128)
+        #expect(run(["get", "foo"], env: ["ETCDCTL_CACERT": "/nonexistent/ca.pem"]).code == 128)
+        #expect(run(["get", "foo"], env: ["KVCTL_CACERT": "/nonexistent/ca.pem"]).code == 128)
         #expect(!connected)
+        // The offline commands never read the TLS settings.
+        #expect(run(["--cacert=/nonexistent/ca.pem", "version"]).code == 0)
     }
 
     @Test func serverDownNamesTheAddress() throws {

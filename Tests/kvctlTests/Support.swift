@@ -87,7 +87,7 @@ struct RunResult {
 func kvctl(_ args: [String], stdin: String = "", env: [String: String] = [:], backend: Backend? = nil,
            program: String = "etcdctl") -> RunResult {
     let console = Console.captured(input: Array(stdin.utf8))
-    let code = KVCtl.run(args, program: program, environment: env, console: console, connector: { _, _, _, credentials throws(BackendError) in
+    let code = KVCtl.run(args, program: program, environment: env, console: console, connector: { _, _, _, credentials, _ throws(BackendError) in
         guard let backend else { throw BackendError.unavailable }
         guard let credentials, let store = backend as? StoreBackend else { return backend }
         return try store.session(credentials)

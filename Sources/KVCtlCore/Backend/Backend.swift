@@ -7,7 +7,9 @@ public enum BackendError: Error, Equatable {
     case server(String)
     /// No answer: connection refused, dial or command timeout (etcdctl: `context deadline exceeded`).
     case unavailable
-    /// No endpoint could be dialed; the dial error (`dial tcp 127.0.0.1:2379: connect: connection refused`).
+    /// No endpoint could be dialed, or its TLS handshake failed; gRPC's transport error
+    /// (`Error while dialing dial tcp 127.0.0.1:2379: connect: connection refused`,
+    /// `authentication handshake failed: x509: certificate signed by unknown authority`).
     /// etcdctl still ends with `context deadline exceeded`, after a log line naming the cause.
     case unreachable(String)
     /// Anything else (a malformed reply, a closed connection).
@@ -47,10 +49,11 @@ public protocol BackendWatch: AnyObject {
 }
 
 /// Opens a backend on endpoints with the dial and command timeouts (nanoseconds), logged in with the
-/// credentials when there are any. A login the server refuses fails the connect (etcdctl then exits 2);
-/// a server with auth disabled accepts the connection without one, as etcd's client does.
+/// credentials when there are any, over TLS as `security` says. A login the server refuses fails the
+/// connect (etcdctl then exits 2); a server with auth disabled accepts the connection without one, as
+/// etcd's client does.
 public typealias Connector = (_ endpoints: [String], _ dialTimeout: Int64, _ commandTimeout: Int64,
-                              _ credentials: Credentials?) throws(BackendError) -> Backend
+                              _ credentials: Credentials?, _ security: TransportSecurity) throws(BackendError) -> Backend
 
 extension Backend {
     func range(_ r: RangeRequest) throws(BackendError) -> RangeResponse {

@@ -13,17 +13,17 @@ final class ClientBackend: Backend {
     }
 
     /// Connects to the first endpoint that answers and logs in with `credentials`. Endpoints may be
-    /// written `host:port` or `http://host:port`.
+    /// written `host:port`, `http://host:port` or `https://host:port` (TLS, as `security` says).
     ///
     /// A server with auth disabled answers the login with "authentication is not enabled"; etcd's
     /// client then carries on without a token, and so does this (the user is simply not needed).
     static func connect(endpoints: [String], dialTimeout: Int64, commandTimeout: Int64,
-                        credentials: Credentials?) throws(BackendError) -> Backend {
-        let addresses = endpoints.map(strippingScheme)
+                        credentials: Credentials?, security: TransportSecurity) throws(BackendError) -> Backend {
+        let addresses = endpoints.map(strippingUnixScheme)
         let client: KVClient
         do {
             client = try KVClient(endpoints: addresses, dialTimeout: .nanoseconds(dialTimeout),
-                                  commandTimeout: .nanoseconds(commandTimeout))
+                                  commandTimeout: .nanoseconds(commandTimeout), tls: security.tls)
         } catch {
             throw map(error)
         }
@@ -41,22 +41,22 @@ final class ClientBackend: Backend {
         return ClientBackend(client: client, endpoint: client.endpoint)
     }
 
-    static func strippingScheme(_ endpoint: String) -> String {
-        for scheme in ["http://", "https://", "unix://"] where endpoint.hasPrefix(scheme) {
-            var rest = String(endpoint.dropFirst(scheme.count))
-            if rest.hasSuffix("/") { rest.removeLast() }
-            return rest
-        }
-        return endpoint
+    /// KVClient reads `http://` and `https://` itself (they decide TLS); `unix://` is passed as a bare address.
+    static func strippingUnixScheme(_ endpoint: String) -> String {
+        guard endpoint.hasPrefix("unix://") else { return endpoint }
+        var rest = String(endpoint.dropFirst("unix://".count))
+        if rest.hasSuffix("/") { rest.removeLast() }
+        return rest
     }
 
     /// etcdctl reports an unreachable or silent server as `context deadline exceeded`.
     static func map(_ error: ClientError) -> BackendError {
         switch error.kind {
         case .server: .server(error.wire?.message ?? error.description)
-        case .connectionFailed: .unreachable(error.description)
+        case .connectionFailed: .unreachable("Error while dialing \(error.description)")
+        case .handshakeFailed: .unreachable("authentication handshake failed: \(error.description)")
         case .timeout: .unavailable
-        case .protocolError, .closed: .failure(error.description)
+        case .protocolError, .closed, .tlsConfiguration: .failure(error.description)
         }
     }
 

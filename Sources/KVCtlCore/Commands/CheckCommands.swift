@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import KVPosix
+import KVClient
 import KVProtocol
 import KVStore
 
@@ -51,7 +52,7 @@ enum CheckCommands {
         for _ in 0..<clients {
             do {
                 backends.append(try inv.connector(inv.endpoints, inv.flags.duration("dial-timeout"),
-                                                  inv.flags.duration("command-timeout"), inv.credentials))
+                                                  inv.flags.duration("command-timeout"), inv.credentials, inv.security))
             } catch {
                 for b in backends { b.close() }
                 throw Invocation.failure(error)
@@ -197,13 +198,13 @@ enum CheckCommands {
         let endpoint = inv.endpoints.first ?? "127.0.0.1:2379"
         if inv.console.isLive { Interrupt.install() }
         try requireEmpty(inv, prefix)
-        let before = try residentMemory(endpoint)
+        let before = try residentMemory(endpoint, inv.security)
         inv.console.line("Start data scale check for work load [\(load.limit) key-value pairs, \(load.kvSize) bytes per key-value, \(load.clients) concurrent clients].")
         inv.console.flush()
         let limit = load.limit
         let (results, _) = try self.load(inv, prefix: prefix, clients: load.clients, rate: 0, valueSize: load.kvSize - 256,
                                          until: { index, _ in index >= limit || Interrupt.isRequested })
-        let after = try residentMemory(endpoint)
+        let after = try residentMemory(endpoint, inv.security)
         try cleanUp(inv, prefix)
         if !results.errors.isEmpty {
             inv.console.line("FAIL: too many errors")
@@ -217,11 +218,10 @@ enum CheckCommands {
     }
 
     /// `process_resident_memory_bytes` from the endpoint's `/metrics` (the client port answers HTTP/1.1).
-    static func residentMemory(_ endpoint: String) throws(CtlError) -> Int64 {
-        let address = ClientBackend.strippingScheme(endpoint)
+    static func residentMemory(_ endpoint: String, _ security: TransportSecurity) throws(CtlError) -> Int64 {
         let text: String
         do {
-            text = try HTTPGet.body(address: address, path: "/metrics")
+            text = try HTTPGet.body(endpoint: endpoint, path: "/metrics", tls: security.tls)
         } catch {
             throw .error("cannot read \(endpoint)/metrics: \(error)")
         }
@@ -229,33 +229,5 @@ enum CheckCommands {
             if let value = Double(line.dropFirst("process_resident_memory_bytes ".count)) { return Int64(value) }
         }
         throw .error("\(endpoint)/metrics has no process_resident_memory_bytes")
-    }
-}
-
-/// A blocking HTTP/1.1 GET with `Connection: close`, for `/metrics`.
-enum HTTPGet {
-    static func body(address: String, path: String) throws -> String {
-        let socket = try Socket.connect(to: SocketAddress(parsing: address), timeoutNanoseconds: 2_000_000_000, nonBlocking: false)
-        defer { try? socket.close() }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(address)\r\nConnection: close\r\n\r\n".utf8)
-        var sent = 0
-        while sent < request.count {
-            let result = try request[sent...].withUnsafeBytes { try socket.send($0) }
-            if case .processed(let n) = result { sent += n }
-        }
-        var response: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let result = try chunk.withUnsafeMutableBytes { try socket.receive(into: $0) }
-            guard case .processed(let n) = result, n > 0 else { break }
-            response += chunk[0..<n]
-        }
-        let separator: [UInt8] = [13, 10, 13, 10]
-        var bodyStart = 0
-        for i in 0..<max(0, response.count - 3) where Array(response[i..<i + 4]) == separator {
-            bodyStart = i + 4
-            break
-        }
-        return String(decoding: response[bodyStart...], as: UTF8.self)
     }
 }

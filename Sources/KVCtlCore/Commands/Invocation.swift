@@ -10,15 +10,19 @@ public final class Invocation {
     public let console: Console
     public let environment: [String: String]
     let connector: Connector
+    /// TLS as the global flags ask (plaintext for the commands that connect nowhere).
+    let security: TransportSecurity
     private var opened: Backend?
 
-    init(command: Command, parsed: ParsedArguments, console: Console, environment: [String: String], connector: @escaping Connector) {
+    init(command: Command, parsed: ParsedArguments, console: Console, environment: [String: String],
+         security: TransportSecurity = .plaintext, connector: @escaping Connector) {
         self.command = command
         self.args = parsed.positional
         self.argsLenAtDash = parsed.argsLenAtDash
         self.flags = parsed.flags
         self.console = console
         self.environment = environment
+        self.security = security
         self.connector = connector
     }
 
@@ -62,7 +66,7 @@ public final class Invocation {
         if flags.bool("debug") { for line in ClientLog.settings(command, flags) { console.errLine(line) } }
         do {
             let backend = try connector(endpoints, flags.duration("dial-timeout"), flags.duration("command-timeout"),
-                                        credentials)
+                                        credentials, security)
             opened = backend
             return backend
         } catch {
@@ -74,21 +78,22 @@ public final class Invocation {
     /// A connection to one endpoint (endpoint status/health/hashkv).
     func backend(for endpoint: String) throws(BackendError) -> Backend {
         do {
-            return try connector([endpoint], flags.duration("dial-timeout"), flags.duration("command-timeout"), credentials)
+            return try connector([endpoint], flags.duration("dial-timeout"), flags.duration("command-timeout"), credentials, security)
         } catch {
             logUnreachable(error, endpoints: [endpoint])
             throw error
         }
     }
 
-    /// When no endpoint could be dialed, the Go client's warning naming the dial error (etcdctl's stderr
-    /// before `Error: context deadline exceeded`); with `--debug`, the dial error again as gRPC logs it.
+    /// When no endpoint could be dialed (or its TLS handshake failed), the Go client's warning naming
+    /// the cause (etcdctl's stderr before `Error: context deadline exceeded`); with `--debug`, the cause
+    /// again as gRPC logs it.
     func logUnreachable(_ error: BackendError, endpoints: [String]? = nil) {
-        guard case .unreachable(let dialError) = error else { return }
+        guard case .unreachable(let transportError) = error else { return }
         if flags.bool("debug") {
-            console.errLine("WARNING: \(logTimestamp()) [core]grpc: addrConn.createTransport failed to connect: connection error: desc = \"transport: Error while dialing \(dialError)\". Reconnecting...")
+            console.errLine("WARNING: \(logTimestamp()) [core]grpc: addrConn.createTransport failed to connect: connection error: desc = \"transport: \(transportError)\". Reconnecting...")
         }
-        console.errLine(ClientLog.unreachable(endpoints: endpoints ?? self.endpoints, dialError: dialError))
+        console.errLine(ClientLog.unreachable(endpoints: endpoints ?? self.endpoints, transportError: transportError))
     }
 
     func close() { opened?.close() }

@@ -4,8 +4,10 @@ import KVStore
 /// `make-mirror [options] <destination>`: copies the keys under `--prefix` to the destination, then
 /// replays every later change (one transaction per source revision) until interrupted, printing the
 /// count of keys synced every 30 seconds, as etcdctl does. The destination is spoken to over kvserver's
-/// line protocol: another kvserver. (A destination that only speaks gRPC, such as etcd itself, needs a
-/// gRPC client in kvctl, which it does not have yet.)
+/// line protocol: another kvserver, over TLS as `--dest-cacert`, `--dest-cert`, `--dest-key`,
+/// `--dest-insecure-transport=false` or an `https://` destination say (etcdctl's meanings, as for the
+/// global flags). (A destination that only speaks gRPC, such as etcd itself, needs a gRPC client in
+/// kvctl, which it does not have yet.)
 enum MirrorCommand {
     static func make() -> Command {
         Command("make-mirror", short: "Makes a mirror at the destination etcd cluster", use: "[options] <destination>", flags: [
@@ -27,15 +29,15 @@ enum MirrorCommand {
             throw .badArgs("`--dest-prefix` and `--no-dest-prefix` cannot be set at the same time, choose one")
         }
         if !inv.flags.bool("no-dest-prefix") && destPrefix.isEmpty { destPrefix = prefix }
-        if !inv.flags.string("dest-cacert").isEmpty || !inv.flags.string("dest-cert").isEmpty
-            || !inv.flags.string("dest-key").isEmpty || !inv.flags.bool("dest-insecure-transport") || inv.args[0].hasPrefix("https://") {
-            throw .badArgs("TLS is not supported by kvctl yet (destination); refusing to connect in plaintext")
-        }
+        let destinationSecurity = try TransportSecurity.resolve(
+            caFile: inv.flags.string("dest-cacert"), certFile: inv.flags.string("dest-cert"), keyFile: inv.flags.string("dest-key"),
+            skipVerify: false, insecureTransport: inv.flags.bool("dest-insecure-transport"), endpoints: [inv.args[0]],
+            flagPrefix: "--dest-")
         if inv.console.isLive { Interrupt.install() }
         let destination: Backend
         do {
             destination = try inv.connector([inv.args[0]], inv.flags.duration("dial-timeout"),
-                                            inv.flags.duration("command-timeout"), nil)
+                                            inv.flags.duration("command-timeout"), nil, destinationSecurity)
         } catch {
             inv.logUnreachable(error, endpoints: [inv.args[0]])
             throw Invocation.failure(error)

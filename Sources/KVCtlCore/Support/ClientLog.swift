@@ -17,13 +17,20 @@ enum ClientLog {
             + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2)).\(pad(ts.tv_nsec / 1_000_000, 3))Z"
     }
 
-    /// clientv3's retry warning for a call that could not reach any endpoint, with the dial error
-    /// (`dial tcp 127.0.0.1:2379: connect: connection refused`) where gRPC puts it.
-    static func unreachable(endpoints: [String], dialError: String) -> String {
-        let error = "rpc error: code = DeadlineExceeded desc = latest balancer error: connection error: desc = \"transport: Error while dialing \(dialError)\""
+    /// clientv3's retry warning for a call that could not reach any endpoint, with gRPC's transport
+    /// error (`Error while dialing dial tcp 127.0.0.1:2379: connect: connection refused`,
+    /// `authentication handshake failed: x509: certificate signed by unknown authority`) where gRPC puts it.
+    static func unreachable(endpoints: [String], transportError: String) -> String {
+        let error = "rpc error: code = DeadlineExceeded desc = latest balancer error: connection error: desc = \"transport: \(transportError)\""
         return "{\"level\":\"warn\",\"ts\":\"\(timestamp())\",\"caller\":\"clientv3/retry_interceptor.go:62\","
-            + "\"msg\":\"retrying of unary invoker failed\",\"target\":\(GoText.jsonString("endpoint://client-kvctl/" + endpoints.joined(separator: ","))),"
+            + "\"msg\":\"retrying of unary invoker failed\",\"target\":\(GoText.jsonString("endpoint://client-kvctl/" + endpoints.map(withoutScheme).joined(separator: ","))),"
             + "\"attempt\":0,\"error\":\(GoText.jsonString(error))}"
+    }
+
+    /// gRPC's target names an endpoint without its scheme.
+    static func withoutScheme(_ endpoint: String) -> String {
+        guard let end = endpoint.firstRange(of: "://") else { return endpoint }
+        return String(endpoint[end.upperBound...])
     }
 
     /// `--debug`: every global flag as the `ETCDCTL_*` variable that would set it, sorted, as etcdctl prints.
@@ -33,29 +40,5 @@ enum ClientLog {
                                                   : flags.string(flag.name)
             return "ETCDCTL_\(EnvironmentFlags.variableSuffix(flag))=\(value)"
         }
-    }
-}
-
-/// kvctl speaks plaintext only. Until it speaks TLS, a TLS setting or an `https://` endpoint is refused
-/// before any connection, so nothing meant to be encrypted is ever sent in the clear.
-enum TLSRefusal {
-    /// etcdctl's own error where it would have one (an unreadable file, a certificate without its key),
-    /// else kvctl's refusal; nil when the run asks for no TLS.
-    static func check(_ flags: FlagValues, endpoints: [String]) -> CtlError? {
-        let cacert = flags.string("cacert"), cert = flags.string("cert"), key = flags.string("key")
-        for path in [cacert, cert, key] where !path.isEmpty && access(path, R_OK) != 0 {
-            return .badArgs("open \(path): \(errno == ENOENT ? "no such file or directory" : "permission denied")")
-        }
-        if cert.isEmpty != key.isEmpty {
-            return .badArgs("KeyFile and CertFile must both be present[key: \(key), cert: \(cert)]")
-        }
-        var asked: [String] = []
-        if !cacert.isEmpty { asked.append("--cacert") }
-        if !cert.isEmpty { asked.append("--cert/--key") }
-        if flags.bool("insecure-skip-tls-verify") { asked.append("--insecure-skip-tls-verify") }
-        if !flags.bool("insecure-transport") { asked.append("--insecure-transport=false") }
-        asked += endpoints.filter { $0.hasPrefix("https://") }
-        guard !asked.isEmpty else { return nil }
-        return .badArgs("TLS is not supported by kvctl yet (\(asked.joined(separator: ", "))); refusing to connect in plaintext")
     }
 }

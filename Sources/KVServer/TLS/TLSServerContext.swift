@@ -15,14 +15,19 @@ import KVPosix
 final class TLSServerContext: @unchecked Sendable {
     // @unchecked: an OpenSSL SSL_CTX is safe to share once configured; it is never changed after init.
     let certFile: String
+    /// What the log calls the certificate: its file, or `a self-signed certificate (--auto-tls)`.
+    let origin: String
     let keyFile: String
     let trustedCAFile: String?
     /// Whether clients must present a certificate the trusted CA signed.
     let verifiesClients: Bool
     fileprivate let server: OpaquePointer
 
+    /// - Parameter cipherSuites: etcd's `--cipher-suites` (Go's names, already checked): the TLS 1.2
+    ///   suites served, in order; empty: OpenSSL's defaults.
     /// - Throws: `TLSConfigError` naming the file and the reason.
-    init(certFile: String, keyFile: String, trustedCAFile: String? = nil, clientCertAuth: Bool = false) throws(TLSConfigError) {
+    init(certFile: String, keyFile: String, trustedCAFile: String? = nil, clientCertAuth: Bool = false,
+         cipherSuites: [String] = [], origin: String? = nil) throws(TLSConfigError) {
         var files = [(certFile, "--cert-file"), (keyFile, "--key-file")]
         if let trustedCAFile { files.append((trustedCAFile, "--trusted-ca-file")) }
         for (path, what) in files {
@@ -38,7 +43,12 @@ final class TLSServerContext: @unchecked Sendable {
         guard let server = kv_tls_server_new(certFile, keyFile, trustedCAFile, verifiesClients ? 1 : 0, &error, error.count) else {
             throw TLSConfigError(error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         }
+        if !cipherSuites.isEmpty && kv_tls_server_set_ciphers(server, CipherSuites.openSSLList(cipherSuites), &error, error.count) != 1 {
+            kv_tls_server_free(server)
+            throw TLSConfigError(error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+        }
         self.certFile = certFile
+        self.origin = origin ?? certFile
         self.keyFile = keyFile
         self.trustedCAFile = trustedCAFile
         self.verifiesClients = verifiesClients

@@ -3,19 +3,20 @@ import KVPosix
 
 /// Runs a command through `/bin/sh -c`, bounded by coreutils' `timeout`, with standard input from a
 /// string and both output streams captured: for tests that drive real clients (etcdctl, python, go).
-struct ShellCommand {
-    var status: Int32
-    var output: String
+/// Shared by the test targets (the `TestSupport` target).
+public struct ShellCommand {
+    public var status: Int32
+    public var output: String
 
     /// The repository's root, from this file's path.
-    static let repositoryRoot: String = {
+    public static let repositoryRoot: String = {
         var path = #filePath
         for _ in 0..<3 { path = AtomicFile.parentDirectory(of: path) }
         return path
     }()
 
     /// Runs `command` (shell syntax) for at most `seconds`, feeding `input`.
-    static func run(_ command: String, input: String = "", seconds: Int = 60) throws -> ShellCommand {
+    public static func run(_ command: String, input: String = "", seconds: Int = 60) throws -> ShellCommand {
         let directory = "/tmp/kv-shell-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         guard mkdir(directory, 0o700) == 0 else { throw PosixError(call: "mkdir", code: errno) }
         defer { _ = try? run(raw: "rm -rf '\(directory)'") }
@@ -26,7 +27,7 @@ struct ShellCommand {
     }
 
     /// Whether `command` succeeds (for "is this client installed" checks).
-    static func succeeds(_ command: String) -> Bool {
+    public static func succeeds(_ command: String) -> Bool {
         (try? run(command, seconds: 30).status) == 0
     }
 

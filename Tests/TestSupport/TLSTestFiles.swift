@@ -1,0 +1,64 @@
+import Glibc
+
+/// A throw-away CA with server and client certificates, made with the `openssl` command in a
+/// temporary directory (removed by `remove()`), for the TLS tests of the server and of kvctl.
+public struct TLSTestFiles: Sendable {
+    public let directory: String
+    public var ca: String { directory + "/ca.pem" }
+    /// The server's certificate, for IP 127.0.0.1 and DNS localhost, and its key.
+    public var cert: String { directory + "/server.pem" }
+    public var key: String { directory + "/server-key.pem" }
+    /// A key that belongs to no certificate here.
+    public var otherKey: String { directory + "/other-key.pem" }
+    /// The server's key certified (by the same CA) for other names only: DNS elsewhere.example, IP 10.9.9.9.
+    public var wrongHostCert: String { directory + "/wronghost.pem" }
+    /// The server's key certified for 127.0.0.1 and localhost, expired yesterday.
+    public var expiredCert: String { directory + "/expired.pem" }
+    /// A client certificate for "alice" that the CA signed, and one for "mallory" from another CA.
+    public var clientCert: String { directory + "/client.pem" }
+    public var clientKey: String { directory + "/client-key.pem" }
+    public var rogueCert: String { directory + "/rogue.pem" }
+    public var rogueKey: String { directory + "/rogue-key.pem" }
+    /// A client certificate for "root" that the CA signed (for auth by Common Name).
+    public var rootCert: String { directory + "/root.pem" }
+    public var rootKey: String { directory + "/root-key.pem" }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Nil (after printing why) when the `openssl` command is missing.
+    /// - Throws: `Failure` with openssl's output when it fails.
+    public static func make(for suite: String) throws -> TLSTestFiles? {
+        guard ShellCommand.succeeds("command -v openssl") else {
+            print("\(suite): skipped — the openssl command is not installed")
+            return nil
+        }
+        let directory = "/tmp/kv-tls-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+        let script = """
+            set -e
+            mkdir -p \(directory) && cd \(directory)
+            openssl req -x509 \(ec) -keyout ca-key.pem -out ca.pem -days 2 -subj '/CN=kvserver test CA'
+            openssl req \(ec) -keyout server-key.pem -out server.csr -subj '/CN=localhost'
+            printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext.cnf
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out server.pem -days 2 -extfile ext.cnf
+            openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out other-key.pem
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out expired.pem -days -1 -extfile ext.cnf
+            printf 'subjectAltName=DNS:elsewhere.example,IP:10.9.9.9\\n' > elsewhere.cnf
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out wronghost.pem -days 2 -extfile elsewhere.cnf
+            openssl req \(ec) -keyout client-key.pem -out client.csr -subj '/CN=alice'
+            openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out client.pem -days 2
+            openssl req \(ec) -keyout root-key.pem -out root.csr -subj '/CN=root'
+            openssl x509 -req -in root.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out root.pem -days 2
+            openssl req -x509 \(ec) -keyout rogue-ca-key.pem -out rogue-ca.pem -days 2 -subj '/CN=rogue CA'
+            openssl req \(ec) -keyout rogue-key.pem -out rogue.csr -subj '/CN=mallory'
+            openssl x509 -req -in rogue.csr -CA rogue-ca.pem -CAkey rogue-ca-key.pem -CAcreateserial -out rogue.pem -days 2
+            """
+        let run = try ShellCommand.run(script, seconds: 60)
+        guard run.status == 0 else { throw Failure(description: "openssl: \(run.output)") }
+        return TLSTestFiles(directory: directory)
+    }
+
+    public func remove() { _ = try? ShellCommand.run("rm -rf '\(directory)'") }
+}
