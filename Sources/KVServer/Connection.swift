@@ -67,7 +67,7 @@ final class Connection: EventHandler {
     init(transport: ClientTransport, context: LoopContext, peer: String, received: [UInt8] = []) {
         input.writeBytes(received)
         self.transport = transport
-        session = ClientSession(writeMark: transport.writeMark)
+        session = ClientSession(transport: transport)
         self.context = context
         self.peer = peer
         self.id = context.state.makeConnectionID()

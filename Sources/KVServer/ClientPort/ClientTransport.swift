@@ -22,6 +22,8 @@ final class ClientTransport {
     private var held = HeldOutput()
     /// The connection currently using this transport (set at each hand-off): what a release flushes.
     weak var owner: (any ClientPortConnection)?
+    /// The Common Name of the client's verified certificate (nil for plaintext or no certificate).
+    private(set) lazy var certifiedUser: String? = tls?.peerCommonName
     /// The log index of this connection's last write (see `WriteMark`).
     let writeMark = WriteMark()
     /// Set while listed in the loop's held transports.

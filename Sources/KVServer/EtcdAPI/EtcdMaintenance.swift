@@ -83,6 +83,7 @@ enum EtcdMaintenance {
     /// moving the leader) needs the root role.
     private static func requireAdmin(_ state: ServerState, _ session: ClientSession) -> GRPCStatus? {
         guard state.store.auth.isEnabled else { return nil }
+        session.adoptCertifiedUser(state.store.auth)
         do {
             try state.store.auth.checkAdmin(token: session.authToken)
             return nil

@@ -36,7 +36,7 @@ final class GRPCCall {
         self.streamID = streamID
         self.head = head
         self.connection = connection
-        session = ClientSession(writeMark: connection.transport.writeMark)
+        session = ClientSession(transport: connection.transport)
         // etcd lets gRPC messages be the request limit plus 512 KiB of overhead (its grpcOverheadBytes);
         // the service then checks the request's own size against the limit, with etcd's error.
         reader = GRPCMessageReader(maxMessageBytes: connection.context.state.config.maxRequestBytes + 512 * 1024)

@@ -53,7 +53,7 @@ final class GatewayExchange {
         self.transport = transport
         self.method = method
         self.request = request
-        session = ClientSession(writeMark: transport.writeMark)
+        session = ClientSession(transport: transport.clientTransport)
         session.authToken = request.header("authorization") ?? request.header("grpc-metadata-authorization")
             ?? request.header("grpc-metadata-token")
     }

@@ -2,8 +2,8 @@
 /// recorder). Loop thread only.
 protocol GatewayTransport: AnyObject {
     var context: LoopContext { get }
-    /// Where the connection's writes to the log are noted (see `WriteMark`).
-    var writeMark: WriteMark { get }
+    /// The connection's bytes (its log mark, its TLS identity).
+    var clientTransport: ClientTransport { get }
     var peer: String { get }
     /// Output written and not yet sent: a stream produces more only while this is under
     /// `--max-output-bytes`.

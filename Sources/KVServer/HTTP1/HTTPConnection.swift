@@ -26,7 +26,7 @@ final class HTTPConnection: ClientPortConnection, GatewayTransport {
     enum State { case open, draining, closed }
 
     let transport: ClientTransport
-    var writeMark: WriteMark { transport.writeMark }
+    var clientTransport: ClientTransport { transport }
     let peer: String
     unowned let context: LoopContext
     var isQueuedForFlush = false

@@ -18,6 +18,7 @@ struct Service: Sendable {
 
     /// Applies `request` for the client of `session`.
     func handle(_ request: Request, session: ClientSession) -> ServiceOutcome {
+        if session.certifiedUser != nil { session.adoptCertifiedUser(state.store.auth) }
         guard let gate = state.durabilityGate, let mark = session.writeMark else { return apply(request, session: session) }
         // Note the log index of a write (another loop's write in between only makes the mark later).
         let before = gate.appendedIndex

@@ -290,6 +290,27 @@ public final class AuthStore: Sendable {
         }
         guard enabled else { throw .authNotEnabled }
         guard let hash = user.password, hash.matches(password) else { throw .authenticationFailed }
+        return issueToken(for: name, generation: generation)
+    }
+
+    /// A token for `name` without a password, for a client whose TLS certificate — verified against the
+    /// server's trusted CA — names it in its Common Name (etcd's rule for client-certificate auth: the
+    /// certificate's CN is the user of a request that carries no token). Nil while auth is off or when
+    /// no such user exists.
+    public func token(forCertifiedUser name: String) -> String? {
+        guard let generation = state.withLock({ s in s.enabled && s.users[name] != nil ? s.generations[name] ?? 0 : nil }) else {
+            return nil
+        }
+        return issueToken(for: name, generation: generation)
+    }
+
+    /// Whether `token` is valid now (not expired, its user still there with the same password).
+    public func isLive(_ token: String) -> Bool {
+        let now = clock.nowNanoseconds()
+        return state.withLock { $0.user(forToken: token, now: now, ttl: tokenTTL) != nil }
+    }
+
+    private func issueToken(for name: String, generation: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         let token = Hex.encode((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
         let expires = AuthStore.deadline(clock.nowNanoseconds(), tokenTTL)
