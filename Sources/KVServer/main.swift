@@ -110,7 +110,7 @@ if let writeAheadLog, let store = loaded {
     case .always:
         logger.info("write-ahead log \(writeAheadLog.directory): every write is acknowledged once it is on disk (--wal-sync always)")
     case .interval:
-        logger.warn("write-ahead log \(writeAheadLog.directory): --wal-sync \(config.walSync): writes are acknowledged before they are synced; a power cut or an OS crash may lose the last \(config.walSync.description.dropFirst("interval=".count)) of acknowledged writes (a crash of kvserver alone loses nothing written)")
+        logger.warn("write-ahead log \(writeAheadLog.directory): --wal-sync \(config.walSync): writes are acknowledged once written, before they are synced; a power cut or an OS crash may lose the last \(config.walSync.description.dropFirst("interval=".count)) of acknowledged writes (a crash of kvserver alone loses none)")
     case .none:
         logger.warn("write-ahead log \(writeAheadLog.directory): --wal-sync none: THE LOG IS NEVER SYNCED; a power cut or an OS crash may lose every write since the last snapshot. For tests and benchmarks only.")
     }

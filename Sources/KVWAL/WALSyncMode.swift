@@ -3,11 +3,12 @@ public enum WALSyncMode: Equatable, Sendable, CustomStringConvertible {
     /// `fdatasync` before any reply that depends on the write is released (the default with a data dir,
     /// as etcd): an acknowledged write survives a crash or a power cut.
     case always
-    /// Written at once, `fdatasync` at most once per this many nanoseconds (Redis's `everysec`): a crash
-    /// of the process loses nothing written, a power cut may lose the writes of the last interval.
+    /// Written before any reply that depends on it is released, `fdatasync` at most once per this many
+    /// nanoseconds (Redis's `everysec`): a crash of the process loses nothing acknowledged, a power cut
+    /// may lose the writes of the last interval.
     case interval(nanoseconds: UInt64)
-    /// Written, never synced (tests and benchmarks only): a power cut may lose anything since the last
-    /// snapshot.
+    /// Written in the background, never synced, replies not held (tests and benchmarks only): a crash
+    /// may lose the last milliseconds of acknowledged writes, a power cut anything since the last snapshot.
     case none
 
     /// Parses `always`, `none` or `interval=DURATION` (`1s`, `250ms`, `2m`).
@@ -22,8 +23,10 @@ public enum WALSyncMode: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Replies wait for the sync only in `always` mode.
-    public var holdsReplies: Bool { self == .always }
+    /// Whether replies wait for the log: for the sync in `always` mode, for the write (into the kernel,
+    /// so that a crash of the process loses nothing acknowledged, as Redis's `everysec`) in `interval`
+    /// mode; not at all in `none` mode.
+    public var holdsReplies: Bool { self != .none }
 
     public var description: String {
         switch self {
