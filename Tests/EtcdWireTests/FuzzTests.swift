@@ -5,6 +5,7 @@ import EtcdWire
 import KVProtocol
 import KVStore
 import Testing
+import TestSupport
 
 /// Mutated inputs across every request decoder: no crash, no trap, and no decoded payload larger than
 /// the input (nothing is allocated from a length prefix).

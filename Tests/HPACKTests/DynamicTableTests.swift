@@ -1,5 +1,6 @@
 import Testing
 @testable import HPACK
+import TestSupport
 
 @Suite struct DynamicTableTests {
     static func entry(_ name: String, _ value: String) -> DynamicTable.Entry {

@@ -1,6 +1,7 @@
 import Glibc
 import Testing
 @testable import HPACK
+import TestSupport
 
 /// Mutated header blocks (bit flips, byte changes, truncations, insertions, deletions, duplications, splices and
 /// plain random bytes, seeded from valid blocks: RFC 7541 Appendix C and the indexing test encoder's output) fed to

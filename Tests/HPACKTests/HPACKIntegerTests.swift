@@ -1,5 +1,6 @@
 import Testing
 @testable import HPACK
+import TestSupport
 
 @Suite struct HPACKIntegerTests {
     struct Example: Sendable, CustomTestStringConvertible {

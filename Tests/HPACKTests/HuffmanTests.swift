@@ -1,5 +1,6 @@
 import Testing
 @testable import HPACK
+import TestSupport
 
 @Suite struct HuffmanTests {
     /// A mistyped table entry breaks completeness (Kraft sum 1) or canonical order, so this pins the typed-in table.

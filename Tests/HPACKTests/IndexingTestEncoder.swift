@@ -1,4 +1,5 @@
 @testable import HPACK
+import TestSupport
 
 /// A test-only HPACK encoder that uses everything `HPACKEncoder` avoids, as real clients do: incremental indexing
 /// and dynamic-table references (grpc C-core, grpc-go), Huffman or raw strings at random, never-indexed literals,

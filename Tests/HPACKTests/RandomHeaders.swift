@@ -1,4 +1,5 @@
 @testable import HPACK
+import TestSupport
 
 /// Random header lists shaped like real traffic: static-table names and values, gRPC names, repeats (so indexing
 /// pays), empty values, non-ASCII text and, rarely, long values.

@@ -1,20 +1,5 @@
 @testable import HPACK
 
-/// A small seeded generator (SplitMix64) so randomized tests are reproducible from their printed seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
 /// Bytes from RFC-style hex dumps ("8286 8441 …"); spaces are ignored. Test fixtures only: bad hex is a test bug.
 func bytes(hex: String) -> [UInt8] {
     let digits = hex.utf8.filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\n") }

@@ -2,6 +2,7 @@ import Glibc
 import HPACK
 import Testing
 @testable import HTTP2
+import TestSupport
 
 /// Mutated frame sequences against a connection driven like an app would drive it: no crash, output
 /// always whole frames, and memory bounded (input carry buffer, streams, output between takes).

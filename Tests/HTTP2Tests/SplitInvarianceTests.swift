@@ -1,6 +1,7 @@
 import HPACK
 import Testing
 @testable import HTTP2
+import TestSupport
 
 /// The same bytes give the same events and the same output however the reads split them.
 @Suite struct SplitInvarianceTests {

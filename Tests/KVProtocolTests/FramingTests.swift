@@ -1,5 +1,6 @@
 import Testing
 @testable import KVProtocol
+import TestSupport
 
 @Suite struct ByteBufferTests {
     @Test func writesIntegersWithoutStrings() {

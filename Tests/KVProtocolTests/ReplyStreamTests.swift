@@ -1,6 +1,7 @@
 import KVStore
 import Testing
 @testable import KVProtocol
+import TestSupport
 
 /// A streamed reply, produced in steps of any size, is byte for byte the line `ReplyEncoder` writes for
 /// the collected response.

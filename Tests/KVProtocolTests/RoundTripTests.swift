@@ -1,6 +1,7 @@
 import KVStore
 import Testing
 @testable import KVProtocol
+import TestSupport
 
 @Suite struct RoundTripTests {
     @Test func randomRequestsSurviveEncodeAndDecode() throws {

@@ -1,5 +1,6 @@
 import Testing
 @testable import KVStore
+import TestSupport
 
 struct BTreeTests {
     /// Checks the tree against a sorted reference array: invariants, count and in-order contents.

@@ -1,6 +1,7 @@
 import Glibc
 import Testing
 @testable import KVStore
+import TestSupport
 
 /// The bbolt writer and reader: random bucket contents written and read back (many keys so trees get
 /// branch levels, large values so leaves overflow, small buckets inline), checked by our own reader

@@ -1,5 +1,6 @@
 import Testing
 import KVStore
+import TestSupport
 
 /// CRC-32C, in hardware where the CPU has it: the standard check value, and agreement with a bitwise
 /// reference on random lengths, alignments and splits.

@@ -1,5 +1,6 @@
 import Testing
 @testable import KVStore
+import TestSupport
 
 /// The change log gives a catching-up watcher exactly the changes the key index's histories hold, at a
 /// cost of the changes made since, not of the keys in the watched range.

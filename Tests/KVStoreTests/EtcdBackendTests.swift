@@ -1,6 +1,7 @@
 import Glibc
 import Testing
 @testable import KVStore
+import TestSupport
 
 /// Stores written as etcd's backend database and read back: randomized histories (puts, deletes,
 /// transactions, compactions, leases, auth) give identical stores; etcd's encodings byte for byte; the

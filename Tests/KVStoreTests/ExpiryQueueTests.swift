@@ -1,5 +1,6 @@
 import Testing
 @testable import KVStore
+import TestSupport
 
 /// The obviously correct model: entries kept sorted by (deadline, sequence), found by linear search.
 fileprivate struct ReferenceQueue {

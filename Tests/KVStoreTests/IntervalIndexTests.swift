@@ -1,5 +1,6 @@
 import Testing
 @testable import KVStore
+import TestSupport
 
 fileprivate func bruteForceContains(start: [UInt8], end: [UInt8]?, key: [UInt8]) -> Bool {
     guard !key.lexicographicallyPrecedes(start) else { return false }

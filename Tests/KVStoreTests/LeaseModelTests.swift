@@ -1,5 +1,6 @@
 import Testing
 @testable import KVStore
+import TestSupport
 
 /// Leases on a manual clock against a simple reference: grants, keep-alives, revokes, puts that attach
 /// and detach keys, deletes, time passing and expiry. After every step the store's keys, their leases,

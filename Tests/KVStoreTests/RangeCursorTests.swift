@@ -1,5 +1,6 @@
 import Testing
 @testable import KVStore
+import TestSupport
 
 /// `RangeCursor` must give, in whatever steps it is driven, exactly what `Store.range` gave at the
 /// moment the cursor was made — even after later writes, deletes and compactions.

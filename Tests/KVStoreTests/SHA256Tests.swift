@@ -1,5 +1,6 @@
 import Testing
 @testable import KVStore
+import TestSupport
 
 @Suite struct SHA256Tests {
     /// FIPS 180-4 / NIST example messages.

@@ -1,5 +1,6 @@
 import Testing
 @testable import KVStore
+import TestSupport
 
 private func b(_ s: String) -> [UInt8] { Array(s.utf8) }
 

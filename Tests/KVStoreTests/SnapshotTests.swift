@@ -1,6 +1,7 @@
 import Dispatch
 import Testing
 @testable import KVStore
+import TestSupport
 
 /// Every key at every revision from `from` to `to`, for comparing two stores.
 private func history(_ store: Store, from: Int64, to: Int64) throws -> [[KeyValue]] {

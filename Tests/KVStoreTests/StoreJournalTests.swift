@@ -1,6 +1,7 @@
 import KVSync
 import Testing
 @testable import KVStore
+import TestSupport
 
 /// Keeps every record a store journals, in order.
 final class CapturingJournal: StoreJournal, @unchecked Sendable {

@@ -1,5 +1,6 @@
 import Testing
 @testable import KVStore
+import TestSupport
 
 /// A deliberately naive reference: the full write log, replayed from the start for every question.
 private struct ReferenceStore {

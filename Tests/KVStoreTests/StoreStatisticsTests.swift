@@ -1,5 +1,6 @@
 import Testing
 @testable import KVStore
+import TestSupport
 
 /// `Store.statistics`: what each operation counts (etcd's meaning of its mvcc and lease counters), and
 /// the live key count kept by every write against a full scan (`keyCount`).

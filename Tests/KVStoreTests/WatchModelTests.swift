@@ -1,5 +1,6 @@
 import Testing
 @testable import KVStore
+import TestSupport
 
 /// Watchers against a deliberately simple reference: every write is also recorded as the events it
 /// should produce; each watcher — polled at random moments and sizes, often left to fall far behind its

@@ -2,6 +2,7 @@ import Glibc
 import KVStore
 import Testing
 @testable import KVWAL
+import TestSupport
 
 /// What a client can observe of a store: every key-value at every retained revision, the leases and
 /// their keys, the auth state.
@@ -25,7 +26,7 @@ private func fingerprint(_ store: Store) throws -> String {
 struct LogReplayModelTests {
     @Test(arguments: [21, 22, 23] as [UInt64])
     func aLogCutAnywhereReplaysToTheStateAtItsLastWholeRecord(seed: UInt64) throws {
-        var random = SeededRandom(seed: seed)
+        var random = SeededGenerator(seed: seed)
         let clock = ManualClock(nanoseconds: 1_000_000_000)
         let configuration = StoreConfiguration(clock: clock, passwordHashIterations: 1)
         let store = Store(configuration: configuration)

@@ -4,6 +4,7 @@ import KVSync
 import Synchronization
 import Testing
 @testable import KVWAL
+import TestSupport
 
 /// The record with index `n` in these tests: a put of `key/n`.
 private func record(_ n: UInt64) -> [UInt8] {
@@ -250,7 +251,7 @@ struct WriteAheadLogTests {
     /// but whole records that followed them.
     @Test(arguments: [11, 12, 13, 14] as [UInt64])
     func powerCutsLoseNothingDurable(seed: UInt64) throws {
-        var random = SeededRandom(seed: seed)
+        var random = SeededGenerator(seed: seed)
         let storage = MemoryWALStorage()
         let log = WriteAheadLog(directory: "/d/wal", lastIndex: 0, mode: .always, storage: storage)
         try log.start(startRevision: 1)
@@ -287,7 +288,7 @@ struct WriteAheadLogTests {
 
     /// Garbage where a segment should be never traps recovery: it is repaired or refused.
     @Test func garbageSegmentsAreRefusedOrRepaired() throws {
-        var random = SeededRandom(seed: 99)
+        var random = SeededGenerator(seed: 99)
         let (storage, path) = try writtenLog(6)
         let good = storage.bytes(of: path)
         for round in 0..<3000 {
@@ -310,19 +311,6 @@ struct WriteAheadLogTests {
                 #expect(!"\(error)".isEmpty)
             }
         }
-    }
-}
-
-/// SplitMix64, so randomized tests replay from their seed.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
