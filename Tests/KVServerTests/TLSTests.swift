@@ -1,5 +1,7 @@
 import Glibc
 import KVPosix
+import KVBenchCore
+import KVClient
 import TestSupport
 import Testing
 @testable import KVServer
@@ -214,5 +216,34 @@ import Testing
                 #expect("\(error)".hasPrefix(message), "\(error)")
             }
         }
+    }
+}
+
+extension TLSTests {
+    /// kvbench's load engine over TLS (`https://` endpoint, `--cacert`): puts and gets complete with no
+    /// error, pipelined too; an untrusted server is refused at the handshake with Go's reason.
+    @Test func kvbenchOverTLS() throws {
+        let files = try #require(try TLSTestFiles.make(for: "TLSTests"))
+        defer { files.remove() }
+        let servers = try Servers(files)
+        defer { servers.stop() }
+        for arguments in [["--conns", "4", "--clients", "8", "--total", "2000", "--key-space-size", "100"],
+                          ["--conns", "2", "--clients", "2", "--pipeline", "16", "--total", "5000", "--key-space-size", "100"]] {
+            let options = try LoadOptions.parse(.put, ["--endpoints", "https://\(servers.endpoint)", "--cacert", files.ca] + arguments)
+            #expect(options.tls == ClientTLS.Configuration(caFile: files.ca))
+            let engine = try LoadEngine(endpoint: options.endpoint, timeoutSeconds: 30)
+            engine.tls = try ClientTLS(try #require(options.tls))
+            engine.tlsHost = options.host
+            for window in options.windows { try engine.connect(load: true, window: window, lineLength: RequestSource.put(options).lineLength) }
+            try engine.startPhase(.put(options), total: options.total)
+            try engine.run { engine.completed == options.total }
+            #expect(engine.errors == 0 && engine.completed == options.total)
+        }
+        #expect(try servers.server.store.keyCount == 100)
+        // The server's certificate is not signed by a CA the engine trusts.
+        let engine = try LoadEngine(endpoint: servers.endpoint, timeoutSeconds: 10)
+        engine.tls = try ClientTLS(ClientTLS.Configuration(caFile: files.rogueCert))
+        let error = try #require(throws: RunError.self) { try engine.connect(load: true, window: 1, lineLength: 64) }
+        #expect("\(error)".contains("x509: certificate signed by unknown authority"), "\(error)")
     }
 }

@@ -1,3 +1,4 @@
+import KVClient
 import Testing
 @testable import KVBenchCore
 
@@ -130,5 +131,18 @@ import Testing
         #expect(figures.contains("put.requests_per_sec: 500 ops/s"))
         #expect(figures.contains("put.client_cpu_us_per_op: 10.00 us"))
         #expect(figures.contains { $0.hasPrefix("put.p99_ms: 9.9") })
+    }
+}
+
+extension OptionsTests {
+    @Test func tlsFlags() throws {
+        let secure = try LoadOptions.parse(.put, ["--endpoints", "https://127.0.0.1:2379,https://other:1", "--cacert", "ca.pem"])
+        #expect(secure.endpoint == "127.0.0.1:2379" && secure.host == "127.0.0.1")
+        #expect(secure.tls == ClientTLS.Configuration(caFile: "ca.pem"))
+        let plain = try LoadOptions.parse(.put, ["--endpoints", "http://localhost:2379"])
+        #expect(plain.endpoint == "localhost:2379" && plain.tls == nil)
+        let skip = try LoadOptions.parse(.get, ["--insecure-skip-tls-verify", "--cert", "c.pem", "--key", "k.pem"])
+        #expect(skip.tls == ClientTLS.Configuration(certFile: "c.pem", keyFile: "k.pem", skipVerify: true))
+        #expect(throws: UsageError.self) { try LoadOptions.parse(.put, ["--cert", "c.pem"]) }
     }
 }

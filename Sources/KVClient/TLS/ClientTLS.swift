@@ -77,7 +77,7 @@ public final class ClientTLS: @unchecked Sendable {
     }
 
     /// A client session over `socket` (connected, non-blocking), verifying `host`.
-    func session(for socket: Socket, host: String) -> TLSClientSession? {
+    public func session(for socket: Socket, host: String) -> TLSClientSession? {
         guard let session = kv_tls_client_session_new(context, socket.fd.rawValue, host) else { return nil }
         return TLSClientSession(session)
     }

@@ -1,3 +1,4 @@
+import KVClient
 import Glibc
 import KVPosix
 import KVProtocol
@@ -30,6 +31,9 @@ public enum LoadBenchmark {
       --name NAME             prefix of the figures printed last (default: the command)
       --precise               summary times with 6 decimals
       --user NAME:PASSWORD    log every connection in first (a server with auth enabled)
+      --cacert FILE, --cert FILE, --key FILE, --insecure-skip-tls-verify
+                              TLS (also for an https:// endpoint): the CA that signed the server's
+                              certificate, a client certificate, or no verification
 
     Output: etcd benchmark's summary, the client's CPU, then `NAME.figure: value unit` lines.
     Exit status: 0 ok, 1 server unreachable / ERR replies / timeout, 2 bad command line.
@@ -54,6 +58,14 @@ public enum LoadBenchmark {
 
     static func run(_ o: LoadOptions) throws(RunError) -> Int32 {
         let engine = try LoadEngine(endpoint: o.endpoint, timeoutSeconds: o.timeoutSeconds)
+        if let configuration = o.tls {
+            do {
+                engine.tls = try ClientTLS(configuration)
+            } catch {
+                throw RunError("TLS: \(error)")
+            }
+            engine.tlsHost = o.host
+        }
         if let user = o.user, let colon = user.firstIndex(of: ":") {
             engine.login = RequestEncoder.encode(.authenticate(AuthenticateRequest(
                 name: String(user[..<colon]), password: String(user[user.index(after: colon)...]))))

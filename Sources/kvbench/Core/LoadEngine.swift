@@ -1,4 +1,5 @@
 import Glibc
+import KVClient
 import KVPosix
 
 /// A failure while running against the server: kvbench prints it and exits 1.
@@ -37,6 +38,8 @@ final class LoadConnection {
     enum Role { case load, watch }
 
     let socket: Socket
+    /// The TLS session over `socket` (`https://` endpoints), nil for plaintext.
+    let tls: TLSClientSession?
     let role: Role
     /// Most requests in flight.
     let window: Int
@@ -61,14 +64,51 @@ final class LoadConnection {
     let stamps: UnsafeMutablePointer<UInt64>
     var stampHead = 0
 
-    init(socket: Socket, role: Role, window: Int, sendCapacity: Int) {
+    init(socket: Socket, tls: TLSClientSession?, role: Role, window: Int, sendCapacity: Int) {
         self.socket = socket
+        self.tls = tls
         self.role = role
         self.window = window
         self.sendCapacity = max(sendCapacity, 1)
         sendBuffer = UnsafeMutableRawPointer.allocate(byteCount: self.sendCapacity, alignment: 16)
         stamps = UnsafeMutablePointer<UInt64>.allocate(capacity: max(window, 1))
     }
+
+    /// Sends what the connection takes now: the socket's, or TLS's (a TLS write that needs to read
+    /// first waits for writability too, and is retried then).
+    func send(_ bytes: UnsafeRawBufferPointer) throws(RunError) -> IOResult<Int> {
+        guard let tls else {
+            do { return try socket.send(bytes) } catch { throw RunError("\(error)") }
+        }
+        do {
+            return .processed(try tls.write(bytes))
+        } catch {
+            switch error {
+            case .wantRead, .wantWrite: return .wouldBlock
+            case .closed: throw RunError("the server closed the TLS connection")
+            case .failed(let reason): throw RunError("TLS: \(reason)")
+            }
+        }
+    }
+
+    /// Reads what the connection has: a count (0 at end of stream), or would-block.
+    func receive(into buffer: UnsafeMutableRawBufferPointer) throws(RunError) -> IOResult<Int> {
+        guard let tls else {
+            do { return try socket.receive(into: buffer) } catch { throw RunError("\(error)") }
+        }
+        do {
+            return .processed(try tls.read(into: buffer))
+        } catch {
+            switch error {
+            case .wantRead, .wantWrite: return .wouldBlock
+            case .closed: return .processed(0)
+            case .failed(let reason): throw RunError("TLS: \(reason)")
+            }
+        }
+    }
+
+    /// Decrypted bytes OpenSSL holds, which epoll cannot see.
+    var pendingInside: Int { tls?.pending ?? 0 }
 
     deinit {
         sendBuffer.deallocate()
@@ -91,6 +131,9 @@ public final class LoadEngine {
     let endpoint: String
 
     public var source: RequestSource?
+    /// TLS for every connection (`https://` endpoints, `--cacert` …), verifying `tlsHost`.
+    public var tls: ClientTLS?
+    public var tlsHost = "127.0.0.1"
     /// An `AUTHENTICATE` line each new connection sends (and must get `OK` for) before any load.
     public var login: [UInt8]?
     /// Requests to issue in this phase, and how many were issued / answered.
@@ -140,9 +183,15 @@ public final class LoadEngine {
         } catch {
             throw RunError("cannot connect to \(endpoint): \(error) (is the server running?)")
         }
-        if let login { try logIn(socket, login) }
-        let connection = LoadConnection(socket: socket, role: load ? .load : .watch, window: window,
+        var session: TLSClientSession?
+        if let tls {
+            guard let made = tls.session(for: socket, host: tlsHost) else { throw RunError("TLS: cannot make a session") }
+            session = made
+            try handshake(made, socket)
+        }
+        let connection = LoadConnection(socket: socket, tls: session, role: load ? .load : .watch, window: window,
                                         sendCapacity: window * lineLength)
+        if let login { try logIn(connection, login) }
         do {
             try epoll.add(socket.fd, interest: [.readable, .peerClosed], data: UInt64(connections.count))
         } catch {
@@ -152,37 +201,46 @@ public final class LoadEngine {
         connections.append(connection)
     }
 
-    /// Sends the login line and waits (bounded by the run's deadline) for its one-line reply.
-    private func logIn(_ socket: Socket, _ line: [UInt8]) throws(RunError) {
-        func wait(_ events: Int32) throws(RunError) {
-            let now = Posix.monotonicNanoseconds()
-            guard now < deadline else { throw RunError("timed out after \(timeoutSeconds) s while logging in") }
-            var request = pollfd(fd: socket.fd.rawValue, events: Int16(events), revents: 0)
-            _ = poll(&request, 1, Int32(min((deadline - now) / 1_000_000, 1000)))
+    /// Waits (bounded by the run's deadline) for `socket` to be ready for `events`.
+    private func wait(_ socket: Socket, _ events: Int32, doing what: String) throws(RunError) {
+        let now = Posix.monotonicNanoseconds()
+        guard now < deadline else { throw RunError("timed out after \(timeoutSeconds) s while \(what)") }
+        var request = pollfd(fd: socket.fd.rawValue, events: Int16(events), revents: 0)
+        _ = poll(&request, 1, Int32(min((deadline - now) / 1_000_000, 1000)))
+    }
+
+    /// Completes the TLS handshake (bounded by the run's deadline).
+    private func handshake(_ session: TLSClientSession, _ socket: Socket) throws(RunError) {
+        while true {
+            do {
+                try session.handshake()
+                return
+            } catch {
+                switch error {
+                case .wantRead: try wait(socket, POLLIN, doing: "in the TLS handshake")
+                case .wantWrite: try wait(socket, POLLOUT, doing: "in the TLS handshake")
+                case .closed: throw RunError("TLS handshake with \(endpoint): the server closed the connection")
+                case .failed(let reason): throw RunError("TLS handshake with \(endpoint): \(reason)")
+                }
+            }
         }
+    }
+
+    /// Sends the login line and waits (bounded by the run's deadline) for its one-line reply.
+    private func logIn(_ connection: LoadConnection, _ line: [UInt8]) throws(RunError) {
         var offset = 0
         while offset < line.count {
-            let result: IOResult<Int>
-            do {
-                result = try line.withUnsafeBytes { (bytes) throws(PosixError) in try socket.send(UnsafeRawBufferPointer(rebasing: bytes[offset...])) }
-            } catch {
-                throw RunError("login: \(error)")
-            }
-            if case .processed(let count) = result { offset += count } else { try wait(POLLOUT) }
+            let result = try line.withUnsafeBytes { bytes in Result { () throws(RunError) in try connection.send(UnsafeRawBufferPointer(rebasing: bytes[offset...])) } }.get()
+            if case .processed(let count) = result { offset += count } else { try wait(connection.socket, POLLOUT, doing: "logging in") }
         }
         var reply: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while !reply.contains(UInt8(ascii: "\n")) {
-            let result: IOResult<Int>
-            do {
-                result = try chunk.withUnsafeMutableBytes { (bytes) throws(PosixError) in try socket.receive(into: bytes) }
-            } catch {
-                throw RunError("login: \(error)")
-            }
+            let result = try chunk.withUnsafeMutableBytes { bytes in Result { () throws(RunError) in try connection.receive(into: bytes) } }.get()
             switch result {
             case .processed(0): throw RunError("login: the server closed the connection")
             case .processed(let count): reply += chunk[..<count]
-            case .wouldBlock: try wait(POLLIN)
+            case .wouldBlock: try wait(connection.socket, POLLIN, doing: "logging in")
             }
         }
         guard reply.starts(with: Array("OK".utf8)) else {
@@ -275,7 +333,7 @@ public final class LoadEngine {
         while c.sendStart < c.sendEnd {
             let result: IOResult<Int>
             do {
-                result = try c.socket.send(UnsafeRawBufferPointer(start: c.sendBuffer + c.sendStart, count: c.sendEnd - c.sendStart))
+                result = try c.send(UnsafeRawBufferPointer(start: c.sendBuffer + c.sendStart, count: c.sendEnd - c.sendStart))
             } catch {
                 throw RunError("sending to \(endpoint): \(error)")
             }
@@ -304,9 +362,16 @@ public final class LoadEngine {
     // MARK: - Receiving
 
     private func receive(_ c: LoadConnection) throws(RunError) {
+        // Over TLS, what OpenSSL already decrypted is read in the same turn: epoll cannot see it.
+        repeat {
+            try receiveOnce(c)
+        } while c.pendingInside > 0
+    }
+
+    private func receiveOnce(_ c: LoadConnection) throws(RunError) {
         let result: IOResult<Int>
         do {
-            result = try c.socket.receive(into: UnsafeMutableRawBufferPointer(
+            result = try c.receive(into: UnsafeMutableRawBufferPointer(
                 start: c.receiveBuffer + c.received, count: LoadConnection.receiveCapacity - c.received))
         } catch {
             throw RunError("receiving from \(endpoint): \(error)")

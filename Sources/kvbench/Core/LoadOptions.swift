@@ -1,3 +1,5 @@
+import KVClient
+
 /// The load benchmarks against a running server.
 public enum LoadCommand: String, CaseIterable, Sendable {
     case put, get, range, txn, watch
@@ -44,11 +46,17 @@ public struct LoadOptions: Equatable, Sendable {
     public var putTotal = 1000
     /// `name:password` to log every connection in with (auth enabled on the server).
     public var user: String?
+    /// TLS for every connection: an `https://` endpoint or any of `--cacert`, `--cert`, `--key`,
+    /// `--insecure-skip-tls-verify` (etcd benchmark's flags).
+    public var tls: ClientTLS.Configuration?
+    /// The endpoint's host, which the server's certificate must name.
+    public var host: String { String(endpoint.split(separator: ":").dropLast().joined(separator: ":")) }
 
     public init(command: LoadCommand) { self.command = command }
 
     public static let booleanFlags: Set<String> = [
         "sequential-keys", "precise", "preload", "serializable", "prefix", "keys-only", "count-only",
+        "insecure-skip-tls-verify",
     ]
 
     /// Parses the arguments after the command name.
@@ -57,6 +65,17 @@ public struct LoadOptions: Equatable, Sendable {
         var o = LoadOptions(command: command)
         let endpoints = flags.string("endpoints", default: o.endpoint)
         o.endpoint = String(endpoints.split(separator: ",").first ?? Substring(o.endpoint))
+        var secure = false
+        for scheme in ["https://", "http://"] where o.endpoint.hasPrefix(scheme) {
+            secure = scheme == "https://"
+            o.endpoint = String(o.endpoint.dropFirst(scheme.count))
+        }
+        let caFile = flags.optionalString("cacert"), certFile = flags.optionalString("cert"), keyFile = flags.optionalString("key")
+        let skipVerify = try flags.bool("insecure-skip-tls-verify")
+        if secure || caFile != nil || certFile != nil || keyFile != nil || skipVerify {
+            guard (certFile == nil) == (keyFile == nil) else { throw UsageError("--cert and --key go together") }
+            o.tls = ClientTLS.Configuration(caFile: caFile, certFile: certFile, keyFile: keyFile, skipVerify: skipVerify)
+        }
         o.connections = try flags.int("conns", default: 1, minimum: 1)
         o.clients = try flags.int("clients", default: 1, minimum: 1)
         o.pipeline = try flags.int("pipeline", default: 1, minimum: 1)
