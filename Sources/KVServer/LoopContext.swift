@@ -19,7 +19,8 @@ final class LoopContext: @unchecked Sendable {
     /// The listening sockets this loop accepts on (the first loop only).
     var acceptors: [Acceptor] = []
     private(set) var isShuttingDown = false
-    /// With `--wal-sync always`: the gate replies wait at, this loop's waiting transports, and its wake-up.
+    /// With a data dir (`--wal-sync always` or `interval`): the gate replies wait at, this loop's waiting
+    /// transports, and its wake-up.
     let durabilityGate: DurabilityGate?
     private var waitingForLog: [ClientTransport] = []
     private var logRelease: LoopRelease?
@@ -116,7 +117,7 @@ final class LoopContext: @unchecked Sendable {
         }
         logRelease.markWaiting()
         // A sync that finished before the mark would not wake this loop: look now.
-        if durabilityGate.durableIndex >= index { logRelease.wakeIfWaiting() }
+        if durabilityGate.durableIndexAfterMarking >= index { logRelease.wakeIfWaiting() }
     }
 
     /// The log synced (a task from its writer thread): flush every connection that waited for it; those

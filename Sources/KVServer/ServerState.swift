@@ -29,7 +29,7 @@ final class ServerState: Sendable {
     let loginGuard: LoginGuard
     /// Every loop's counters, for `/metrics`.
     let metrics = MetricsRegistry()
-    /// The data dir's write-ahead log (nil without a data dir), and, when it syncs `always`, where
+    /// The data dir's write-ahead log (nil without a data dir), and, unless it syncs `none`, where
     /// replies wait for it.
     let writeAheadLog: WriteAheadLog?
     let durabilityGate: DurabilityGate?

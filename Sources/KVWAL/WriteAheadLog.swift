@@ -336,7 +336,8 @@ public final class WriteAheadLog: StoreJournal, @unchecked Sendable {
             syncedRecords.add(UInt64(unsyncedRecords), ordering: .relaxed)
             unsyncedRecords = 0
         }
-        durableIndex.store(last, ordering: .releasing)
+        // Sequentially consistent: a loop marks itself waiting, then reads this (`DurabilityGate`).
+        durableIndex.store(last, ordering: .sequentiallyConsistent)
         onDurable?(last)
     }
 

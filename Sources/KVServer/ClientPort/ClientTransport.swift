@@ -16,7 +16,7 @@ final class ClientTransport {
     let socket: Socket
     /// The TLS session, nil for a plaintext connection.
     let tls: TLSSession?
-    /// With a durable data dir (`--wal-sync always`): the loop whose gate holds output until the log has
+    /// With a durable data dir (`--wal-sync always` or `interval`): the loop whose gate holds output until the log has
     /// synced what it could reflect (see `DurabilityGate`); nil otherwise, and then nothing is held.
     private unowned(unsafe) let durability: LoopContext?
     private var held = HeldOutput()

@@ -3,8 +3,8 @@ import KVSync
 import KVWAL
 import Synchronization
 
-/// Keeps every reply from leaving before the log records it could reflect are durable (with
-/// `--wal-sync always`): a client never sees — as an acknowledgement, a read or a watch event — a state
+/// Keeps every reply from leaving before the log records it could reflect are durable (synced with
+/// `--wal-sync always`, written with `interval`): a client never sees — as an acknowledgement, a read or a watch event — a state
 /// that a crash could take back.
 ///
 /// How: each connection's `ClientTransport`, when it finds new bytes in its output, notes the log's
@@ -25,6 +25,10 @@ final class DurabilityGate: Sendable {
 
     var appendedIndex: UInt64 { log.appendedIndex.load(ordering: .acquiring) }
     var durableIndex: UInt64 { log.durableIndex.load(ordering: .acquiring) }
+    /// `durableIndex` read after a loop marked itself waiting: both sides of that handshake (the loop's
+    /// mark then this read; the writer's store then its wake-up exchange) are sequentially consistent,
+    /// so one of them always sees the other.
+    var durableIndexAfterMarking: UInt64 { log.durableIndex.load(ordering: .sequentiallyConsistent) }
 
     func register(_ loop: LoopRelease) {
         loops.withLock { $0.append(loop) }
