@@ -12,17 +12,48 @@ struct JournalEncoder {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    mutating func field(_ value: some Collection<UInt8>) {
-        uint32(UInt32(value.count))
-        bytes.append(contentsOf: value)
-    }
-
     mutating func field(_ value: UnsafeRawBufferPointer) {
         uint32(UInt32(value.count))
         bytes.append(contentsOf: value)
     }
 
     mutating func append(_ more: [UInt8]) { bytes.append(contentsOf: more) }
+
+    // The records (`JournalRecord`'s layout, written once for both the store's hot path and `encoded`).
+
+    mutating func changesHeader(revision: Int64, count: Int) {
+        byte(JournalRecord.changesTag)
+        int64(revision)
+        uint32(UInt32(count))
+    }
+
+    mutating func putChange(key: UnsafeRawBufferPointer, lease: Int64, value: UnsafeRawBufferPointer) {
+        byte(0)
+        field(key)
+        int64(lease)
+        field(value)
+    }
+
+    mutating func deleteChange(key: UnsafeRawBufferPointer) {
+        byte(1)
+        field(key)
+    }
+
+    mutating func compaction(revision: Int64) {
+        byte(JournalRecord.compactionTag)
+        int64(revision)
+    }
+
+    mutating func leaseGrant(id: Int64, ttl: Int64) {
+        byte(JournalRecord.leaseGrantTag)
+        int64(id)
+        int64(ttl)
+    }
+
+    mutating func leaseRemoval(id: Int64) {
+        byte(JournalRecord.leaseRemovalTag)
+        int64(id)
+    }
 }
 
 /// Reads the journal's fields from one record, refusing any length that runs past its end.

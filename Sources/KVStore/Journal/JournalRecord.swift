@@ -35,31 +35,21 @@ public enum JournalRecord: Equatable, Sendable {
         var bytes = JournalEncoder()
         switch self {
         case .changes(let revision, let changes):
-            bytes.byte(Self.changesTag)
-            bytes.int64(revision)
-            bytes.uint32(UInt32(changes.count))
+            bytes.changesHeader(revision: revision, count: changes.count)
             for change in changes {
                 switch change {
                 case .put(let key, let value, let lease):
-                    bytes.byte(0)
-                    bytes.field(key)
-                    bytes.int64(lease)
-                    bytes.field(value)
+                    key.withUnsafeBytes { k in value.withUnsafeBytes { v in bytes.putChange(key: k, lease: lease, value: v) } }
                 case .delete(let key):
-                    bytes.byte(1)
-                    bytes.field(key)
+                    key.withUnsafeBytes { bytes.deleteChange(key: $0) }
                 }
             }
         case .compaction(let revision):
-            bytes.byte(Self.compactionTag)
-            bytes.int64(revision)
+            bytes.compaction(revision: revision)
         case .leaseGrant(let id, let ttl):
-            bytes.byte(Self.leaseGrantTag)
-            bytes.int64(id)
-            bytes.int64(ttl)
+            bytes.leaseGrant(id: id, ttl: ttl)
         case .leaseRemoval(let id):
-            bytes.byte(Self.leaseRemovalTag)
-            bytes.int64(id)
+            bytes.leaseRemoval(id: id)
         case .auth(let contents):
             bytes.byte(Self.authTag)
             bytes.append(JournalRecord.encodeAuth(contents))

@@ -91,43 +91,29 @@ extension StoreState {
     /// Journals the changes of a committed batch.
     mutating func journalChanges(_ batch: WriteBatch) {
         journal { bytes in
-            bytes.byte(JournalRecord.changesTag)
-            bytes.int64(batch.main)
-            bytes.uint32(UInt32(batch.changes.count))
+            bytes.changesHeader(revision: batch.main, count: batch.changes.count)
             for change in batch.changes {
                 let record = change.record
-                if record.isTombstone {
-                    bytes.byte(1)
-                    record.withKeyBytes { bytes.field($0) }
-                } else {
-                    bytes.byte(0)
-                    record.withKeyBytes { bytes.field($0) }
-                    bytes.int64(record.lease)
-                    record.withValueBytes { bytes.field($0) }
+                record.withKeyBytes { key in
+                    if record.isTombstone {
+                        bytes.deleteChange(key: key)
+                    } else {
+                        record.withValueBytes { bytes.putChange(key: key, lease: record.lease, value: $0) }
+                    }
                 }
             }
         }
     }
 
     mutating func journalLeaseGrant(id: Int64, ttl: Int64) {
-        journal { bytes in
-            bytes.byte(JournalRecord.leaseGrantTag)
-            bytes.int64(id)
-            bytes.int64(ttl)
-        }
+        journal { $0.leaseGrant(id: id, ttl: ttl) }
     }
 
     mutating func journalLeaseRemoval(id: Int64) {
-        journal { bytes in
-            bytes.byte(JournalRecord.leaseRemovalTag)
-            bytes.int64(id)
-        }
+        journal { $0.leaseRemoval(id: id) }
     }
 
     mutating func journalCompaction(at revision: Int64) {
-        journal { bytes in
-            bytes.byte(JournalRecord.compactionTag)
-            bytes.int64(revision)
-        }
+        journal { $0.compaction(revision: revision) }
     }
 }
