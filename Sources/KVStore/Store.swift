@@ -273,7 +273,9 @@ public final class Store: Sendable {
                 let from = cursor
                 cursor = state.withLock { $0.compactSlice(at: request.revision, from: from, limit: Self.compactionSlice) }
             } while cursor != nil
-            state.withLock { $0.changeLog.compact(through: request.revision) }
+            // The dropped changes are released here, outside the lock, not while readers and writers wait.
+            let dropped = state.withLock { $0.changeLog.compact(through: request.revision) }
+            withExtendedLifetime(dropped) {}
             return .success(CompactionResponse(header: header(current)))
         }
         return try result.get()

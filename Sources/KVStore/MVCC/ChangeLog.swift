@@ -75,9 +75,14 @@ struct ChangeLog {
 
     /// Drops the chunks wholly at or below `revision`; the floor rises to it, so the log never claims
     /// changes it dropped.
-    mutating func compact(through revision: Int64) {
+    /// - Returns: the dropped chunks, so the caller can release them (and the records only they still
+    ///   hold) after leaving the store's lock: freeing a million records takes tens of milliseconds.
+    @discardableResult
+    mutating func compact(through revision: Int64) -> [Chunk] {
         let dropped = chunks.prefix { $0.lastMain <= revision }.count
+        let removed = Array(chunks.prefix(dropped))
         if dropped > 0 { chunks.removeFirst(dropped) }
         floor = max(floor, revision)
+        return removed
     }
 }
