@@ -30,7 +30,7 @@ let package = Package(
         // The write-ahead log of a durable data dir: records, segments, group commit, recovery.
         .target(name: "KVWAL", dependencies: ["KVStore"]),
         .target(name: "KVProtocol", dependencies: ["KVStore"]),
-        .target(name: "KVClient", dependencies: ["KVStore", "KVProtocol", "KVPosix", "COpenSSL"]),
+        .target(name: "KVClient", dependencies: ["KVStore", "KVProtocol", "KVPosix", "COpenSSL", "HTTP2", "HPACK", "EtcdWire"]),
         // HPACK (RFC 7541): HTTP/2's header compression. Pure: bytes in, header lists out.
         .target(name: "HPACK"),
         // HTTP/2 (RFC 9113) framing, stream states and flow control, without sockets (the server drives it).

@@ -103,6 +103,7 @@
     X(SSL_is_init_finished) \
     X(SSL_shutdown) \
     X(SSL_get0_alpn_selected) \
+    X(SSL_set_alpn_protos) \
     X(SSL_get_version) \
     X(SSL_get0_peer_certificate) \
     X(SSL_get_verify_result) \
@@ -214,6 +215,7 @@ extern struct kv_openssl_api kv_openssl;
 #define SSL_is_init_finished kv_openssl.SSL_is_init_finished
 #define SSL_shutdown kv_openssl.SSL_shutdown
 #define SSL_get0_alpn_selected kv_openssl.SSL_get0_alpn_selected
+#define SSL_set_alpn_protos kv_openssl.SSL_set_alpn_protos
 #define SSL_get_version kv_openssl.SSL_get_version
 #define SSL_get0_peer_certificate kv_openssl.SSL_get0_peer_certificate
 #define SSL_get_verify_result kv_openssl.SSL_get_verify_result

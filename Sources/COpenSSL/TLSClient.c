@@ -282,6 +282,11 @@ kv_tls_session *kv_tls_client_session_new(kv_tls_client *client, int fd, const c
     return session;
 }
 
+int kv_tls_client_offer_h2(kv_tls_session *session) {
+    static const unsigned char h2[] = { 2, 'h', '2' };
+    return SSL_set_alpn_protos(session->ssl, h2, sizeof h2) == 0;   // 0 is success for this call
+}
+
 void kv_sigpipe_guard_begin(kv_tls_session *session, kv_sigpipe_guard *guard) {
     guard->active = session->is_client;
     if (!guard->active) return;

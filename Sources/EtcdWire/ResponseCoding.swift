@@ -84,8 +84,8 @@ extension EtcdWire {
     }
 
     /// Decodes an etcd response message of `method` into our `Response` (the client side of
-    /// `encodeResponse`). Nil for methods whose response our `Response` does not model (Alarm,
-    /// Defragment, Hash, MoveLeader, member changes, Downgrade, Snapshot, Authenticate: decode those
+    /// `encodeResponse`). Nil for methods whose response our `Response` does not model (Hash,
+    /// MoveLeader, member changes, Downgrade, Snapshot, Authenticate: decode those
     /// with their EtcdWire message types). A Watch message decodes as `.watch`.
     public static func decodeResponse(_ method: EtcdMethod, _ bytes: [UInt8]) throws(EtcdWireError) -> Response? {
         func auth(_ kind: CommandKind) throws(EtcdWireError) -> Response {
@@ -122,10 +122,21 @@ extension EtcdWire {
         case .roleDelete: return try auth(.roleDelete)
         case .roleGrantPermission: return try auth(.roleGrant)
         case .roleRevokePermission: return try auth(.roleRevoke)
-        case .memberAdd, .memberRemove, .memberUpdate, .memberPromote, .alarm, .defragment, .hash, .snapshot,
+        case .alarm: return .alarm(AlarmResponse(try EtcdAlarmResponse(protobuf: bytes)))
+        case .defragment: return .defragment(try EtcdHeaderResponse(protobuf: bytes).header)
+        case .memberAdd, .memberRemove, .memberUpdate, .memberPromote, .hash, .snapshot,
              .moveLeader, .downgrade, .authenticate:
             return nil
         }
+    }
+}
+
+extension AlarmResponse {
+    /// The line protocol's `AlarmResponse` for etcd's (alarm names as etcd spells them).
+    public init(_ response: EtcdAlarmResponse) {
+        self.init(header: response.header, alarms: response.alarms.map { member in
+            AlarmMember(memberID: member.memberID, alarm: member.alarm == .corrupt ? "CORRUPT" : member.alarm == .noSpace ? "NOSPACE" : "NONE")
+        })
     }
 }
 

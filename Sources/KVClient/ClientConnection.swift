@@ -3,8 +3,8 @@ import KVPosix
 import KVProtocol
 import KVStore
 
-/// The socket side of a client: a non-blocking TCP connection (with a TLS session over it for an
-/// `https://` endpoint), an input line decoder, and the bookkeeping that matches reply lines to requests.
+/// The line protocol side of a client over its `ClientStream`: an input line decoder, and the
+/// bookkeeping that matches reply lines to requests.
 ///
 /// The server answers requests in order, so outstanding requests form a FIFO; each request is tagged
 /// with its sequence number and the reply's tag is checked against the head. `EVENT` lines are not
@@ -17,12 +17,10 @@ final class ClientConnection {
         var finished = false
     }
 
-    let socket: Socket
-    let endpoint: String
-    /// TLS over `socket`, its handshake done; nil for plaintext.
-    let tls: TLSClientSession?
-    /// A TLS read needs the socket writable first (rare: a record OpenSSL must send).
-    private var tlsWantsWrite = false
+    /// The connected socket (and TLS session) this connection speaks over.
+    let stream: ClientStream
+    var endpoint: String { stream.endpoint }
+    var tls: TLSClientSession? { stream.tls }
     private var input = ByteBuffer(capacity: 64 * 1024)
     private var decoder = LineDecoder(maximumLineLength: Int(Int32.max))
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
@@ -36,105 +34,32 @@ final class ClientConnection {
     /// Set once the connection is unusable; every later operation fails with it.
     private(set) var failure: ClientError?
 
-    init(socket: Socket, endpoint: String, tls: TLSClientSession? = nil) {
-        self.socket = socket
-        self.endpoint = endpoint
-        self.tls = tls
+    init(stream: ClientStream) {
+        self.stream = stream
     }
 
     deinit {
         scratch.deallocate()
-        try? socket.close()
     }
 
     func close() {
         guard failure == nil else { return }
         failure = ClientError(kind: .closed, description: "client connection to \(endpoint) is closed")
-        tls?.shutdown()
-        try? socket.shutdown(.both)
+        stream.shutdown()
     }
 
-    /// Runs the TLS handshake of a new connection, waiting for the socket as OpenSSL asks, until `deadline`.
-    /// - Throws: `.handshakeFailed` with Go's wording of the reason (`EOF` when the server hung up).
-    static func handshake(_ tls: TLSClientSession, socket: Socket, endpoint: String, deadline: UInt64) throws(ClientError) {
-        while true {
-            let events: Int16
-            do {
-                try tls.handshake()
-                return
-            } catch {
-                switch error {
-                case .wantRead: events = Int16(POLLIN)
-                case .wantWrite: events = Int16(POLLOUT)
-                case .closed: throw ClientError(kind: .handshakeFailed, description: "EOF")
-                case .failed(let reason): throw ClientError(kind: .handshakeFailed, description: reason)
-                }
-            }
-            let now = Posix.monotonicNanoseconds()
-            guard now < deadline else { throw ClientError(kind: .handshakeFailed, description: "i/o timeout") }
-            var request = pollfd(fd: socket.fd.rawValue, events: events, revents: 0)
-            if Glibc.poll(&request, 1, Posix.milliseconds(until: deadline, now: now)) < 0 && errno != EINTR {
-                throw ClientError(kind: .handshakeFailed, description: "poll: errno \(errno)")
-            }
-        }
-    }
-
-    /// Sends part of `bytes` over TLS or the socket.
+    /// Sends part of `bytes`; a failure makes the connection unusable.
     private func transmit(_ bytes: UnsafeRawBufferPointer) throws(ClientError) -> IOResult<Int> {
-        guard let tls else {
-            do {
-                return try socket.send(bytes)
-            } catch {
-                throw fail(ClientError(kind: .closed, description: "write to \(endpoint): \(error)"))
-            }
-        }
-        do {
-            return .processed(try tls.write(bytes))
-        } catch {
-            switch error {
-            case .wantRead, .wantWrite: return .wouldBlock
-            case .closed, .failed:
-                // The server hung up; an alert it sent first (a refused client certificate) says why.
-                var reason = "connection closed by the server"
-                if case .failed(let text) = error { reason = text }
-                if case .failed(let alert)? = readFailure(tls), alert.hasPrefix("remote error") { reason = alert }
-                throw fail(ClientError(kind: .closed, description: "write to \(endpoint): \(reason)"))
-            }
-        }
+        do { return try stream.transmit(bytes, scratch: scratch) } catch { throw fail(error) }
     }
 
-    /// The failure a read reports now, if any (for the reason behind a failed write).
-    private func readFailure(_ tls: TLSClientSession) -> TLSClientSession.Blocked? {
-        do {
-            _ = try tls.read(into: scratch)
-            return nil
-        } catch {
-            return error
-        }
-    }
-
-    /// Receives into `scratch` over TLS or the socket; `.processed(0)` is the end of the stream.
+    /// Receives into `scratch`; `.processed(0)` is the end of the stream.
     private func receive() throws(ClientError) -> IOResult<Int> {
-        guard let tls else {
-            do {
-                return try socket.receive(into: scratch)
-            } catch {
-                throw fail(ClientError(kind: .closed, description: "read from \(endpoint): \(error)"))
-            }
-        }
-        tlsWantsWrite = false
-        do {
-            return .processed(try tls.read(into: scratch))
-        } catch {
-            switch error {
-            case .wantRead: return .wouldBlock
-            case .wantWrite:
-                tlsWantsWrite = true
-                return .wouldBlock
-            case .closed: return .processed(0)
-            case .failed(let reason): throw fail(ClientError(kind: .closed, description: "read from \(endpoint): \(reason)"))
-            }
-        }
+        do { return try stream.receive(into: scratch) } catch { throw fail(error) }
+    }
+
+    private func wait(writable: Bool, until deadline: UInt64) throws(ClientError) -> (readable: Bool, writable: Bool) {
+        do { return try stream.wait(writable: writable, until: deadline) } catch { throw fail(error) }
     }
 
     // MARK: Sending
@@ -232,25 +157,6 @@ final class ClientConnection {
         if ready.readable { try readAvailable() }
     }
 
-    private func wait(writable: Bool, until deadline: UInt64) throws(ClientError) -> (readable: Bool, writable: Bool) {
-        // Bytes OpenSSL has already decrypted are invisible to poll.
-        if let tls, tls.pending > 0 { return (true, false) }
-        let now = Posix.monotonicNanoseconds()
-        let milliseconds = Posix.milliseconds(until: deadline, now: now)
-        let wantsWrite = writable || tlsWantsWrite
-        var request = pollfd(fd: socket.fd.rawValue, events: Int16(POLLIN) | (wantsWrite ? Int16(POLLOUT) : 0), revents: 0)
-        let count = Glibc.poll(&request, 1, milliseconds)
-        if count < 0 {
-            if errno == EINTR { return (false, false) }
-            throw fail(ClientError(kind: .closed, description: "poll on connection to \(endpoint): errno \(errno)"))
-        }
-        if count == 0 { return (false, false) }
-        let events = request.revents
-        let readable = events & Int16(POLLIN | POLLHUP | POLLERR) != 0
-            || (tlsWantsWrite && events & Int16(POLLOUT) != 0)
-        return (readable, events & Int16(POLLOUT) != 0)
-    }
-
     /// Reads everything available and processes every complete line.
     private func readAvailable() throws(ClientError) {
         var total = 0
@@ -340,7 +246,7 @@ final class ClientConnection {
     func fail(_ error: ClientError) -> ClientError {
         if failure == nil {
             failure = error
-            try? socket.shutdown(.both)
+            stream.shutdown()
         }
         return error
     }

@@ -11,35 +11,7 @@ public enum HTTPGet {
                             timeout: Duration = .seconds(5)) throws(ClientError) -> String {
         let endpoint = try ClientEndpoint(parsing: text)
         let deadline = Posix.deadline(afterNanoseconds: timeout.nanoseconds)
-        let address: SocketAddress
-        do {
-            address = try SocketAddress(parsing: endpoint.hostPort)
-        } catch {
-            throw ClientError(kind: .connectionFailed, description: "invalid endpoint \(error)")
-        }
-        let socket: Socket
-        do {
-            socket = try Socket.connect(to: address, timeoutNanoseconds: timeout.nanoseconds, nonBlocking: true)
-        } catch {
-            throw ClientError.dial(address.description, error)
-        }
-        var session: TLSClientSession?
-        if endpoint.usesTLS(configured: tls != nil) {
-            let context: ClientTLS
-            if let tls { context = tls } else { context = try ClientTLS(ClientTLS.Configuration()) }
-            guard let made = context.session(for: socket, host: endpoint.host) else {
-                try? socket.close()
-                throw ClientError(kind: .handshakeFailed, description: "tls: out of memory")
-            }
-            do {
-                try ClientConnection.handshake(made, socket: socket, endpoint: address.description, deadline: deadline)
-            } catch {
-                try? socket.close()
-                throw error
-            }
-            session = made
-        }
-        let connection = ClientConnection(socket: socket, endpoint: address.description, tls: session)
+        let connection = ClientConnection(stream: try ClientStream.dial([text], tls: tls, timeoutNanoseconds: timeout.nanoseconds))
         defer { connection.close() }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: \(endpoint.hostPort)\r\nConnection: close\r\n\r\n".utf8)
         let response = try connection.exchangeRaw(request, deadline: deadline)

@@ -54,52 +54,7 @@ public final class KVClient: @unchecked Sendable {
     ///   With `credentials`, also logs in (`.server` with `AUTH_FAILED` when they are refused).
     public init(endpoints: [String], dialTimeout: Duration = .seconds(2), commandTimeout: Duration = .seconds(5),
                 credentials: Credentials? = nil, tls: ClientTLS? = nil) throws(ClientError) {
-        guard !endpoints.isEmpty else {
-            throw ClientError(kind: .connectionFailed, description: "no endpoints given")
-        }
-        let parsed = try endpoints.map { (text) throws(ClientError) in try ClientEndpoint(parsing: text) }
-        if tls != nil, let plain = parsed.first(where: { $0.scheme == .http }) {
-            throw ClientError(kind: .tlsConfiguration,
-                              description: "endpoint \(plain) is plaintext (http://), but TLS settings were given: use https://")
-        }
-        var lastError = ClientError(kind: .connectionFailed, description: "no endpoints given")
-        var connected: ClientConnection?
-        var defaultTLS: ClientTLS?
-        for endpoint in parsed {
-            let address: SocketAddress
-            do {
-                address = try SocketAddress(parsing: endpoint.hostPort)
-            } catch {
-                lastError = ClientError(kind: .connectionFailed, description: "invalid endpoint \(error)")
-                continue
-            }
-            let deadline = Posix.deadline(afterNanoseconds: dialTimeout.nanoseconds)
-            let socket: Socket
-            do {
-                socket = try Socket.connect(to: address, timeoutNanoseconds: dialTimeout.nanoseconds, nonBlocking: true)
-            } catch {
-                lastError = ClientError.dial(address.description, error)
-                continue
-            }
-            guard endpoint.usesTLS(configured: tls != nil) else {
-                connected = ClientConnection(socket: socket, endpoint: address.description)
-                break
-            }
-            do throws(ClientError) {
-                if defaultTLS == nil && tls == nil { defaultTLS = try ClientTLS(ClientTLS.Configuration()) }
-                guard let session = (tls ?? defaultTLS)!.session(for: socket, host: endpoint.host) else {
-                    throw ClientError(kind: .handshakeFailed, description: "tls: out of memory")
-                }
-                try ClientConnection.handshake(session, socket: socket, endpoint: address.description, deadline: deadline)
-                connected = ClientConnection(socket: socket, endpoint: address.description, tls: session)
-                break
-            } catch {
-                try? socket.close()
-                if error.kind == .tlsConfiguration { throw error }
-                lastError = error
-            }
-        }
-        guard let connected else { throw lastError }
+        let connected = ClientConnection(stream: try ClientStream.dial(endpoints, tls: tls, timeoutNanoseconds: dialTimeout.nanoseconds))
         self.connection = PosixMutex(connected)
         self.endpoint = connected.endpoint
         self.commandTimeout = commandTimeout
@@ -314,7 +269,7 @@ extension ClientConnection {
     }
 }
 
-private extension String {
+extension String {
     /// "read from 127.0.0.1:2379: remote error: tls: certificate required" → "remote error: tls: certificate required".
     var tlsReason: String {
         guard let range = firstRange(of: ": "), hasPrefix("read from ") || hasPrefix("write to ") else { return self }

@@ -16,8 +16,12 @@ public enum KVCtlMain {
             p += 1
         }
         let console = Console.standard()
+        // KVCTL_WIRE=grpc speaks etcd's gRPC API from the start; otherwise the line protocol, falling
+        // back to gRPC for an endpoint that does not speak it (etcd itself).
+        var connector: Connector = ClientBackend.connect
+        if environment["KVCTL_WIRE"] == "grpc" { connector = GRPCBackend.connect }
         let status = KVCtl.run(Array(arguments.dropFirst()), program: KVCtl.programName(argv0: arguments.first ?? "kvctl"),
-                               environment: environment, console: console, connector: ClientBackend.connect)
+                               environment: environment, console: console, connector: connector)
         console.flush()
         return status
     }

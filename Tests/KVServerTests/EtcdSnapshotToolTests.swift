@@ -13,42 +13,7 @@ import Testing
         print("EtcdSnapshotToolTests: skipped — \(reason)")
     }
 
-    private static var toolsPresent: Bool {
-        ShellCommand.succeeds("command -v etcd && command -v etcdctl")
-    }
-
-    /// A real etcd on free loopback ports, stopped by PID.
-    final class EtcdProcess {
-        let endpoint: String
-        let pid: String
-        let log: String
-
-        init(dataDir: String, name: String = "default", peerPort: Int? = nil) throws {
-            let client = try ServerProcess.freePort()
-            let peer = try peerPort ?? ServerProcess.freePort()
-            endpoint = "127.0.0.1:\(client)"
-            log = dataDir + ".log"
-            let run = try ShellCommand.run("""
-                etcd --name \(name) --data-dir \(dataDir) --listen-client-urls http://\(endpoint) --advertise-client-urls http://\(endpoint) \
-                --listen-peer-urls http://127.0.0.1:\(peer) --initial-advertise-peer-urls http://127.0.0.1:\(peer) \
-                --initial-cluster \(name)=http://127.0.0.1:\(peer) >\(log) 2>&1 & echo $!
-                """, seconds: 10)
-            pid = String(run.output.filter(\.isNumber))
-            for _ in 0..<60 {
-                if ShellCommand.succeeds("etcdctl --endpoints=\(endpoint) --command-timeout=2s endpoint health") { return }
-                usleep(250_000)
-            }
-            let tail = (try? ShellCommand.run("tail -5 \(log)").output) ?? ""
-            stop()
-            throw EtcdError(message: "etcd did not become healthy: \(tail)")
-        }
-
-        func stop() {
-            _ = try? ShellCommand.run("kill \(pid); for i in $(seq 50); do kill -0 \(pid) 2>/dev/null || exit 0; sleep 0.1; done; kill -9 \(pid)")
-        }
-    }
-
-    struct EtcdError: Error { let message: String }
+    private static var toolsPresent: Bool { RealEtcd.isInstalled }
 
     private static func ctl(_ endpoint: String, _ arguments: String, input: String = "") throws -> ShellCommand {
         try ShellCommand.run("ETCDCTL_API=3 etcdctl --endpoints=\(endpoint) --command-timeout=10s \(arguments)", input: input, seconds: 30)
@@ -140,7 +105,7 @@ import Testing
         let peer = try ServerProcess.freePort()
         let restore = try ShellCommand.run("etcdctl snapshot restore \(file) --data-dir \(directory)/etcd --name default --initial-cluster default=http://127.0.0.1:\(peer) --initial-advertise-peer-urls http://127.0.0.1:\(peer)")
         #expect(restore.status == 0, "\(restore.output)")
-        let etcd = try EtcdProcess(dataDir: directory + "/etcd", peerPort: peer)
+        let etcd = try RealEtcd(dataDir: directory + "/etcd", peerPort: peer)
         defer { etcd.stop() }
         let got = try Self.answers(etcd.endpoint, revisions: revisions)
         #expect(got == expected)
@@ -157,7 +122,7 @@ import Testing
         let directory = "/tmp/kv-etcd-import-\(getpid())"
         _ = try ShellCommand.run("rm -rf \(directory) && mkdir -p \(directory)/kv")
         defer { _ = try? ShellCommand.run("rm -rf \(directory)") }
-        let etcd = try EtcdProcess(dataDir: directory + "/etcd")
+        let etcd = try RealEtcd(dataDir: directory + "/etcd")
         let compacted = try Self.writeHistory(etcd.endpoint, seed: 2)
         let current = try #require(Int64(String(try Self.ctl(etcd.endpoint, "endpoint status -w json").output
             .split(separator: "\"revision\":")[1].prefix { $0.isNumber })))

@@ -91,6 +91,9 @@ void kv_tls_client_free(kv_tls_client *client);
 /// Its errors read as Go's: `x509: certificate signed by unknown authority`,
 /// `x509: certificate is valid for localhost, not 127.0.0.2`, `remote error: tls: bad certificate`.
 kv_tls_session *kv_tls_client_session_new(kv_tls_client *client, int fd, const char *host);
+/// Offers HTTP/2 (ALPN `h2`) in the handshake of a client session not yet started: gRPC servers such as
+/// etcd serve gRPC over TLS only to clients that negotiate it. Returns 1 on success.
+int kv_tls_client_offer_h2(kv_tls_session *session);
 
 /// Why the last call returned KV_TLS_ERROR (or "" if it did not).
 const char *kv_tls_session_error(kv_tls_session *session);

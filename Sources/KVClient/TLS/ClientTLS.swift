@@ -11,7 +11,8 @@ import KVPosix
 ///     let client = try KVClient(endpoints: ["https://127.0.0.1:2379"], tls: tls)
 ///
 /// As etcd's client: TLS 1.2 or later; the server's certificate must name the endpoint's host (a DNS name,
-/// or an IP address among its IP SANs); no ALPN is offered, so kvserver reads the line protocol.
+/// or an IP address among its IP SANs); ALPN offers `h2` for gRPC connections and nothing otherwise, so
+/// kvserver reads the line protocol.
 public final class ClientTLS: @unchecked Sendable {
     // @unchecked: the OpenSSL context is configured in init and never changed; OpenSSL allows sharing it.
 
@@ -76,9 +77,12 @@ public final class ClientTLS: @unchecked Sendable {
         String(cString: strerror(code)).lowercasedFirst
     }
 
-    /// A client session over `socket` (connected, non-blocking), verifying `host`.
-    public func session(for socket: Socket, host: String) -> TLSClientSession? {
+    /// A client session over `socket` (connected, non-blocking), verifying `host`; offering HTTP/2 by ALPN
+    /// when `offerH2` (for gRPC), else no protocol (kvserver then reads the line protocol).
+    public func session(for socket: Socket, host: String, offerH2: Bool = false) -> TLSClientSession? {
         guard let session = kv_tls_client_session_new(context, socket.fd.rawValue, host) else { return nil }
-        return TLSClientSession(session)
+        let made = TLSClientSession(session)
+        if offerH2 && kv_tls_client_offer_h2(session) != 1 { return nil }
+        return made
     }
 }

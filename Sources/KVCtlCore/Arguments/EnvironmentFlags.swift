@@ -4,7 +4,7 @@ enum EnvironmentFlags {
     static let prefixes = ["ETCDCTL_", "KVCTL_"]
     /// Variables read elsewhere, never reported as unrecognized.
     static let ignored: Set<String> = ["ETCDCTL_API", "ETCDCTL_WATCH_KEY", "ETCDCTL_WATCH_RANGE_END",
-                                       "KVCTL_WATCH_KEY", "KVCTL_WATCH_RANGE_END"]
+                                       "KVCTL_WATCH_KEY", "KVCTL_WATCH_RANGE_END", "KVCTL_WIRE"]
 
     static func variableSuffix(_ flag: Flag) -> String {
         String(flag.name.uppercased().map { $0 == "-" ? "_" : $0 })

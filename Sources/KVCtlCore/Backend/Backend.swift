@@ -37,7 +37,27 @@ public protocol Backend: AnyObject {
     var endpoint: String { get }
     func call(_ request: Request) throws(BackendError) -> Response
     func watch(_ request: WatchRequest) throws(BackendError) -> BackendWatch
+    /// Streams a snapshot of the server's store into `chunk`, piece by piece, in the format the server
+    /// sends (kvserver's over its line protocol; etcd's backend database over gRPC). Throws
+    /// `BackendError`s and whatever `chunk` throws.
+    func snapshot(_ chunk: ([UInt8]) throws -> Void) throws
     func close()
+}
+
+extension Backend {
+    /// Over kvserver's line protocol: the snapshot cursor, one chunk per call.
+    public func snapshot(_ chunk: ([UInt8]) throws -> Void) throws {
+        guard case .snapshot = try call(.snapshot(SnapshotRequest())) else {
+            throw BackendError.failure("unexpected reply to SNAPSHOT")
+        }
+        while true {
+            guard case .snapshotChunk(let next) = try call(.snapshotNext) else {
+                throw BackendError.failure("unexpected reply to SNAPSHOT-NEXT")
+            }
+            try chunk(next.data)
+            if next.done { return }
+        }
+    }
 }
 
 /// One open watch.

@@ -2,7 +2,8 @@ import KVClient
 import KVProtocol
 import KVStore
 
-/// The backend over the network client.
+/// The backend over the network client (kvserver's line protocol), falling back to etcd's gRPC API
+/// (`GRPCBackend`) for an endpoint that does not speak it.
 final class ClientBackend: Backend {
     private let client: KVClient
     let endpoint: String
@@ -24,6 +25,17 @@ final class ClientBackend: Backend {
         do {
             client = try KVClient(endpoints: addresses, dialTimeout: .nanoseconds(dialTimeout),
                                   commandTimeout: .nanoseconds(commandTimeout), tls: security.tls)
+        } catch let lineError where lineError.kind == .closed || lineError.kind == .protocolError {
+            // The endpoint hung up on (or did not understand) the line protocol's HELLO: etcd itself
+            // speaks only gRPC there. Try that; if it fails too, the first reason is the one to show
+            // (a TLS port spoken to in plaintext says so).
+            do throws(BackendError) {
+                return try GRPCBackend.connect(endpoints: endpoints, dialTimeout: dialTimeout, commandTimeout: commandTimeout,
+                                               credentials: credentials, security: security)
+            } catch {
+                if case .server = error { throw error }
+                throw map(lineError)
+            }
         } catch {
             throw map(error)
         }

@@ -62,21 +62,14 @@ enum SnapshotCommands {
         var nextReport = 16 << 20
         do {
             try AtomicFile.write(path) { sink in
-                guard case .snapshot = try backend.call(.snapshot(SnapshotRequest())) else {
-                    throw BackendError.failure("unexpected reply to SNAPSHOT")
-                }
-                while true {
-                    guard case .snapshotChunk(let chunk) = try backend.call(.snapshotNext) else {
-                        throw BackendError.failure("unexpected reply to SNAPSHOT-NEXT")
-                    }
-                    try chunk.data.withUnsafeBytes { try sink($0) }
-                    received += chunk.data.count
+                try backend.snapshot { chunk in
+                    try chunk.withUnsafeBytes { try sink($0) }
+                    received += chunk.count
                     if progress, received >= nextReport {
                         inv.console.err("\rdownloading snapshot: \(GoText.humanizeBytes(UInt64(received)))")
                         inv.console.flush()
                         nextReport += 16 << 20
                     }
-                    if chunk.done { break }
                 }
             }
         } catch let error as BackendError {
@@ -86,12 +79,14 @@ enum SnapshotCommands {
         }
         if progress, received >= 16 << 20 { inv.console.err("\n") }
         // Read back what was written: a snapshot that does not check out is a failed save.
+        let saved: SnapshotInfo
         do {
-            _ = try inspect(path, skipHashCheck: false)
+            saved = try inspect(path, skipHashCheck: false)
         } catch {
             throw CtlError(ExitCode.interrupted, "saved snapshot \(path) is invalid: \(error.message ?? "")")
         }
-        if format == "etcd" { try convertToEtcd(path) }
+        // A server spoken to over gRPC (etcd) sends its own format, kept as it came, as etcdctl keeps it.
+        if format == "etcd" && saved.format != .etcd { try convertToEtcd(path) }
         inv.console.line("Snapshot saved at \(path)")
     }
 
