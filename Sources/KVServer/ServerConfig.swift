@@ -62,6 +62,9 @@ struct ServerConfig: Sendable, Equatable {
     /// `--client-cert-auth`, a TLS client without such a certificate is refused at the handshake.
     var trustedCAFile: String?
     var clientCertAuth = false
+    /// PEM CRLs of revoked client certificates (`--client-crl-file`): a client presenting a certificate
+    /// one of them lists is refused at the handshake.
+    var clientCRLFile: String?
     /// etcd's `--auto-tls`: without `--cert-file` and `--key-file`, `https://` client URLs use a
     /// self-signed certificate made at start (kept in `<data-dir>/fixtures/client`, as etcd keeps it).
     var autoTLS = false
@@ -132,6 +135,8 @@ struct ServerConfig: Sendable, Equatable {
                                              must present one they signed, or is refused at the handshake
           --client-cert-auth                 require client certificates (against --trusted-ca-file, or
                                              the system's trust store without it)
+          --client-crl-file FILE             revoked client certificates (PEM CRLs): a TLS client
+                                             presenting one is refused at the handshake
           --auto-tls                         without --cert-file: a self-signed certificate made at start
                                              (clients then need --insecure-skip-tls-verify), as etcd
           --cipher-suites A,B                TLS 1.2 cipher suites served, Go's names as etcd's
@@ -172,10 +177,10 @@ struct ServerConfig: Sendable, Equatable {
           --listen-peer-urls, --initial-advertise-peer-urls, --initial-cluster, --initial-cluster-state,
           --initial-cluster-token describe this one member (an --initial-cluster naming several members
           is refused); --debug is --log-level debug; --experimental-watch-progress-notify-interval is
-          applied; the client TLS flags kvserver does not serve yet (--client-crl-file,
-          --client-cert-allowed-hostname) are refused; the others (--heartbeat-interval,
-          --election-timeout, --logger, --log-outputs, --enable-v2, --listen-metrics-urls,
-          --experimental-*, …) mean nothing for one in-memory member and are logged once as ignored.
+          applied; the client TLS flag kvserver does not serve yet (--client-cert-allowed-hostname)
+          is refused; the others (--heartbeat-interval, --election-timeout, --logger, --log-outputs,
+          --enable-v2, --listen-metrics-urls, --experimental-*, …) mean nothing for one in-memory
+          member and are logged once as ignored.
           ETCD_<FLAG> environment variables (ETCD_DATA_DIR for --data-dir) set flags as for etcd; a flag
           on the command line wins.
 
@@ -215,6 +220,7 @@ struct ServerConfig: Sendable, Equatable {
         case "debug":
             if value == "true" { logLevel = .debug }
         case "trusted-ca-file": trustedCAFile = value.isEmpty ? nil : value
+        case "client-crl-file": clientCRLFile = value.isEmpty ? nil : value
         case "cipher-suites": cipherSuites = try CipherSuites.parse(value)
         case "client-cert-auth":
             switch value.lowercased() {
@@ -230,7 +236,7 @@ struct ServerConfig: Sendable, Equatable {
             }
         case _ where EtcdFlags.clientTLS.contains(name):
             guard value.isEmpty || value == "false" else {
-                throw ConfigError("--\(name): not supported by kvserver yet (it serves TLS with --cert-file, --key-file, --trusted-ca-file and --client-cert-auth); remove --\(name)")
+                throw ConfigError("--\(name): not supported by kvserver yet (it serves TLS with --cert-file, --key-file, --trusted-ca-file, --client-cert-auth and --client-crl-file); remove --\(name)")
             }
         default:
             if !ignoredEtcdFlags.contains("--" + name) { ignoredEtcdFlags.append("--" + name) }
@@ -479,6 +485,10 @@ extension ServerConfig {
         }
         if (clientCertAuth || trustedCAFile != nil) && tlsListenURLs.isEmpty {
             throw ConfigError("--\(clientCertAuth ? "client-cert-auth" : "trusted-ca-file") needs an https:// URL in --listen-client-urls (client certificates are checked during the TLS handshake)")
+        }
+        if clientCRLFile != nil && !clientCertAuth && trustedCAFile == nil {
+            // etcd would start and check nothing: no client is asked for a certificate to revoke.
+            throw ConfigError("--client-crl-file needs --client-cert-auth or --trusted-ca-file (it revokes client certificates, which only they ask for)")
         }
     }
 }
