@@ -27,7 +27,7 @@ import Testing
     }
 
     /// The body limit of a server started with `--max-request-bytes 1024`.
-    static let bodyLimit = HTTPConnection.bodyLimit(maxRequestBytes: 1024)
+    static let bodyLimit = HTTPRequest.bodyLimit(maxRequestBytes: 1024)
 
     /// Request (after a first good one on the same connection), status, and whether it stays open.
     static let answers: [(String, Int, Bool)] = [
