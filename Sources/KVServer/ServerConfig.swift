@@ -149,8 +149,8 @@ struct ServerConfig: Sendable, Equatable {
           --quota-backend-bytes N            memory quota on keys, values, history and leases; writes
                                              and lease grants fail with NOSPACE above it (default 0 = 2 GiB)
           --max-connections N                most concurrent client connections (default 0 = unlimited)
-          --max-concurrent-streams N         most gRPC calls open at once on one HTTP/2 connection
-                                             (default 4096)
+          --max-concurrent-streams N         most streams (gRPC calls, HTTP requests) open at once on
+                                             one HTTP/2 connection (default 4096)
           --max-output-bytes N               unsent reply bytes per connection before the server stops
                                              producing more for it (default 4194304)
 
