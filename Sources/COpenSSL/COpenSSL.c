@@ -205,6 +205,24 @@ int kv_tls_server_set_crl_file(kv_tls_server *server, const char *crl_file, char
     return count;
 }
 
+int kv_tls_server_set_allowed_hostname(kv_tls_server *server, const char *host, char *error, size_t error_size) {
+    ERR_clear_error();
+    X509_VERIFY_PARAM *param = SSL_CTX_get0_param(server->ctx);
+    // Go's VerifyHostname: subject alternative names only (never the Common Name), a wildcard only as
+    // a whole left-most label.
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    unsigned char address[16];
+    int is_ip = inet_pton(AF_INET, host, address) == 1 || inet_pton(AF_INET6, host, address) == 1;
+    int done = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, host) : X509_VERIFY_PARAM_set1_host(param, host, 0);
+    if (done != 1) {
+        char prefix[512];
+        snprintf(prefix, sizeof prefix, "--client-cert-allowed-hostname %s", host);
+        kv_describe_error(error, error_size, prefix, "not a host name or IP address");
+        return 0;
+    }
+    return 1;
+}
+
 void kv_tls_server_free(kv_tls_server *server) {
     if (server == NULL) return;
     SSL_CTX_free(server->ctx);

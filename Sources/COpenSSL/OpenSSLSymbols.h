@@ -135,7 +135,9 @@
     X(X509_STORE_set_flags) \
     X(X509_STORE_CTX_set_error) \
     X(PEM_read_bio_X509_CRL) \
-    X(X509_CRL_free)
+    X(X509_CRL_free) \
+    X(SSL_CTX_get0_param) \
+    X(X509_VERIFY_PARAM_set1_host)
 
 #define KV_OPENSSL_POINTER(name) __typeof__(&name) name;
 struct kv_openssl_api {
@@ -253,6 +255,8 @@ extern struct kv_openssl_api kv_openssl;
 #define X509_STORE_CTX_set_error kv_openssl.X509_STORE_CTX_set_error
 #define PEM_read_bio_X509_CRL kv_openssl.PEM_read_bio_X509_CRL
 #define X509_CRL_free kv_openssl.X509_CRL_free
+#define SSL_CTX_get0_param kv_openssl.SSL_CTX_get0_param
+#define X509_VERIFY_PARAM_set1_host kv_openssl.X509_VERIFY_PARAM_set1_host
 #endif
 
 /// Loads libssl.so.3 once (thread-safe). 1 when every function above was found; 0 with the reason in

@@ -58,6 +58,12 @@ int kv_tls_server_set_ciphers(kv_tls_server *server, const char *list, char *err
 /// (`cannot load CRL file F: no PEM CRL in it`).
 int kv_tls_server_set_crl_file(kv_tls_server *server, const char *crl_file, char *error, size_t error_size);
 
+/// etcd's `--client-cert-allowed-hostname`: a client certificate must also name `host` (a DNS name, or
+/// an IP address) among its subject alternative names, as Go's `VerifyHostname` checks it (the Common
+/// Name is not consulted; `*.example.com` matches one label). Call it on a context made with
+/// `verify_clients`. 1, or 0 with the reason in `error`.
+int kv_tls_server_set_allowed_hostname(kv_tls_server *server, const char *host, char *error, size_t error_size);
+
 /// Writes etcd's `--auto-tls` certificate: a new P-256 key (`key_file`, mode 0600) and a certificate it
 /// signs itself (`cert_file`), valid for a year, subject O=etcd, for server authentication, naming each
 /// of the comma-separated `hosts` as an IP or DNS subject alternative name. 1, or 0 with the reason.

@@ -26,6 +26,7 @@ enum AutoTLS {
             }
             return try TLSServerContext(certFile: cert, keyFile: key, trustedCAFile: config.trustedCAFile,
                                         clientCertAuth: config.clientCertAuth, clientCRLFile: config.clientCRLFile,
+                                        clientCertAllowedHostname: config.clientCertAllowedHostname,
                                         cipherSuites: config.cipherSuites)
         }
         var template = Array("/tmp/kvserver-auto-tls-XXXXXX".utf8CString)
@@ -43,6 +44,7 @@ enum AutoTLS {
         logger.info("--auto-tls: made a self-signed certificate for \(hosts.joined(separator: ", ")) (in memory only: no --data-dir)")
         return try TLSServerContext(certFile: cert, keyFile: key, trustedCAFile: config.trustedCAFile,
                                     clientCertAuth: config.clientCertAuth, clientCRLFile: config.clientCRLFile,
+                                    clientCertAllowedHostname: config.clientCertAllowedHostname,
                                     cipherSuites: config.cipherSuites,
                                     origin: "a self-signed certificate (--auto-tls, in memory)")
     }
