@@ -130,7 +130,15 @@
     X(X509_sign) \
     X(BIO_new_file) \
     X(PEM_write_bio_PrivateKey) \
-    X(PEM_write_bio_X509)
+    X(PEM_write_bio_X509) \
+    X(SSL_CTX_get_cert_store) \
+    X(X509_STORE_add_crl) \
+    X(X509_STORE_set_flags) \
+    X(X509_STORE_CTX_set_error) \
+    X(PEM_read_bio_X509_CRL) \
+    X(X509_CRL_free) \
+    X(SSL_CTX_get0_param) \
+    X(X509_VERIFY_PARAM_set1_host)
 
 #define KV_OPENSSL_POINTER(name) __typeof__(&name) name;
 struct kv_openssl_api {
@@ -243,6 +251,14 @@ extern struct kv_openssl_api kv_openssl;
 #define BIO_new_file kv_openssl.BIO_new_file
 #define PEM_write_bio_PrivateKey kv_openssl.PEM_write_bio_PrivateKey
 #define PEM_write_bio_X509 kv_openssl.PEM_write_bio_X509
+#define SSL_CTX_get_cert_store kv_openssl.SSL_CTX_get_cert_store
+#define X509_STORE_add_crl kv_openssl.X509_STORE_add_crl
+#define X509_STORE_set_flags kv_openssl.X509_STORE_set_flags
+#define X509_STORE_CTX_set_error kv_openssl.X509_STORE_CTX_set_error
+#define PEM_read_bio_X509_CRL kv_openssl.PEM_read_bio_X509_CRL
+#define X509_CRL_free kv_openssl.X509_CRL_free
+#define SSL_CTX_get0_param kv_openssl.SSL_CTX_get0_param
+#define X509_VERIFY_PARAM_set1_host kv_openssl.X509_VERIFY_PARAM_set1_host
 #endif
 
 /// Loads libssl.so.3 once (thread-safe). 1 when every function above was found; 0 with the reason in

@@ -5,9 +5,10 @@
 /// - cluster flags are accepted when they describe this one member (`--initial-cluster` naming several
 ///   members is refused);
 /// - `--cert-file` and `--key-file` are kvserver's own flags (`ServerConfig.Flag`): TLS on `https://`
-///   client URLs; `--trusted-ca-file` and `--client-cert-auth` require client certificates there. The
-///   client TLS flags kvserver does not serve yet are refused (a client told to use
-///   them would otherwise fail in a confusing way, or a secure setup would silently be less secure);
+///   client URLs; `--trusted-ca-file` and `--client-cert-auth` require client certificates there,
+///   `--client-crl-file` refuses the revoked ones and `--client-cert-allowed-hostname` those that do
+///   not name its host. Every client TLS flag of etcd is served (one ignored would leave a secure setup
+///   silently less secure);
 /// - everything else (raft timing, WAL, peer TLS, proxy, logging back ends, `--experimental-*`) means
 ///   nothing for one in-memory member: accepted, and listed once in the log as ignored.
 enum EtcdFlags {
@@ -24,13 +25,10 @@ enum EtcdFlags {
         "listen-peer-urls", "initial-advertise-peer-urls", "initial-cluster", "initial-cluster-state", "initial-cluster-token",
     ]
 
-    /// Client-facing TLS that kvserver does not serve yet: refused (a true boolean or a non-empty value).
-    static let clientTLS: Set<String> = [
-        "client-crl-file", "client-cert-allowed-hostname",
-    ]
-
     /// Client TLS flags kvserver serves, with etcd's syntax (`--client-cert-auth` and `--auto-tls` are boolean).
-    static let clientCertificates: Set<String> = ["trusted-ca-file", "client-cert-auth", "auto-tls", "cipher-suites"]
+    static let clientCertificates: Set<String> = [
+        "trusted-ca-file", "client-cert-auth", "client-crl-file", "client-cert-allowed-hostname", "auto-tls", "cipher-suites",
+    ]
 
     /// etcd flags accepted and ignored.
     static let ignored: Set<String> = [
@@ -49,7 +47,7 @@ enum EtcdFlags {
     }
 
     static func isKnown(_ name: String) -> Bool {
-        cluster.contains(name) || clientTLS.contains(name) || clientCertificates.contains(name) || isIgnored(name)
+        cluster.contains(name) || clientCertificates.contains(name) || isIgnored(name)
             || booleans.contains(name)
     }
 

@@ -53,7 +53,9 @@ final class Server: @unchecked Sendable {
         if !config.tlsListenURLs.isEmpty, let certFile = config.certFile, let keyFile = config.keyFile {
             if config.autoTLS { logger.warn("ignoring client auto TLS since certs given") }
             tls = try TLSServerContext(certFile: certFile, keyFile: keyFile, trustedCAFile: config.trustedCAFile,
-                                       clientCertAuth: config.clientCertAuth, cipherSuites: config.cipherSuites)
+                                       clientCertAuth: config.clientCertAuth, clientCRLFile: config.clientCRLFile,
+                                       clientCertAllowedHostname: config.clientCertAllowedHostname,
+                                       cipherSuites: config.cipherSuites)
         } else if !config.tlsListenURLs.isEmpty, config.autoTLS {
             tls = try AutoTLS.context(config: config, logger: logger)
         }

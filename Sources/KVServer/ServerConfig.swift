@@ -62,6 +62,12 @@ struct ServerConfig: Sendable, Equatable {
     /// `--client-cert-auth`, a TLS client without such a certificate is refused at the handshake.
     var trustedCAFile: String?
     var clientCertAuth = false
+    /// PEM CRLs of revoked client certificates (`--client-crl-file`): a client presenting a certificate
+    /// one of them lists is refused at the handshake.
+    var clientCRLFile: String?
+    /// A host (DNS name or IP address) every client certificate must name among its subject alternative
+    /// names (`--client-cert-allowed-hostname`), as etcd checks it.
+    var clientCertAllowedHostname: String?
     /// etcd's `--auto-tls`: without `--cert-file` and `--key-file`, `https://` client URLs use a
     /// self-signed certificate made at start (kept in `<data-dir>/fixtures/client`, as etcd keeps it).
     var autoTLS = false
@@ -132,6 +138,10 @@ struct ServerConfig: Sendable, Equatable {
                                              must present one they signed, or is refused at the handshake
           --client-cert-auth                 require client certificates (against --trusted-ca-file, or
                                              the system's trust store without it)
+          --client-crl-file FILE             revoked client certificates (PEM CRLs): a TLS client
+                                             presenting one is refused at the handshake
+          --client-cert-allowed-hostname H   a client certificate must also name H (a DNS name or IP
+                                             address) among its subject alternative names
           --auto-tls                         without --cert-file: a self-signed certificate made at start
                                              (clients then need --insecure-skip-tls-verify), as etcd
           --cipher-suites A,B                TLS 1.2 cipher suites served, Go's names as etcd's
@@ -144,8 +154,8 @@ struct ServerConfig: Sendable, Equatable {
           --quota-backend-bytes N            memory quota on keys, values, history and leases; writes
                                              and lease grants fail with NOSPACE above it (default 0 = 2 GiB)
           --max-connections N                most concurrent client connections (default 0 = unlimited)
-          --max-concurrent-streams N         most gRPC calls open at once on one HTTP/2 connection
-                                             (default 4096)
+          --max-concurrent-streams N         most streams (gRPC calls, HTTP requests) open at once on
+                                             one HTTP/2 connection (default 4096)
           --max-output-bytes N               unsent reply bytes per connection before the server stops
                                              producing more for it (default 4194304)
 
@@ -172,10 +182,9 @@ struct ServerConfig: Sendable, Equatable {
           --listen-peer-urls, --initial-advertise-peer-urls, --initial-cluster, --initial-cluster-state,
           --initial-cluster-token describe this one member (an --initial-cluster naming several members
           is refused); --debug is --log-level debug; --experimental-watch-progress-notify-interval is
-          applied; the client TLS flags kvserver does not serve yet (--client-crl-file,
-          --client-cert-allowed-hostname) are refused; the others (--heartbeat-interval,
-          --election-timeout, --logger, --log-outputs, --enable-v2, --listen-metrics-urls,
-          --experimental-*, …) mean nothing for one in-memory member and are logged once as ignored.
+          applied; the others (--heartbeat-interval, --election-timeout, --logger, --log-outputs,
+          --enable-v2, --listen-metrics-urls, peer TLS, --experimental-*, …) mean nothing for one
+          in-memory member and are logged once as ignored.
           ETCD_<FLAG> environment variables (ETCD_DATA_DIR for --data-dir) set flags as for etcd; a flag
           on the command line wins.
 
@@ -215,6 +224,8 @@ struct ServerConfig: Sendable, Equatable {
         case "debug":
             if value == "true" { logLevel = .debug }
         case "trusted-ca-file": trustedCAFile = value.isEmpty ? nil : value
+        case "client-crl-file": clientCRLFile = value.isEmpty ? nil : value
+        case "client-cert-allowed-hostname": clientCertAllowedHostname = value.isEmpty ? nil : value
         case "cipher-suites": cipherSuites = try CipherSuites.parse(value)
         case "client-cert-auth":
             switch value.lowercased() {
@@ -227,10 +238,6 @@ struct ServerConfig: Sendable, Equatable {
             case "true", "t", "1": autoTLS = true
             case "false", "f", "0": autoTLS = false
             default: throw ConfigError("invalid boolean value \"\(value)\" for --auto-tls (expected true or false)")
-            }
-        case _ where EtcdFlags.clientTLS.contains(name):
-            guard value.isEmpty || value == "false" else {
-                throw ConfigError("--\(name): not supported by kvserver yet (it serves TLS with --cert-file, --key-file, --trusted-ca-file and --client-cert-auth); remove --\(name)")
             }
         default:
             if !ignoredEtcdFlags.contains("--" + name) { ignoredEtcdFlags.append("--" + name) }
@@ -479,6 +486,13 @@ extension ServerConfig {
         }
         if (clientCertAuth || trustedCAFile != nil) && tlsListenURLs.isEmpty {
             throw ConfigError("--\(clientCertAuth ? "client-cert-auth" : "trusted-ca-file") needs an https:// URL in --listen-client-urls (client certificates are checked during the TLS handshake)")
+        }
+        if clientCRLFile != nil && !clientCertAuth && trustedCAFile == nil {
+            // etcd would start and check nothing: no client is asked for a certificate to revoke.
+            throw ConfigError("--client-crl-file needs --client-cert-auth or --trusted-ca-file (it revokes client certificates, which only they ask for)")
+        }
+        if clientCertAllowedHostname != nil && !clientCertAuth && trustedCAFile == nil {
+            throw ConfigError("--client-cert-allowed-hostname needs --client-cert-auth or --trusted-ca-file (it checks client certificates, which only they ask for)")
         }
     }
 }

@@ -30,6 +30,13 @@ import Testing
         let mutual = try ServerConfig.parse(["--listen-client-urls", "https://127.0.0.1:2379", "--cert-file", "c", "--key-file", "k",
                                              "--client-cert-auth", "--trusted-ca-file", "/etc/etcd/ca.crt"])
         #expect(mutual.clientCertAuth && mutual.trustedCAFile == "/etc/etcd/ca.crt")
+        let revoking = try ServerConfig.parse(["--listen-client-urls", "https://127.0.0.1:2379", "--cert-file", "c", "--key-file", "k",
+                                               "--trusted-ca-file", "/etc/etcd/ca.crt", "--client-crl-file=/etc/etcd/crl.pem"])
+        #expect(revoking.clientCRLFile == "/etc/etcd/crl.pem")
+        #expect(try ServerConfig.parse(["--client-crl-file="]).clientCRLFile == nil)
+        let hostname = try ServerConfig.parse(["--listen-client-urls", "https://127.0.0.1:2379", "--cert-file", "c", "--key-file", "k",
+                                               "--client-cert-auth", "--client-cert-allowed-hostname", "client.example"])
+        #expect(hostname.clientCertAllowedHostname == "client.example")
         #expect(try ServerConfig.parse(["-h"]).showHelp)
     }
 
@@ -49,6 +56,11 @@ import Testing
              "--client-cert-auth needs an https:// URL in --listen-client-urls (client certificates are checked during the TLS handshake)"),
             (["--trusted-ca-file", "/etc/etcd/ca.crt"],
              "--trusted-ca-file needs an https:// URL in --listen-client-urls (client certificates are checked during the TLS handshake)"),
+            (["--listen-client-urls", "https://127.0.0.1:2379", "--cert-file", "c", "--key-file", "k", "--client-crl-file", "crl.pem"],
+             "--client-crl-file needs --client-cert-auth or --trusted-ca-file (it revokes client certificates, which only they ask for)"),
+            (["--listen-client-urls", "https://127.0.0.1:2379", "--cert-file", "c", "--key-file", "k",
+              "--client-cert-allowed-hostname", "client.example"],
+             "--client-cert-allowed-hostname needs --client-cert-auth or --trusted-ca-file (it checks client certificates, which only they ask for)"),
             (["--client-cert-auth=maybe"], "invalid boolean value \"maybe\" for --client-cert-auth (expected true or false)"),
             (["--auto-tls"], "--auto-tls needs an https:// URL in --listen-client-urls (its certificate is served there)"),
             (["--auto-tls=maybe"], "invalid boolean value \"maybe\" for --auto-tls (expected true or false)"),

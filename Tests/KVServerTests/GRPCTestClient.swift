@@ -68,6 +68,78 @@ final class GRPCTestClient {
                                                  payload: GRPCTestClient.framedMessage(message)))
     }
 
+    /// Opens a stream with exactly `headers` (pseudo-headers first), for requests that are not gRPC.
+    func open(headers: [HeaderField], endStream: Bool) throws -> UInt32 {
+        let id = nextStreamID
+        nextStreamID += 2
+        try sendHeaders(id, headers, endStream: endStream)
+        return id
+    }
+
+    /// Sends one header block (HEADERS with END_HEADERS) on a stream: a request's head, or trailers.
+    func sendHeaders(_ stream: UInt32, _ headers: [HeaderField], endStream: Bool) throws {
+        var block: [UInt8] = []
+        encoder.encode(headers, into: &block)
+        try connection.send(GRPCTestClient.frame(type: 0x1, flags: 0x4 | (endStream ? 0x1 : 0), stream: stream, payload: block))
+    }
+
+    /// Sends bytes as DATA frames of at most 16 KiB (the default MAX_FRAME_SIZE), without gRPC's framing.
+    func sendData(_ stream: UInt32, _ bytes: [UInt8], endStream: Bool) throws {
+        var offset = 0
+        repeat {
+            let end = min(bytes.count, offset + 16_384)
+            let last = end == bytes.count
+            try connection.send(GRPCTestClient.frame(type: 0x0, flags: last && endStream ? 0x1 : 0, stream: stream,
+                                                     payload: Array(bytes[offset..<end])))
+            offset = end
+        } while offset < bytes.count
+    }
+
+    /// A plain HTTP answer on one stream (not gRPC): its header fields and its body.
+    struct HTTPAnswer {
+        var headers: [HeaderField] = []
+        var body: [UInt8] = []
+        var status: Int? { header(":status").flatMap { Int($0) } }
+        var text: String { String(decoding: body, as: UTF8.self) }
+        func header(_ name: String) -> String? { headers.first { $0.name == name }?.value }
+    }
+
+    /// Reads `stream`'s HEADERS and DATA until the server ends it (other streams' frames are dropped);
+    /// a RST_STREAM throws `Failure.reset`.
+    func httpAnswer(_ stream: UInt32) throws -> HTTPAnswer {
+        var answer = HTTPAnswer()
+        while true {
+            let frame = try nextFrame()
+            if frame.type == 0x7 { throw Failure.goAway(0, String(decoding: frame.payload.dropFirst(8), as: UTF8.self)) }
+            guard frame.stream == stream else { continue }
+            switch frame.type {
+            case 0x1:
+                let fields = try headerBlock(frame)
+                if answer.headers.isEmpty { answer.headers = fields } else { answer.headers += fields }
+            case 0x0:
+                answer.body += frame.payload
+            case 0x3:
+                throw Failure.reset(frame.stream, frame.payload.prefix(4).reduce(0) { $0 << 8 | UInt32($1) })
+            default:
+                continue
+            }
+            if frame.endStream { return answer }
+        }
+    }
+
+    /// The fields of a header block that starts with `frame` (reading its CONTINUATIONs).
+    func headerBlock(_ frame: Frame) throws -> [HeaderField] {
+        var payload = frame.payload[...]
+        var flags = frame.flags
+        while flags & 0x4 == 0 {
+            let next = try nextFrame()
+            guard next.type == 0x9 else { throw Failure.unexpected("frame \(next.type) inside a header block") }
+            payload += next.payload
+            flags |= next.flags & 0x4
+        }
+        return try decoder.decode(payload)
+    }
+
     /// Sends raw bytes (frames built by the test).
     func sendRaw(_ bytes: [UInt8]) throws { try connection.send(bytes) }
 
@@ -130,15 +202,7 @@ final class GRPCTestClient {
     private func absorb(_ frame: Frame, into call: inout Call) throws -> Bool {
         switch frame.type {
         case 0x1:
-            var payload = frame.payload[...]
-            var flags = frame.flags
-            while flags & 0x4 == 0 {
-                let next = try nextFrame()
-                guard next.type == 0x9 else { throw Failure.unexpected("frame \(next.type) inside a header block") }
-                payload += next.payload
-                flags |= next.flags & 0x4
-            }
-            let fields = try decoder.decode(payload)
+            let fields = try headerBlock(frame)
             if call.headers.isEmpty { call.headers = fields } else { call.trailers = fields }
             return frame.endStream
         case 0x0:

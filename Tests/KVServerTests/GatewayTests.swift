@@ -101,7 +101,7 @@ import Testing
         let tooLarge = try http.response()
         #expect(tooLarge.status == 400 && tooLarge.text.contains("etcdserver: request is too large"))
         // A body over the HTTP layer's limit is refused before it is buffered.
-        let limit = HTTPConnection.bodyLimit(maxRequestBytes: 1024)
+        let limit = HTTPRequest.bodyLimit(maxRequestBytes: 1024)
         try http.send("POST /v3/kv/put HTTP/1.1\r\nHost: x\r\nContent-Length: \(limit + 1)\r\n\r\n")
         #expect(try http.response().status == 413)
         #expect(http.readsEndOfStream())

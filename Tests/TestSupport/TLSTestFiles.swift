@@ -22,6 +22,16 @@ public struct TLSTestFiles: Sendable {
     /// A client certificate for "root" that the CA signed (for auth by Common Name).
     public var rootCert: String { directory + "/root.pem" }
     public var rootKey: String { directory + "/root-key.pem" }
+    /// The CA that signed `rogueCert` (trusted by no server unless a test adds it).
+    public var rogueCA: String { directory + "/rogue-ca.pem" }
+
+    /// After `revokeClient()`: a client certificate for "eve" that the CA signed and then revoked, its
+    /// key, the CA's CRL listing it (valid for two days), and the same CRL already past its next
+    /// update (issued and due in 2020).
+    public var revokedCert: String { directory + "/revoked.pem" }
+    public var revokedKey: String { directory + "/revoked-key.pem" }
+    public var crl: String { directory + "/crl.pem" }
+    public var staleCRL: String { directory + "/stale-crl.pem" }
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -58,6 +68,28 @@ public struct TLSTestFiles: Sendable {
         let run = try ShellCommand.run(script, seconds: 60)
         guard run.status == 0 else { throw Failure(description: "openssl: \(run.output)") }
         return TLSTestFiles(directory: directory)
+    }
+
+    /// Makes `revokedCert` and revokes it with `openssl ca` into `crl` and `staleCRL` (separate from
+    /// `make`, which every TLS test calls).
+    /// - Throws: `Failure` with openssl's output when it fails.
+    public func revokeClient() throws {
+        let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+        let ca = "openssl ca -config ca.cnf -cert ca.pem -keyfile ca-key.pem"
+        let script = """
+            set -e
+            cd \(directory)
+            openssl req \(ec) -keyout revoked-key.pem -out revoked.csr -subj '/CN=eve'
+            openssl x509 -req -in revoked.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out revoked.pem -days 2
+            printf '[ca]\\ndefault_ca = test\\n[test]\\ndatabase = index.txt\\ncrlnumber = crlnumber\\ndefault_md = sha256\\ndefault_crl_days = 2\\n' > ca.cnf
+            : > index.txt
+            echo 01 > crlnumber
+            \(ca) -revoke revoked.pem
+            \(ca) -gencrl -out crl.pem
+            \(ca) -gencrl -crl_lastupdate 20200101000000Z -crl_nextupdate 20200102000000Z -out stale-crl.pem
+            """
+        let run = try ShellCommand.run(script, seconds: 60)
+        guard run.status == 0 else { throw Failure(description: "openssl: \(run.output)") }
     }
 
     public func remove() { _ = try? ShellCommand.run("rm -rf '\(directory)'") }

@@ -51,6 +51,19 @@ void kv_tls_server_free(kv_tls_server *server);
 /// the reason when OpenSSL has none of them.
 int kv_tls_server_set_ciphers(kv_tls_server *server, const char *list, char *error, size_t error_size);
 
+/// etcd's `--client-crl-file`: a client certificate whose serial number one of the PEM CRLs in
+/// `crl_file` lists as revoked fails the handshake (OpenSSL checks each CRL's signature by its issuer).
+/// As with etcd, a CA without a CRL in the file, and a CRL past its next update, refuse no one. Call it
+/// on a context made with `verify_clients`. The number of CRLs loaded, or 0 with the reason in `error`
+/// (`cannot load CRL file F: no PEM CRL in it`).
+int kv_tls_server_set_crl_file(kv_tls_server *server, const char *crl_file, char *error, size_t error_size);
+
+/// etcd's `--client-cert-allowed-hostname`: a client certificate must also name `host` (a DNS name, or
+/// an IP address) among its subject alternative names, as Go's `VerifyHostname` checks it (the Common
+/// Name is not consulted; `*.example.com` matches one label). Call it on a context made with
+/// `verify_clients`. 1, or 0 with the reason in `error`.
+int kv_tls_server_set_allowed_hostname(kv_tls_server *server, const char *host, char *error, size_t error_size);
+
 /// Writes etcd's `--auto-tls` certificate: a new P-256 key (`key_file`, mode 0600) and a certificate it
 /// signs itself (`cert_file`), valid for a year, subject O=etcd, for server authentication, naming each
 /// of the comma-separated `hosts` as an IP or DNS subject alternative name. 1, or 0 with the reason.

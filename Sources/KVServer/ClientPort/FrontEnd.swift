@@ -7,7 +7,8 @@ enum FrontEnd: Int, CaseIterable, Sendable {
     case line
     /// HTTP/1.0 and HTTP/1.1: `/health`, `/version`, `/metrics`, later etcd's JSON gateway (`/v3/…`).
     case http1
-    /// HTTP/2 (the connection preface): etcd's gRPC API (`GRPCConnection`).
+    /// HTTP/2 (the connection preface, or ALPN `h2`): etcd's gRPC API (`GRPCConnection`), and HTTP
+    /// requests that are not gRPC (`HTTP2RequestStream`).
     case http2
 
     var label: String {

@@ -10,6 +10,10 @@ import KVStore
 /// close `GRPCCall`s (one per HTTP/2 stream); what the calls send goes back through the state machine
 /// (flow control, framing) into the output buffer and the transport.
 ///
+/// A stream whose `content-type` does not name `application/grpc` is an HTTP request (`/health`,
+/// `/version`, `/metrics`, the JSON gateway), as etcd routes it: an `HTTP2RequestStream` answers it
+/// with the HTTP/1.1 front end's handlers, beside the gRPC calls on the same connection.
+///
 /// Backpressure: while the unsent output is over `--max-output-bytes` the connection reads nothing, so
 /// a client that does not read its replies cannot make the server buffer more. Streams that produce a
 /// lot (Watch, Snapshot) also wait while their own HTTP/2 queue holds more than `streamQueueLimit`,
@@ -29,6 +33,8 @@ final class GRPCConnection: ClientPortConnection {
     private var http2: HTTP2ServerConnection
     private var output = ByteBuffer(capacity: 16 * 1024)
     private var calls: [UInt32: GRPCCall] = [:]
+    /// The streams that are HTTP requests, not gRPC calls.
+    private var requests: [UInt32: HTTP2RequestStream] = [:]
     private var readPaused = false
     private var interest: EpollInterest = .readable
     private var received: [UInt8]
@@ -52,6 +58,8 @@ final class GRPCConnection: ClientPortConnection {
 
     var frontEnd: FrontEnd { .http2 }
     var outputLimit: Int { context.state.config.maxOutputBytes }
+    /// No gRPC call and no HTTP request is open.
+    private var hasNoStreams: Bool { calls.isEmpty && requests.isEmpty }
     var isOpen: Bool { state == .open }
     /// Bytes written and not yet sent: the connection's output plus what HTTP/2 still holds for `stream`.
     func pendingBytes(stream: UInt32) -> Int { output.readableBytes + http2.queuedBytes(streamID: stream) }
@@ -110,20 +118,29 @@ final class GRPCConnection: ClientPortConnection {
             if let call = calls[streamID] {
                 // Trailers from the client end its side of the stream.
                 if endStream { call.inputEnded() }
+            } else if let request = requests[streamID] {
+                if endStream { request.endOfInput() }
             } else {
                 open(streamID, headers: headers, endStream: endStream)
             }
         case .data(let streamID, let bytes, let endStream):
             // The call buffers at most one message (bounded by the request limit): its bytes count as
             // consumed at once, so the client's window opens again as it sends.
+            // An HTTP request's body is bounded the same way (`HTTP2RequestStream`).
             http2.consumed(streamID: streamID, count: bytes.count)
-            guard let call = calls[streamID] else { return }
-            call.received(bytes)
-            if endStream { calls[streamID]?.inputEnded() }
+            if let call = calls[streamID] {
+                call.received(bytes)
+                if endStream { calls[streamID]?.inputEnded() }
+            } else if let request = requests[streamID] {
+                request.received(bytes)
+                if endStream { requests[streamID]?.endOfInput() }
+            }
         case .streamReset(let streamID, _):
             calls.removeValue(forKey: streamID)?.cancel()
+            requests.removeValue(forKey: streamID)?.cancel()
         case .drained(let streamID):
             calls[streamID]?.resume()
+            requests[streamID]?.resume()
         case .goAway:
             beginDrain()
         case .connectionError(let code, let reason):
@@ -133,11 +150,16 @@ final class GRPCConnection: ClientPortConnection {
     }
 
     private func open(_ streamID: UInt32, headers: [HeaderField], endStream: Bool) {
+        // A request's header block starts with its pseudo-headers; one without is the trailers of a
+        // stream already answered and forgotten (its client was still sending).
+        guard headers.first?.name.first == ":" else { return }
         let head: GRPCRequestHead
         switch GRPCRequestHead.parse(headers) {
         case .success(let parsed): head = parsed
         case .failure(let failure):
             switch failure {
+            case .http:
+                openRequest(streamID, headers: headers, endStream: endStream)
             case .notGRPC(let status):
                 sendHeaders(streamID, [HeaderField(":status", String(status))], endStream: true)
             case .status(let status):
@@ -153,6 +175,18 @@ final class GRPCConnection: ClientPortConnection {
         calls[streamID] = call
         call.start()
         if endStream { calls[streamID]?.inputEnded() }
+    }
+
+    /// A stream that is an HTTP request, not a gRPC call.
+    private func openRequest(_ streamID: UInt32, headers: [HeaderField], endStream: Bool) {
+        guard state == .open else {
+            // Closing: as a new gRPC call is refused, so is a new request.
+            resetStream(streamID, code: .refusedStream)
+            return
+        }
+        let request = HTTP2RequestStream(streamID: streamID, headers: headers, connection: self)
+        requests[streamID] = request
+        request.start(endStream: endStream)
     }
 
     // MARK: Calls' output
@@ -178,6 +212,29 @@ final class GRPCConnection: ClientPortConnection {
         markDirty()
     }
 
+    /// Sends body bytes of an HTTP response (`endStream` ends the stream; its bytes may be empty then).
+    func sendData(_ streamID: UInt32, _ bytes: [UInt8], endStream: Bool) {
+        http2.sendData(streamID: streamID, bytes: bytes, endStream: endStream)
+        markDirty()
+    }
+
+    /// An HTTP request is over: its response is complete and its client has ended its side.
+    func requestFinished(_ streamID: UInt32) {
+        requests.removeValue(forKey: streamID)
+        markDirty()
+    }
+
+    /// Asks the client of an answered request to stop sending its body: RST_STREAM NO_ERROR (RFC 9113
+    /// §8.1), and the request is over. False (nothing done) while the response is still queued for
+    /// flow-control window, which the reset would drop.
+    func stopReceiving(_ streamID: UInt32) -> Bool {
+        guard http2.queuedBytes(streamID: streamID) == 0 else { return false }
+        http2.resetStream(streamID: streamID, code: .noError)
+        requests.removeValue(forKey: streamID)
+        markDirty()
+        return true
+    }
+
     /// Ends a call with its status: trailers after a response, or a trailers-only response.
     func finish(_ streamID: UInt32, code: Int, message: String, headersSent: Bool) {
         if code == 0 && message.isEmpty && headersSent {
@@ -192,7 +249,7 @@ final class GRPCConnection: ClientPortConnection {
         http2.sendHeaders(streamID: streamID, headers: trailers, endStream: true)
         calls.removeValue(forKey: streamID)
         markDirty()
-        if state == .draining && calls.isEmpty { markDirty() }
+        if state == .draining && hasNoStreams { markDirty() }
     }
 
     /// A call is done with its stream without a status of its own (the peer reset it, or it was canceled).
@@ -243,6 +300,7 @@ final class GRPCConnection: ClientPortConnection {
         if output.readableBytes < outputLimit / 2 {
             // Streams waiting for room produce more (their output lands in HTTP/2, then here).
             for call in Array(calls.values) where call.isWaitingForRoom { call.resume() }
+            for request in Array(requests.values) { request.resume() }
             if http2.hasOutput {
                 output.writeBytes(http2.takeOutput())
                 _ = try? transport.send(from: &output)
@@ -252,7 +310,7 @@ final class GRPCConnection: ClientPortConnection {
                 readable()
             }
         }
-        if state == .draining && calls.isEmpty || http2.isClosed {
+        if state == .draining && hasNoStreams || http2.isClosed {
             sayFarewell()
             return
         }
@@ -286,6 +344,7 @@ final class GRPCConnection: ClientPortConnection {
         state = .draining
         http2.goAway(code: .noError, debug: "")
         for call in Array(calls.values) { call.drain() }
+        for request in Array(requests.values) { request.drain() }
         afterWriting()
         markDirty()
     }
@@ -298,6 +357,8 @@ final class GRPCConnection: ClientPortConnection {
         state = .closed
         for call in calls.values { call.cancel() }
         calls.removeAll()
+        for request in requests.values { request.cancel() }
+        requests.removeAll()
         if http2.hasOutput { output.writeBytes(http2.takeOutput()) }
         let remaining = output.readAll()
         context.handOff(from: self, to: FarewellConnection(transport: transport, context: context, peer: peer, frontEnd: .http2,
@@ -310,6 +371,8 @@ final class GRPCConnection: ClientPortConnection {
         state = .closed
         for call in calls.values { call.cancel() }
         calls.removeAll()
+        for request in requests.values { request.cancel() }
+        requests.removeAll()
         context.loop.deregister(transport.fd)
         try? transport.close()
         context.forget(self)

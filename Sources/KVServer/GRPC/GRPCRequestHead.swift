@@ -11,8 +11,11 @@ struct GRPCRequestHead {
     var timeout: UInt64?
 
     enum Failure: Error {
-        /// Not a gRPC request: answer this HTTP status (405 for a method other than POST, 415 for
-        /// another content type), as grpc-go does.
+        /// Not gRPC at all: its `content-type` does not name `application/grpc`. etcd hands such a
+        /// request to its HTTP handlers (`/health`, the JSON gateway, …): `HTTP2RequestStream`.
+        case http
+        /// Meant for gRPC, but not a call: answer this HTTP status (405 for a method other than POST,
+        /// 415 for a content type that only contains `application/grpc`), as grpc-go does.
         case notGRPC(Int)
         /// A gRPC request the server cannot take: a trailers-only response with this status.
         case status(GRPCStatus)
@@ -36,8 +39,10 @@ struct GRPCRequestHead {
             default: break
             }
         }
+        // etcd's rule (its grpcHandlerFunc): gRPC when the content type contains application/grpc.
+        guard let contentType, isGRPC(contentType) || contentType.contains("application/grpc") else { return .failure(.http) }
         guard method == "POST" else { return .failure(.notGRPC(405)) }
-        guard let contentType, isGRPC(contentType) else { return .failure(.notGRPC(415)) }
+        guard isGRPC(contentType) else { return .failure(.notGRPC(415)) }
         guard let path else { return .failure(.status(GRPCStatus(.unimplemented, "malformed method name: \"\""))) }
         guard let etcdMethod = EtcdMethod(path: path) else {
             return .failure(.status(GRPCStatus(.unimplemented, unknownMethodMessage(path))))

@@ -61,7 +61,7 @@ final class GatewayExchange {
     private var context: LoopContext { transport.context }
 
     private var handler: EtcdCallHandler {
-        EtcdCallHandler(context: context, method: method, session: session, peer: transport.peer, frontEnd: .http1)
+        EtcdCallHandler(context: context, method: method, session: session, peer: transport.peer, frontEnd: transport.frontEnd)
     }
 
     private var outputLimit: Int { context.state.config.maxOutputBytes }

@@ -62,6 +62,17 @@ enum GatewayRoute {
         return nil
     }
 
+    /// A `/v3/…` request, as etcd's mux answers it: `OPTIONS` (CORS preflight) 200, an unknown path
+    /// 404 `Not Found`, another method than `POST` 405, each with etcd's CORS headers; a `POST` to a
+    /// gateway path is the call of its method.
+    static func answer(to request: HTTPRequest) -> HTTPAnswer {
+        let cors = GatewayExchange.corsHeaders
+        if request.method == "OPTIONS" { return .response(HTTPResponse(status: .ok, contentType: nil, headers: cors)) }
+        guard let method = method(for: request.path) else { return .response(.error(.notFound, "Not Found", headers: cors)) }
+        guard request.method == "POST" else { return .response(.error(.methodNotAllowed, "Method Not Allowed", headers: cors)) }
+        return .gateway(method)
+    }
+
     /// Every path served, for tests and documentation.
     static var paths: [String] { methods.keys.sorted().map { "/v3/" + $0 } }
 }

@@ -54,18 +54,9 @@ final class HTTPConnection: ClientPortConnection, GatewayTransport {
         self.context = context
         self.peer = peer
         let config = context.state.config
-        parser = HTTPRequestParser(limits: .init(bodyBytes: HTTPConnection.bodyLimit(maxRequestBytes: config.maxRequestBytes)))
+        parser = HTTPRequestParser(limits: .init(bodyBytes: HTTPRequest.bodyLimit(maxRequestBytes: config.maxRequestBytes)))
         router = HTTPRouter(state: context.state)
         input.writeBytes(received)
-    }
-
-    /// The largest body read: a gateway request at `--max-request-bytes` arrives as base64 in JSON
-    /// (4/3 of its bytes and some syntax), so the body may be that much larger, plus the 512 KiB of
-    /// overhead etcd allows its gRPC messages; the decoded request is then held to the limit itself,
-    /// with etcd's error.
-    static func bodyLimit(maxRequestBytes: Int) -> Int {
-        let (scaled, overflow) = maxRequestBytes.multipliedReportingOverflow(by: 4)
-        return overflow ? Int.max / 2 : scaled / 3 + 512 * 1024
     }
 
     var frontEnd: FrontEnd { .http1 }
@@ -111,7 +102,7 @@ final class HTTPConnection: ClientPortConnection, GatewayTransport {
                 context.state.logger.debug("http client error: peer=\(peer): \(failure.status.code) \(failure.message)")
                 let started = context.metrics.started(.http1)
                 write(.error(failure.status, failure.status.reason), keepAlive: false, version: .http11)
-                context.metrics.finished(.notFound, startedAt: started)
+                context.metrics.finished(.notFound, frontEnd: .http1, startedAt: started)
                 closing = true
             }
         }
@@ -120,16 +111,18 @@ final class HTTPConnection: ClientPortConnection, GatewayTransport {
     }
 
     private func respond(to request: HTTPRequest) {
-        let route = HTTPRoute(path: request.path)
-        if route == .gateway {
-            respondThroughGateway(request)
-            return
+        switch router.answer(to: request, frontEnd: .http1, metrics: context.metrics) {
+        case .response(let response):
+            write(response, keepAlive: request.keepAlive, version: request.version)
+            if !request.keepAlive { closing = true }
+        case .gateway(let method):
+            // etcd's JSON gateway: answered by the exchange, while no further request is read.
+            exchangeKeepAlive = request.keepAlive
+            exchangeVersion = request.version
+            let started = GatewayExchange(transport: self, method: method, request: request)
+            exchange = started
+            started.start()
         }
-        let started = context.metrics.started(.http1)
-        let response = router.response(to: request, route: route, metrics: context.metrics)
-        write(response, keepAlive: request.keepAlive, version: request.version)
-        context.metrics.finished(route, startedAt: started)
-        if !request.keepAlive { closing = true }
     }
 
     private func write(_ response: HTTPResponse, keepAlive: Bool, version: HTTPRequest.Version) {
@@ -138,29 +131,6 @@ final class HTTPConnection: ClientPortConnection, GatewayTransport {
     }
 
     // MARK: etcd's JSON gateway
-
-    /// A `/v3/…` request: OPTIONS (CORS preflight) and unknown paths answered here, as etcd's mux does;
-    /// a `POST` to a gateway path is a `GatewayExchange`.
-    private func respondThroughGateway(_ request: HTTPRequest) {
-        let cors = GatewayExchange.corsHeaders
-        let method = GatewayRoute.method(for: request.path)
-        if request.method == "OPTIONS" {
-            write(HTTPResponse(status: .ok, contentType: nil, headers: cors), keepAlive: request.keepAlive, version: request.version)
-        } else if method == nil {
-            write(.error(.notFound, "Not Found", headers: cors), keepAlive: request.keepAlive, version: request.version)
-        } else if request.method != "POST" {
-            write(.error(.methodNotAllowed, "Method Not Allowed", headers: cors), keepAlive: request.keepAlive,
-                  version: request.version)
-        } else if let method {
-            exchangeKeepAlive = request.keepAlive
-            exchangeVersion = request.version
-            let started = GatewayExchange(transport: self, method: method, request: request)
-            exchange = started
-            started.start()
-            return
-        }
-        if !request.keepAlive { closing = true }
-    }
 
     var pendingOutputBytes: Int { output.readableBytes }
 

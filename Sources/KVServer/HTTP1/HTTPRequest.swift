@@ -1,9 +1,19 @@
-/// One parsed HTTP/1.x request: its head and its whole body (de-chunked).
+/// One HTTP request, its head and its whole body (de-chunked): parsed from HTTP/1.x by
+/// `HTTPRequestParser`, or read from an HTTP/2 stream (`HTTP2RequestStream`). The handlers answer it the
+/// same way whichever it came on.
 struct HTTPRequest: Equatable, Sendable {
     enum Version: Equatable, Sendable {
         case http10, http11
+        /// A request on an HTTP/2 stream that is not gRPC (its response is framed by HTTP/2).
+        case http2
 
-        var text: String { self == .http10 ? "HTTP/1.0" : "HTTP/1.1" }
+        var text: String {
+            switch self {
+            case .http10: "HTTP/1.0"
+            case .http11: "HTTP/1.1"
+            case .http2: "HTTP/2.0"
+            }
+        }
     }
 
     struct Header: Equatable, Sendable {
@@ -30,6 +40,15 @@ struct HTTPRequest: Equatable, Sendable {
     /// Whether the request framed a body (`Content-Length`, even 0, or chunked). Without either, an
     /// HTTP/1.1 request has no body.
     var declaresBody: Bool
+
+    /// The largest body read, over HTTP/1.1 and HTTP/2 alike: a gateway request at `--max-request-bytes`
+    /// arrives as base64 in JSON (4/3 of its bytes and some syntax), so the body may be that much
+    /// larger, plus the 512 KiB of overhead etcd allows its gRPC messages; the decoded request is then
+    /// held to the limit itself, with etcd's error.
+    static func bodyLimit(maxRequestBytes: Int) -> Int {
+        let (scaled, overflow) = maxRequestBytes.multipliedReportingOverflow(by: 4)
+        return overflow ? Int.max / 2 : scaled / 3 + 512 * 1024
+    }
 
     /// The first header of that name (give it lower-case), or nil.
     func header(_ lowercasedName: String) -> String? {

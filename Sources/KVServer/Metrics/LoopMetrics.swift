@@ -20,10 +20,11 @@ final class LoopMetrics: Sendable {
         static let statuses = 21
         /// Per histogram series: one counter per bucket bound, one for +Inf, one for the sum of ticks.
         static let perSeries = 20
-        /// Histogram series come first: one per line-protocol command, then one per HTTP route.
+        /// Histogram series come first: one per line-protocol command, then one per HTTP route for
+        /// HTTP/1.1, then one per route for HTTP/2 (requests that are not gRPC).
         static let lineSeries = 0
         static let httpSeries = commands
-        static let seriesCount = commands + routes
+        static let seriesCount = commands + 2 * routes
         static let opened = seriesCount * perSeries
         static let closed = opened + frontEnds
         static let requests = closed + frontEnds
@@ -35,7 +36,9 @@ final class LoopMetrics: Sendable {
         static let count = httpStatuses + statuses
 
         @inline(__always) static func series(_ command: CommandKind) -> Int { lineSeries + command.ordinal }
-        static func series(_ route: HTTPRoute) -> Int { httpSeries + route.rawValue }
+        static func series(_ route: HTTPRoute, _ frontEnd: FrontEnd) -> Int {
+            httpSeries + (frontEnd == .http2 ? routes : 0) + route.rawValue
+        }
         @inline(__always) static func histogram(_ series: Int) -> Int { series * perSeries }
     }
 
@@ -72,9 +75,10 @@ final class LoopMetrics: Sendable {
         observe(series: Layout.series(command), ticks: TickClock.now() &- start)
     }
 
-    /// Records an HTTP request's latency, from its parsed head to its encoded response.
-    func finished(_ route: HTTPRoute, startedAt start: UInt64) {
-        observe(series: Layout.series(route), ticks: TickClock.now() &- start)
+    /// Records an HTTP request's latency (`frontEnd`: `.http1`, or `.http2` for one that is not gRPC),
+    /// from its parsed request to its response (ready to encode).
+    func finished(_ route: HTTPRoute, frontEnd: FrontEnd, startedAt start: UInt64) {
+        observe(series: Layout.series(route, frontEnd), ticks: TickClock.now() &- start)
     }
 
     @inline(__always)

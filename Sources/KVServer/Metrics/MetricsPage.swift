@@ -106,14 +106,17 @@ enum MetricsPage {
             text.sample("kvserver_requests_total", ["frontend": frontEnd.label], totals[Layout.requests + frontEnd.rawValue])
         }
         text.family("kvserver_request_duration_seconds", .histogram,
-                    help: "Time to serve a request: run it against the store and encode its reply (line: per command; http1: per route). Series appear once used.")
+                    help: "Time to serve a request: run it against the store and encode its reply (line: per command; http1, http2: per route). Series appear once used.")
         for command in CommandKind.allCases {
             histogram(&text, totals, series: Layout.series(command), labels: [("frontend", "line"), ("command", command.verb)])
         }
-        for route in HTTPRoute.allCases {
-            histogram(&text, totals, series: Layout.series(route), labels: [("frontend", "http1"), ("command", route.label)])
+        for frontEnd in [FrontEnd.http1, .http2] {
+            for route in HTTPRoute.allCases {
+                histogram(&text, totals, series: Layout.series(route, frontEnd), labels: [("frontend", frontEnd.label), ("command", route.label)])
+            }
         }
-        text.family("kvserver_http_responses_total", .counter, help: "HTTP/1.1 responses sent, per status code.")
+        text.family("kvserver_http_responses_total", .counter,
+                    help: "HTTP responses sent (HTTP/1.1, and HTTP/2 requests that are not gRPC), per status code.")
         for status in HTTPStatus.allCases where status != .continue {
             text.sample("kvserver_http_responses_total", ["code": "\(status.code)"], totals[Layout.httpStatuses + status.ordinal])
         }

@@ -25,7 +25,9 @@ enum AutoTLS {
                 logger.info("--auto-tls: made a self-signed certificate for \(hosts.joined(separator: ", ")): \(cert)")
             }
             return try TLSServerContext(certFile: cert, keyFile: key, trustedCAFile: config.trustedCAFile,
-                                        clientCertAuth: config.clientCertAuth, cipherSuites: config.cipherSuites)
+                                        clientCertAuth: config.clientCertAuth, clientCRLFile: config.clientCRLFile,
+                                        clientCertAllowedHostname: config.clientCertAllowedHostname,
+                                        cipherSuites: config.cipherSuites)
         }
         var template = Array("/tmp/kvserver-auto-tls-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
@@ -41,7 +43,9 @@ enum AutoTLS {
         try write(hosts: hosts, cert: cert, key: key)
         logger.info("--auto-tls: made a self-signed certificate for \(hosts.joined(separator: ", ")) (in memory only: no --data-dir)")
         return try TLSServerContext(certFile: cert, keyFile: key, trustedCAFile: config.trustedCAFile,
-                                    clientCertAuth: config.clientCertAuth, cipherSuites: config.cipherSuites,
+                                    clientCertAuth: config.clientCertAuth, clientCRLFile: config.clientCRLFile,
+                                    clientCertAllowedHostname: config.clientCertAllowedHostname,
+                                    cipherSuites: config.cipherSuites,
                                     origin: "a self-signed certificate (--auto-tls, in memory)")
     }
 

@@ -10,6 +10,10 @@ import KVPosix
 /// a certificate signed by the trusted CA (the system's trust store when only `--client-cert-auth` is
 /// given): one without is refused at the handshake.
 ///
+/// With `--client-crl-file`, a client whose certificate the PEM CRLs there list as revoked is refused
+/// at the handshake, as etcd refuses it (see `kv_tls_server_set_crl_file`); with
+/// `--client-cert-allowed-hostname`, so is one whose certificate does not name that host.
+///
 /// Creating one checks what etcd checks at start, with a clear message: the files exist and are
 /// readable, hold PEM, and the key is the certificate's.
 final class TLSServerContext: @unchecked Sendable {
@@ -19,6 +23,10 @@ final class TLSServerContext: @unchecked Sendable {
     let origin: String
     let keyFile: String
     let trustedCAFile: String?
+    /// The CRLs of revoked client certificates (`--client-crl-file`), if any.
+    let clientCRLFile: String?
+    /// The host every client certificate must name (`--client-cert-allowed-hostname`), if any.
+    let clientCertAllowedHostname: String?
     /// Whether clients must present a certificate the trusted CA signed.
     let verifiesClients: Bool
     fileprivate let server: OpaquePointer
@@ -27,9 +35,11 @@ final class TLSServerContext: @unchecked Sendable {
     ///   suites served, in order; empty: OpenSSL's defaults.
     /// - Throws: `TLSConfigError` naming the file and the reason.
     init(certFile: String, keyFile: String, trustedCAFile: String? = nil, clientCertAuth: Bool = false,
-         cipherSuites: [String] = [], origin: String? = nil) throws(TLSConfigError) {
+         clientCRLFile: String? = nil, clientCertAllowedHostname: String? = nil, cipherSuites: [String] = [],
+         origin: String? = nil) throws(TLSConfigError) {
         var files = [(certFile, "--cert-file"), (keyFile, "--key-file")]
         if let trustedCAFile { files.append((trustedCAFile, "--trusted-ca-file")) }
+        if let clientCRLFile { files.append((clientCRLFile, "--client-crl-file")) }
         for (path, what) in files {
             guard !path.isEmpty else { throw TLSConfigError("\(what) must not be empty") }
             let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -47,10 +57,28 @@ final class TLSServerContext: @unchecked Sendable {
             kv_tls_server_free(server)
             throw TLSConfigError(error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         }
+        if let clientCRLFile {
+            // ServerConfig.checkTLS refuses a CRL without client certificates to check.
+            precondition(verifiesClients, "--client-crl-file without client certificate verification")
+            guard kv_tls_server_set_crl_file(server, clientCRLFile, &error, error.count) > 0 else {
+                kv_tls_server_free(server)
+                throw TLSConfigError(error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+            }
+        }
+        if let clientCertAllowedHostname {
+            precondition(verifiesClients, "--client-cert-allowed-hostname without client certificate verification")
+            guard kv_tls_server_set_allowed_hostname(server, TLSServerContext.hostToVerify(clientCertAllowedHostname), &error,
+                                                     error.count) == 1 else {
+                kv_tls_server_free(server)
+                throw TLSConfigError(error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+            }
+        }
         self.certFile = certFile
         self.origin = origin ?? certFile
         self.keyFile = keyFile
         self.trustedCAFile = trustedCAFile
+        self.clientCRLFile = clientCRLFile
+        self.clientCertAllowedHostname = clientCertAllowedHostname
         self.verifiesClients = verifiesClients
         self.server = server
         // OpenSSL writes to the socket with write(2), which raises SIGPIPE when the peer is gone.
@@ -58,6 +86,14 @@ final class TLSServerContext: @unchecked Sendable {
     }
 
     deinit { kv_tls_server_free(server) }
+
+    /// A host as Go's `VerifyHostname` compares it: `[::1]` is `::1`, `Example.COM.` is `example.com`.
+    static func hostToVerify(_ host: String) -> String {
+        var text = Substring(host)
+        if text.hasPrefix("[") && text.hasSuffix("]") { text = text.dropFirst().dropLast() }
+        if text.hasSuffix(".") { text = text.dropLast() }
+        return text.lowercased()
+    }
 
     /// A server-side session over `socket`; nil when OpenSSL cannot allocate one.
     func makeSession(for socket: Socket) -> TLSSession? {
