@@ -78,9 +78,21 @@ public final class EtcdGRPCClient: @unchecked Sendable {
                 throw ClientError(kind: .protocolError, description: "unexpected reply to Put")
             }
             return .leasedPut(LeasedPutResponse(lease: grant, put: response))
+        case .leaseKeepAlive:
+            // etcd answers a keep-alive of a lease it does not have with TTL 0; its client calls that
+            // "requested lease not found", and so does this one.
+            let response = try unaryResponse(request)
+            if case .leaseKeepAlive(let renewed) = response, renewed.ttl <= 0 {
+                throw ClientError(kind: .server, description: StoreError.leaseNotFound(id: renewed.id).description)
+            }
+            return response
         default:
             break
         }
+        return try unaryResponse(request)
+    }
+
+    private func unaryResponse(_ request: Request) throws(ClientError) -> Response {
         guard let (method, message) = EtcdWire.encodeRequest(.request(request)), method != .watch, method != .snapshot else {
             throw ClientError(kind: .protocolError, description: "\(request.kind.verb) has no unary etcd call")
         }

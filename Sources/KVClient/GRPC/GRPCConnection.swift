@@ -137,12 +137,12 @@ final class GRPCConnection {
         return message
     }
 
-    /// A failed call's error: etcd's message as the server worded it.
+    /// A failed call's error, worded as etcd's Go client words it: etcd's own errors (`etcdserver: …`)
+    /// as their bare text, anything else as gRPC's `rpc error: code = Unknown desc = auth: permission denied`.
     static func error(_ status: GRPCStatus) -> ClientError {
-        switch status.code {
-        case .deadlineExceeded: ClientError(kind: .timeout, description: status.message)
-        default: ClientError(kind: .server, description: status.message)
-        }
+        if status.code == .deadlineExceeded { return ClientError(kind: .timeout, description: status.message) }
+        if status.message.hasPrefix("etcdserver: ") { return ClientError(kind: .server, description: status.message) }
+        return ClientError(kind: .server, description: "rpc error: code = \(status.code.goName) desc = \(status.message)")
     }
 
     // MARK: The socket
