@@ -3,11 +3,10 @@ import KVStore
 
 /// `make-mirror [options] <destination>`: copies the keys under `--prefix` to the destination, then
 /// replays every later change (one transaction per source revision) until interrupted, printing the
-/// count of keys synced every 30 seconds, as etcdctl does. The destination is spoken to over kvserver's
-/// line protocol: another kvserver, over TLS as `--dest-cacert`, `--dest-cert`, `--dest-key`,
-/// `--dest-insecure-transport=false` or an `https://` destination say (etcdctl's meanings, as for the
-/// global flags). (A destination that only speaks gRPC, such as etcd itself, needs a gRPC client in
-/// kvctl, which it does not have yet.)
+/// count of keys synced every 30 seconds, as etcdctl does. Source and destination may each be a kvserver
+/// (its line protocol) or etcd itself (its gRPC API: `ClientBackend.connect` falls back to it), over TLS
+/// as `--dest-cacert`, `--dest-cert`, `--dest-key`, `--dest-insecure-transport=false` or an `https://`
+/// destination say (etcdctl's meanings, as for the global flags).
 enum MirrorCommand {
     static func make() -> Command {
         Command("make-mirror", short: "Makes a mirror at the destination etcd cluster", use: "[options] <destination>", flags: [
