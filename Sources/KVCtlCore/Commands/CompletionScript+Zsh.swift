@@ -29,7 +29,8 @@ extension CompletionScript {
                     return
                 fi
                 if (( directive & 16 )); then
-                    if (( ${#candidates} )); then _files -/ -W "${candidates[1]%%$'\t'*}"; else _files -/; fi
+                    # _files wants the base directory absolute.
+                    if (( ${#candidates} )); then name=${candidates[1]%%$'\t'*}; _files -/ -W "${name:a}"; else _files -/; fi
                     return
                 fi
                 for line in "${candidates[@]}"; do
