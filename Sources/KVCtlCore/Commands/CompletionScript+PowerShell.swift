@@ -49,8 +49,8 @@ extension CompletionScript {
             if ($directive -band 24) { return }
 
             $candidates = @(foreach ($line in $out) {
-                if ($line -eq '') { continue }
                 $name, $description = $line -split "`t", 2
+                if (-not $name) { continue }
                 if (-not $name.StartsWith($wordToComplete, [System.StringComparison]::Ordinal)) { continue }
                 if (-not $descriptions -or -not $description) { $description = $name }
                 [pscustomobject]@{ Name = $name; Description = $description }
