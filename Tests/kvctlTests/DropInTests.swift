@@ -261,7 +261,7 @@ import KVPosix
         #expect(destination.run(["get", "", "--from-key"]).out == "n/b\n2\n")
     }
 
-    // MARK: check, completion
+    // MARK: check
 
     @Test func checkPerfAndDatascale() throws {
         let s = try Running()
@@ -279,34 +279,6 @@ import KVPosix
         let busy = s.run(["check", "perf"])
         #expect(busy.code == 3 && busy.err == "Error: prefix \"/etcdctl-check-perf/\" has keys. Delete with etcdctl del --prefix /etcdctl-check-perf/ first\n")
         #expect(s.run(["check", "perf", "--load=bogus"]).code == 4)
-    }
-
-    @Test func completionScriptsWork() throws {
-        let r = kvctl(["completion", "bash"])
-        #expect(r.code == 0 && r.out.contains("complete -F _etcdctl_complete etcdctl"))
-        #expect(kvctl(["completion", "zsh"]).out.hasPrefix("#compdef etcdctl\n"))
-        let complete = kvctl(["__complete", "get", "--pre"])
-        #expect(complete.out == "--prefix\tGet keys with matching prefix\n:4\n")
-        #expect(complete.err == "Completion ended with directive: ShellCompDirectiveNoFileComp\n")
-        #expect(kvctl(["__complete", "lease", "g"]).out == "grant\tCreates leases\n:4\n")
-        #expect(kvctl(["__complete", "get", "k"]).out == ":0\n")
-        // The script itself, in bash, asking the built kvctl (skipped, with the reason, when bash or the binary is missing).
-        let binary = Self.productsDirectory() + "/kvctl"
-        guard access(binary, X_OK) == 0, access("/bin/bash", X_OK) == 0 else {
-            print("completionScriptsWork: bash run skipped (no \(binary) or /bin/bash)")
-            return
-        }
-        let dir = Self.temporaryDirectory()
-        let script = "source <(\(binary) completion bash); COMP_WORDS=(\(binary) le); COMP_CWORD=1; _kvctl_complete; "
-            + "echo \"${COMPREPLY[@]}\" > \(dir)/out; COMP_WORDS=(\(binary) get --pre); COMP_CWORD=2; _kvctl_complete; echo \"${COMPREPLY[@]}\" >> \(dir)/out"
-        var child: pid_t = 0
-        let argv = ["/bin/bash", "-c", script]
-        var cArgs = argv.map { strdup($0) } + [nil]
-        defer { for p in cArgs { free(p) } }
-        #expect(posix_spawn(&child, "/bin/bash", nil, nil, &cArgs, environ) == 0)
-        var status: Int32 = 0
-        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
-        #expect(Self.readFile("\(dir)/out") == "lease\n--prefix\n")
     }
 
     static func productsDirectory() -> String {

@@ -1,76 +1,28 @@
-/// `completion bash|zsh|fish|powershell` prints a script that completes kvctl's commands and flags by
-/// asking kvctl itself (`kvctl __complete <words…> <partial word>`, cobra's protocol, so the answers are
-/// the same as etcdctl's own `__complete`): candidates one per line as `name<TAB>description`, then
-/// `:<directive>` (4: no file completion; 0: the shell's default, files).
+/// `completion bash|fish|powershell|zsh` prints a script (``CompletionScript``) that completes kvctl's
+/// commands and flags by asking kvctl itself: `__complete`, below, answers as etcdctl's own does.
 enum CompletionCommands {
     static func make(program: String) -> Command {
-        Command("completion", short: "Generate the autocompletion script for the specified shell", use: "[command]").add(
-            script("bash", program: program, bashScript),
-            unsupportedShell("fish"),
-            unsupportedShell("powershell"),
-            script("zsh", program: program, zshScript))
+        let completion = Command("completion", short: "Generate the autocompletion script for the specified shell", long: """
+            Generate the autocompletion script for \(program) for the specified shell.
+            See each sub-command's help for details on how to use the generated script.
+            """)
+        for shell in CompletionScript.allCases { completion.add(script(shell, program: program)) }
+        return completion
     }
 
-    private static func script(_ shell: String, program: String, _ body: @escaping (String) -> String) -> Command {
-        Command(shell, short: "Generate the autocompletion script for \(shell)", action: { inv throws(CtlError) in
-            inv.console.out(body(program))
-        })
-    }
-
-    private static func unsupportedShell(_ shell: String) -> Command {
-        Command(shell, short: "Generate the autocompletion script for \(shell)", action: { _ throws(CtlError) in
-            throw .error("completion \(shell) is not supported by kvctl (bash and zsh are)")
-        })
-    }
-
-    static func bashScript(_ program: String) -> String {
-        let fn = "_" + program.map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce("") { $0 + String($1) } + "_complete"
-        return """
-            # bash completion for \(program)                         -*- shell-script -*-
-            # Load with: source <(\(program) completion bash)
-            \(fn)() {
-                local cur=${COMP_WORDS[COMP_CWORD]} out directive line
-                local -a words=("${COMP_WORDS[@]:1:COMP_CWORD-1}")
-                out=$("${COMP_WORDS[0]}" __complete "${words[@]}" "$cur" 2>/dev/null) || return
-                directive=${out##*:}
-                COMPREPLY=()
-                while IFS= read -r line; do
-                    [[ -z $line || $line == :* ]] && continue
-                    line=${line%%$'\\t'*}
-                    [[ $line == "$cur"* ]] && COMPREPLY+=("$line")
-                done <<< "$out"
-                if [[ ${#COMPREPLY[@]} -eq 0 && $(( directive & 4 )) -eq 0 ]]; then
-                    COMPREPLY=($(compgen -f -- "$cur"))
-                fi
+    private static func script(_ shell: CompletionScript, program: String) -> Command {
+        Command(shell.name, short: "Generate the autocompletion script for \(shell.name)", long: shell.usage(program: program),
+                flags: [.bool("no-descriptions", "disable completion descriptions")], action: { inv throws(CtlError) in
+            if let word = inv.args.first {
+                // cobra's NoArgs: the usage, then the error twice (as for a flag error).
+                let message = "unknown command \(GoText.quote(word)) for \"\(inv.command.path(program: program))\""
+                inv.console.out(inv.command.help(program: program, version: KVCtl.version, apiVersion: KVCtl.apiVersion))
+                inv.console.errLine("Error: \(message)")
+                inv.console.errLine("")
+                throw .error(message)
             }
-            complete -F \(fn) \(program)
-
-            """
-    }
-
-    static func zshScript(_ program: String) -> String {
-        let fn = "_" + program
-        return """
-            #compdef \(program)
-            # zsh completion for \(program). Load with: source <(\(program) completion zsh)
-            \(fn)() {
-                local out directive line
-                local -a completions
-                out=$(${words[1]} __complete "${(@)words[2,$CURRENT]}" 2>/dev/null) || return
-                directive=${out##*:}
-                for line in ${(f)out}; do
-                    [[ $line == :* ]] && continue
-                    completions+=("${${line%%$'\\t'*}//:/\\\\:}:${line#*$'\\t'}")
-                done
-                if (( ${#completions} > 0 )); then
-                    _describe 'completions' completions
-                elif (( (directive & 4) == 0 )); then
-                    _files
-                fi
-            }
-            if [[ $zsh_eval_context[-1] == loadautofunc ]]; then \(fn) "$@"; else compdef \(fn) \(program); fi
-
-            """
+            inv.console.out(shell.text(program: program, descriptions: !inv.flags.bool("no-descriptions")))
+        })
     }
 
     // MARK: __complete
@@ -80,12 +32,12 @@ enum CompletionCommands {
         let partial = arguments.last ?? ""
         let before = Array(arguments.dropLast())
         let (command, rest) = Parser.find(before, from: root)
-        var directive = 4
+        var directive = CompletionScript.Directive.noFileComp
         if let last = rest.last, last.hasPrefix("-"), !last.contains("="),
            let flag = last.hasPrefix("--") ? command.flag(named: String(last.dropFirst(2)))
                                           : (last.count == 2 ? command.flag(short: last.last!) : nil),
            flag.kind != .bool {
-            directive = 0   // a flag's value: nothing to offer
+            directive = 0   // a flag's value: nothing to offer, the shell's files
         } else if partial.hasPrefix("-") {
             // cobra's order: the inherited flags, then the command's own, each sorted.
             let flags = (command.globalFlags.sorted { $0.name < $1.name } + command.flags.sorted { $0.name < $1.name })
@@ -101,6 +53,7 @@ enum CompletionCommands {
             directive = 0
         }
         console.line(":\(directive)")
-        console.errLine("Completion ended with directive: \(directive == 4 ? "ShellCompDirectiveNoFileComp" : "ShellCompDirectiveDefault")")
+        let name = directive == CompletionScript.Directive.noFileComp ? "ShellCompDirectiveNoFileComp" : "ShellCompDirectiveDefault"
+        console.errLine("Completion ended with directive: \(name)")
     }
 }
