@@ -15,16 +15,20 @@ public final class Command {
     /// Runs and completes like any command but is left out of COMMANDS lists, so that help texts stay
     /// etcdctl 3.4's while kvctl offers a later etcdctl's command (`auth status`).
     public let hidden: Bool
+    /// Whether USAGE ends with `[flags]`, as cobra writes it unless a command asks not to
+    /// (`completion bash` does).
+    public let flagsInUseLine: Bool
     let action: Action?
 
     public init(_ name: String, short: String, use: String = "", long: String? = nil, flags: [Flag] = [],
-                hidden: Bool = false, action: Action? = nil) {
+                hidden: Bool = false, flagsInUseLine: Bool = true, action: Action? = nil) {
         self.name = name
         self.short = short
         self.use = use
         self.long = long
         self.flags = flags + [.bool("help", short: "h", "help for \(name)")]
         self.hidden = hidden
+        self.flagsInUseLine = flagsInUseLine
         self.action = action
     }
 
@@ -101,7 +105,7 @@ public final class Command {
     func useLine(program: String) -> String {
         var line = path(program: program)
         if !use.isEmpty { line += " " + use }
-        return line + " [flags]"
+        return flagsInUseLine ? line + " [flags]" : line
     }
 
     /// `name\tshort` for every runnable command below `base`, sorted, names relative to `base`.

@@ -12,7 +12,8 @@ enum CompletionCommands {
 
     private static func script(_ shell: CompletionScript, program: String) -> Command {
         Command(shell.name, short: "Generate the autocompletion script for \(shell.name)", long: shell.usage(program: program),
-                flags: [.bool("no-descriptions", "disable completion descriptions")], action: { inv throws(CtlError) in
+                flags: [.bool("no-descriptions", "disable completion descriptions")],
+                flagsInUseLine: shell.name != "bash", action: { inv throws(CtlError) in
             if let word = inv.args.first {
                 // cobra's NoArgs: the usage, then the error twice (as for a flag error).
                 let message = "unknown command \(GoText.quote(word)) for \"\(inv.command.path(program: program))\""
