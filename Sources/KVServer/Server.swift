@@ -55,7 +55,7 @@ final class Server: @unchecked Sendable {
             tls = try TLSServerContext(certFile: certFile, keyFile: keyFile, trustedCAFile: config.trustedCAFile,
                                        clientCertAuth: config.clientCertAuth, clientCRLFile: config.clientCRLFile,
                                        clientCertAllowedHostname: config.clientCertAllowedHostname,
-                                       cipherSuites: config.cipherSuites)
+                                       cipherSuites: config.cipherSuites, log: TLSServerContext.logging(to: logger))
         } else if !config.tlsListenURLs.isEmpty, config.autoTLS {
             tls = try AutoTLS.context(config: config, logger: logger)
         }

@@ -92,5 +92,22 @@ public struct TLSTestFiles: Sendable {
         guard run.status == 0 else { throw Failure(description: "openssl: \(run.output)") }
     }
 
+    /// After `makeRenewedServer()`: a server certificate for 127.0.0.1 and localhost that the rogue CA
+    /// signed, with its own key (what a rotation to another issuer installs).
+    public var renewedCert: String { directory + "/renewed.pem" }
+    public var renewedKey: String { directory + "/renewed-key.pem" }
+
+    /// Makes `renewedCert` and `renewedKey`. - Throws: `Failure` with openssl's output when it fails.
+    public func makeRenewedServer() throws {
+        let script = """
+            set -e
+            cd \(directory)
+            openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout renewed-key.pem -out renewed.csr -subj '/CN=localhost'
+            openssl x509 -req -in renewed.csr -CA rogue-ca.pem -CAkey rogue-ca-key.pem -CAcreateserial -out renewed.pem -days 2 -extfile ext.cnf
+            """
+        let run = try ShellCommand.run(script, seconds: 60)
+        guard run.status == 0 else { throw Failure(description: "openssl: \(run.output)") }
+    }
+
     public func remove() { _ = try? ShellCommand.run("rm -rf '\(directory)'") }
 }

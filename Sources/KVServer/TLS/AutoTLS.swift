@@ -27,7 +27,7 @@ enum AutoTLS {
             return try TLSServerContext(certFile: cert, keyFile: key, trustedCAFile: config.trustedCAFile,
                                         clientCertAuth: config.clientCertAuth, clientCRLFile: config.clientCRLFile,
                                         clientCertAllowedHostname: config.clientCertAllowedHostname,
-                                        cipherSuites: config.cipherSuites)
+                                        cipherSuites: config.cipherSuites, log: TLSServerContext.logging(to: logger))
         }
         var template = Array("/tmp/kvserver-auto-tls-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
@@ -46,7 +46,7 @@ enum AutoTLS {
                                     clientCertAuth: config.clientCertAuth, clientCRLFile: config.clientCRLFile,
                                     clientCertAllowedHostname: config.clientCertAllowedHostname,
                                     cipherSuites: config.cipherSuites,
-                                    origin: "a self-signed certificate (--auto-tls, in memory)")
+                                    origin: "a self-signed certificate (--auto-tls, in memory)", reloads: false)
     }
 
     /// The host of a client URL (`https://[::1]:2379` → `::1`, `https://:2379` → `0.0.0.0`).

@@ -1,10 +1,11 @@
 import COpenSSL
 import Glibc
 import KVPosix
+import KVSync
 
-/// A listener's TLS configuration, loaded once at start and shared by every event loop: the server's
-/// certificate chain and private key (`--cert-file`, `--key-file`), ALPN `h2` and `http/1.1`, TLS 1.2
-/// or later. The protocol itself is the system's OpenSSL 3 (`COpenSSL`); nothing here encrypts.
+/// A listener's TLS configuration, shared by every event loop: the server's certificate chain and
+/// private key (`--cert-file`, `--key-file`), ALPN `h2` and `http/1.1`, TLS 1.2 or later. The protocol
+/// itself is the system's OpenSSL 3 (`COpenSSL`); nothing here encrypts.
 ///
 /// With `--client-cert-auth` or `--trusted-ca-file` (as in etcd, either one), every client must present
 /// a certificate signed by the trusted CA (the system's trust store when only `--client-cert-auth` is
@@ -16,30 +17,110 @@ import KVPosix
 ///
 /// Creating one checks what etcd checks at start, with a clear message: the files exist and are
 /// readable, hold PEM, and the key is the certificate's.
+///
+/// **Rotation.** As etcd reloads its certificates for new connections, a new connection finds the
+/// files changed (checked at most once a second: device, inode, size, modification time) and loads
+/// them again: a renewed certificate (cert-manager, certbot) is served without a restart. Files that
+/// do not load (half written, a key of another certificate) leave the previous configuration in
+/// service, with a warning naming the reason; connections already open keep theirs.
 final class TLSServerContext: @unchecked Sendable {
-    // @unchecked: an OpenSSL SSL_CTX is safe to share once configured; it is never changed after init.
-    let certFile: String
+    // @unchecked: the loaded OpenSSL configuration is swapped under `loaded`'s lock; each one, once
+    // configured, is never changed, and OpenSSL allows sharing it between threads.
+
+    /// What the configuration is loaded from: the files and flags.
+    struct Settings: Sendable {
+        var certFile: String
+        var keyFile: String
+        var trustedCAFile: String?
+        var clientCertAuth: Bool
+        var clientCRLFile: String?
+        var clientCertAllowedHostname: String?
+        var cipherSuites: [String]
+        var files: [String] { [certFile, keyFile] + [trustedCAFile, clientCRLFile].compactMap { $0 } }
+    }
+
+    /// One loaded OpenSSL server configuration; freed when the last session using it is gone.
+    fileprivate final class Loaded: @unchecked Sendable {
+        // @unchecked: configured in init, never changed after.
+        let server: OpaquePointer
+        init(_ server: OpaquePointer) { self.server = server }
+        deinit { kv_tls_server_free(server) }
+    }
+
+    /// A file's identity and version, as `stat` gives it.
+    struct FileStamp: Equatable, Sendable {
+        var device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
+
+        init?(_ path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+            size = Int64(info.st_size)
+            seconds = info.st_mtim.tv_sec
+            nanoseconds = info.st_mtim.tv_nsec
+        }
+    }
+
+    private struct Current {
+        var loaded: Loaded
+        var stamps: [FileStamp?]
+        var checkedAt: UInt64
+        /// The stamps of files that failed to load: warned about once, tried again when they change.
+        var refused: [FileStamp?]?
+    }
+
+    let settings: Settings
+    var certFile: String { settings.certFile }
+    var keyFile: String { settings.keyFile }
+    var trustedCAFile: String? { settings.trustedCAFile }
+    var clientCRLFile: String? { settings.clientCRLFile }
+    var clientCertAllowedHostname: String? { settings.clientCertAllowedHostname }
     /// What the log calls the certificate: its file, or `a self-signed certificate (--auto-tls)`.
     let origin: String
-    let keyFile: String
-    let trustedCAFile: String?
-    /// The CRLs of revoked client certificates (`--client-crl-file`), if any.
-    let clientCRLFile: String?
-    /// The host every client certificate must name (`--client-cert-allowed-hostname`), if any.
-    let clientCertAllowedHostname: String?
     /// Whether clients must present a certificate the trusted CA signed.
     let verifiesClients: Bool
-    fileprivate let server: OpaquePointer
+    /// Whether changed files are loaded again (not for a certificate that lives in memory only).
+    let reloads: Bool
+    private let log: @Sendable (_ warning: Bool, _ message: String) -> Void
+    private let current: Locked<Current>
+
+    /// How often, at most, new connections look at the files' stamps.
+    static let reloadCheckInterval: UInt64 = 1_000_000_000
 
     /// - Parameter cipherSuites: etcd's `--cipher-suites` (Go's names, already checked): the TLS 1.2
     ///   suites served, in order; empty: OpenSSL's defaults.
+    /// - Parameter log: told of each reload (false) and of files that failed to reload (true: a warning).
     /// - Throws: `TLSConfigError` naming the file and the reason.
     init(certFile: String, keyFile: String, trustedCAFile: String? = nil, clientCertAuth: Bool = false,
          clientCRLFile: String? = nil, clientCertAllowedHostname: String? = nil, cipherSuites: [String] = [],
-         origin: String? = nil) throws(TLSConfigError) {
-        var files = [(certFile, "--cert-file"), (keyFile, "--key-file")]
-        if let trustedCAFile { files.append((trustedCAFile, "--trusted-ca-file")) }
-        if let clientCRLFile { files.append((clientCRLFile, "--client-crl-file")) }
+         origin: String? = nil, reloads: Bool = true,
+         log: @escaping @Sendable (_ warning: Bool, _ message: String) -> Void = { _, _ in }) throws(TLSConfigError) {
+        let settings = Settings(certFile: certFile, keyFile: keyFile, trustedCAFile: trustedCAFile, clientCertAuth: clientCertAuth,
+                                clientCRLFile: clientCRLFile, clientCertAllowedHostname: clientCertAllowedHostname,
+                                cipherSuites: cipherSuites)
+        let stamps = settings.files.map(FileStamp.init)
+        let loaded = try TLSServerContext.load(settings)
+        self.settings = settings
+        self.origin = origin ?? certFile
+        self.verifiesClients = clientCertAuth || trustedCAFile != nil
+        self.reloads = reloads
+        self.log = log
+        current = Locked(Current(loaded: loaded, stamps: stamps, checkedAt: Posix.monotonicNanoseconds(), refused: nil))
+        // OpenSSL writes to the socket with write(2), which raises SIGPIPE when the peer is gone.
+        Signals.ignoreBrokenPipe()
+    }
+
+    /// A `log` for init that writes reloads as info lines and failed reloads as warnings.
+    static func logging(to logger: Logger) -> @Sendable (Bool, String) -> Void {
+        { warning, message in if warning { logger.warn(message) } else { logger.info(message) } }
+    }
+
+    /// Loads the files into a new OpenSSL configuration. - Throws: `TLSConfigError` naming the file and the reason.
+    private static func load(_ settings: Settings) throws(TLSConfigError) -> Loaded {
+        var files = [(settings.certFile, "--cert-file"), (settings.keyFile, "--key-file")]
+        if let trustedCAFile = settings.trustedCAFile { files.append((trustedCAFile, "--trusted-ca-file")) }
+        if let clientCRLFile = settings.clientCRLFile { files.append((clientCRLFile, "--client-crl-file")) }
         for (path, what) in files {
             guard !path.isEmpty else { throw TLSConfigError("\(what) must not be empty") }
             let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -49,43 +130,31 @@ final class TLSServerContext: @unchecked Sendable {
             Glibc.close(fd)
         }
         var error = [CChar](repeating: 0, count: 1024)
-        let verifiesClients = clientCertAuth || trustedCAFile != nil
-        guard let server = kv_tls_server_new(certFile, keyFile, trustedCAFile, verifiesClients ? 1 : 0, &error, error.count) else {
+        let verifiesClients = settings.clientCertAuth || settings.trustedCAFile != nil
+        guard let server = kv_tls_server_new(settings.certFile, settings.keyFile, settings.trustedCAFile, verifiesClients ? 1 : 0,
+                                             &error, error.count) else {
             throw TLSConfigError(error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         }
-        if !cipherSuites.isEmpty && kv_tls_server_set_ciphers(server, CipherSuites.openSSLList(cipherSuites), &error, error.count) != 1 {
-            kv_tls_server_free(server)
+        let loaded = Loaded(server)  // frees the configuration on the failures below
+        if !settings.cipherSuites.isEmpty
+            && kv_tls_server_set_ciphers(server, CipherSuites.openSSLList(settings.cipherSuites), &error, error.count) != 1 {
             throw TLSConfigError(error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         }
-        if let clientCRLFile {
+        if let clientCRLFile = settings.clientCRLFile {
             // ServerConfig.checkTLS refuses a CRL without client certificates to check.
             precondition(verifiesClients, "--client-crl-file without client certificate verification")
             guard kv_tls_server_set_crl_file(server, clientCRLFile, &error, error.count) > 0 else {
-                kv_tls_server_free(server)
                 throw TLSConfigError(error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
             }
         }
-        if let clientCertAllowedHostname {
+        if let host = settings.clientCertAllowedHostname {
             precondition(verifiesClients, "--client-cert-allowed-hostname without client certificate verification")
-            guard kv_tls_server_set_allowed_hostname(server, TLSServerContext.hostToVerify(clientCertAllowedHostname), &error,
-                                                     error.count) == 1 else {
-                kv_tls_server_free(server)
+            guard kv_tls_server_set_allowed_hostname(server, TLSServerContext.hostToVerify(host), &error, error.count) == 1 else {
                 throw TLSConfigError(error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
             }
         }
-        self.certFile = certFile
-        self.origin = origin ?? certFile
-        self.keyFile = keyFile
-        self.trustedCAFile = trustedCAFile
-        self.clientCRLFile = clientCRLFile
-        self.clientCertAllowedHostname = clientCertAllowedHostname
-        self.verifiesClients = verifiesClients
-        self.server = server
-        // OpenSSL writes to the socket with write(2), which raises SIGPIPE when the peer is gone.
-        Signals.ignoreBrokenPipe()
+        return loaded
     }
-
-    deinit { kv_tls_server_free(server) }
 
     /// A host as Go's `VerifyHostname` compares it: `[::1]` is `::1`, `Example.COM.` is `example.com`.
     static func hostToVerify(_ host: String) -> String {
@@ -95,10 +164,40 @@ final class TLSServerContext: @unchecked Sendable {
         return text.lowercased()
     }
 
-    /// A server-side session over `socket`; nil when OpenSSL cannot allocate one.
+    /// A server-side session over `socket` with the current configuration (loaded again first if its
+    /// files changed); nil when OpenSSL cannot allocate one.
     func makeSession(for socket: Socket) -> TLSSession? {
-        guard let session = kv_tls_session_new(server, socket.fd.rawValue) else { return nil }
-        return TLSSession(session)
+        let loaded = currentConfiguration()
+        guard let session = kv_tls_session_new(loaded.server, socket.fd.rawValue) else { return nil }
+        return TLSSession(session, configuration: loaded)
+    }
+
+    /// The configuration new connections get: the files are looked at once a second, and loaded again
+    /// (outside the lock) when they changed.
+    private func currentConfiguration() -> Loaded {
+        let now = Posix.monotonicNanoseconds()
+        let (loaded, changed): (Loaded, [FileStamp?]?) = current.withLock { current in
+            guard reloads, now &- current.checkedAt >= TLSServerContext.reloadCheckInterval else { return (current.loaded, nil) }
+            current.checkedAt = now
+            let stamps = settings.files.map(FileStamp.init)
+            if stamps == current.stamps || stamps == current.refused { return (current.loaded, nil) }
+            return (current.loaded, stamps)
+        }
+        guard let stamps = changed else { return loaded }
+        do {
+            let fresh = try TLSServerContext.load(settings)
+            current.withLock { current in
+                current.loaded = fresh
+                current.stamps = stamps
+                current.refused = nil
+            }
+            log(false, "TLS files changed: reloaded \(settings.files.joined(separator: ", ")) for new connections")
+            return fresh
+        } catch {
+            current.withLock { $0.refused = stamps }
+            log(true, "TLS files changed but cannot be loaded (\(error)); new connections keep the previous certificate")
+            return loaded
+        }
     }
 }
 
@@ -116,9 +215,14 @@ final class TLSSession {
     }
 
     private let session: OpaquePointer
+    /// The configuration the session was made with, kept while it lives.
+    private let configuration: AnyObject
     private(set) var isHandshakeDone = false
 
-    fileprivate init(_ session: OpaquePointer) { self.session = session }
+    fileprivate init(_ session: OpaquePointer, configuration: AnyObject) {
+        self.session = session
+        self.configuration = configuration
+    }
 
     deinit { kv_tls_session_free(session) }
 
