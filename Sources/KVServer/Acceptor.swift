@@ -6,7 +6,7 @@ import KVProtocol
 ///
 /// Runs on the first loop. Accepts at most `acceptsPerWakeup` connections per wake-up. Over
 /// `--max-connections`, a new connection gets one `ERR TOO_MANY_CONNECTIONS` line and is closed
-/// (`ERR STOPPED` while the server shuts down).
+/// (`ERR STOPPED` while the server shuts down); on a TLS listener it is closed before any handshake.
 ///
 /// Out of descriptors (`EMFILE`, `ENFILE`), a pending connection is not left unanswered in the backlog:
 /// the acceptor frees the spare descriptor it keeps, accepts the connection with it, answers
@@ -89,8 +89,12 @@ final class Acceptor: EventHandler {
         let error: WireError = home.isShuttingDown
             ? .stopped : .tooManyConnections("kvserver: too many client connections (--max-connections \(limit))")
         home.state.logger.warn("refused client connection from \(peer): \(error.message)")
-        let line = ReplyEncoder.line(.failure(error))
-        _ = line.withUnsafeBytes { try? socket.send($0) }
+        // A TLS client would read a plaintext line as garbage in its handshake: the connection is closed
+        // before any handshake instead (the log above says why).
+        if tls == nil {
+            let line = ReplyEncoder.line(.failure(error))
+            _ = line.withUnsafeBytes { try? socket.send($0) }
+        }
         try? socket.close()
     }
 
@@ -109,9 +113,11 @@ final class Acceptor: EventHandler {
         }
         guard case .processed(let socket) = accepted else { return .nothingPending }
         let limit = (try? DescriptorLimit.current().soft).map { " (limit \($0))" } ?? ""
-        let error = WireError.tooManyConnections("kvserver: out of file descriptors\(limit); try again later")
-        let line = ReplyEncoder.line(.failure(error))
-        _ = line.withUnsafeBytes { try? socket.send($0) }
+        if tls == nil {
+            let error = WireError.tooManyConnections("kvserver: out of file descriptors\(limit); try again later")
+            let line = ReplyEncoder.line(.failure(error))
+            _ = line.withUnsafeBytes { try? socket.send($0) }
+        }
         try? socket.close()
         let now = Posix.monotonicNanoseconds()
         if let count = refusals.record(now: now) { logRefusals(count, limit: limit) }

@@ -187,6 +187,33 @@ import Testing
         server.stop()
     }
 
+    /// Over `--max-connections`, a TLS listener closes a new connection before any handshake (a
+    /// plaintext refusal line would read as a broken handshake), and the connections it holds go on.
+    @Test func refusalOverMaxConnectionsIsACleanCloseOnTLS() throws {
+        guard let files = try TLSTestFiles.make(for: "TLSTests") else { return }
+        defer { files.remove() }
+        var config = ServerConfig()
+        config.listenClientURLs = ["https://127.0.0.1:0"]
+        config.certFile = files.cert
+        config.keyFile = files.key
+        config.maxConnections = 1
+        let server = Server(config: config, logger: Logger(level: .error, fd: -1))
+        let address = try server.start()[0].description
+        defer { server.stop() }
+        let tls = try ClientTLS(ClientTLS.Configuration(caFile: files.ca))
+        let first = try KVClient(endpoints: ["https://\(address)"], dialTimeout: .seconds(3), tls: tls)
+        defer { first.close() }
+        do {
+            let second = try KVClient(endpoints: ["https://\(address)"], dialTimeout: .seconds(3), tls: tls)
+            second.close()
+            Issue.record("a second connection was served over --max-connections 1")
+        } catch {
+            // EOF, or a reset when the ClientHello was already waiting unread as the socket closed.
+            #expect(error.kind == .handshakeFailed && (error.description == "EOF" || error.description.contains("reset")), "\(error)")
+        }
+        #expect(try first.call(.ping) == .pong)
+    }
+
     @Test func badFilesAreRefusedAtStart() throws {
         guard let files = try TLSTestFiles.make(for: "TLSTests") else { return }
         defer { files.remove() }
