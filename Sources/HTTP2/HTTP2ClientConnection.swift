@@ -265,38 +265,17 @@ public struct HTTP2ClientConnection {
         guard header.streamID == 0 else { throw fail(.protocolError, "SETTINGS on a stream") }
         if header.flags.contains(.ack) { return }
         guard payload.count % 6 == 0 else { throw fail(.frameSizeError, "SETTINGS length not a multiple of 6") }
-        var index = 0
-        while index < payload.count {
-            let identifier = FramePayload.uint16(payload, at: index)
-            let value = Int(FramePayload.uint32(payload, at: index + 2))
-            index += 6
-            switch SettingsParameter(rawValue: identifier) {
-            case .headerTableSize:
-                peer.headerTableSize = value
-                encoder.setPeerMaxTableSize(value)
-            case .initialWindowSize:
-                guard value <= FlowControlWindow.maximum else {
-                    throw fail(.flowControlError, "SETTINGS_INITIAL_WINDOW_SIZE \(value) above 2^31-1")
+        let change: PeerSettings.Change
+        switch peer.apply(payload) {
+        case .success(let applied): change = applied
+        case .failure(let violation): throw fail(violation.code, violation.reason)
+        }
+        for size in change.headerTableSizes { encoder.setPeerMaxTableSize(size) }
+        if change.windowDelta != 0 {
+            for id in streams.keys {
+                guard streams[id]!.sendWindow.increase(by: change.windowDelta) else {
+                    throw fail(.flowControlError, "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window")
                 }
-                // §6.9.2: the difference applies to every open stream's send window.
-                let delta = value - peer.initialWindowSize
-                peer.initialWindowSize = value
-                for id in streams.keys {
-                    guard streams[id]!.sendWindow.increase(by: delta) else {
-                        throw fail(.flowControlError, "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window")
-                    }
-                }
-            case .maxFrameSize:
-                guard value >= HTTP2Settings.protocolDefaultMaxFrameSize && value <= HTTP2Settings.maxFrameSizeUpperBound else {
-                    throw fail(.protocolError, "SETTINGS_MAX_FRAME_SIZE \(value) out of range")
-                }
-                peer.maxFrameSize = value
-            case .maxHeaderListSize:
-                peer.maxHeaderListSize = value
-            case .enablePush, .enableConnectProtocol:
-                guard value <= 1 else { throw fail(.protocolError, "SETTINGS boolean value \(value)") }
-            case .maxConcurrentStreams, nil:
-                break  // Our callers open few streams; unknown settings are ignored (§6.5.2).
             }
         }
         FrameWriter.settingsAck(into: &output)

@@ -603,50 +603,22 @@ public final class HTTP2ServerConnection {
             return
         }
         guard payload.count % 6 == 0 else { return fail(.frameSizeError, "SETTINGS length not a multiple of 6", &events) }
-        var newInitialWindow: Int?
-        var index = 0
-        while index < payload.count {
-            let identifier = FramePayload.uint16(payload, at: index)
-            let value = Int(FramePayload.uint32(payload, at: index + 2))
-            index += 6
-            switch SettingsParameter(rawValue: identifier) {
-            case .headerTableSize:
-                peerSettings.headerTableSize = value
-                encoder.setPeerMaxTableSize(value)
-            case .enablePush, .enableConnectProtocol:
-                guard value <= 1 else { return fail(.protocolError, "SETTINGS boolean value \(value)", &events) }
-            case .maxConcurrentStreams:
-                break  // Limits streams we would open; we open none.
-            case .initialWindowSize:
-                guard value <= FlowControlWindow.maximum else {
-                    return fail(.flowControlError, "SETTINGS_INITIAL_WINDOW_SIZE \(value) above 2^31-1", &events)
-                }
-                newInitialWindow = value
-            case .maxFrameSize:
-                guard value >= HTTP2Settings.protocolDefaultMaxFrameSize && value <= HTTP2Settings.maxFrameSizeUpperBound else {
-                    return fail(.protocolError, "SETTINGS_MAX_FRAME_SIZE \(value) out of range", &events)
-                }
-                peerSettings.maxFrameSize = value
-            case .maxHeaderListSize:
-                peerSettings.maxHeaderListSize = value
-            case nil:
-                break  // Unknown settings are ignored (§6.5.2).
-            }
+        let change: PeerSettings.Change
+        switch peerSettings.apply(payload) {
+        case .success(let applied): change = applied
+        case .failure(let violation): return fail(violation.code, violation.reason, &events)
         }
+        for size in change.headerTableSizes { encoder.setPeerMaxTableSize(size) }
         FrameWriter.settingsAck(into: &output)
         countControlFrame(&events)
-        if let newInitialWindow {
+        if change.windowDelta != 0 {
             // §6.9.2: the difference applies to every stream's send window; they may go negative.
-            let delta = newInitialWindow - peerSettings.initialWindowSize
-            peerSettings.initialWindowSize = newInitialWindow
-            if delta != 0 {
-                for slot in slots.indices where slots[slot] != nil {
-                    guard slots[slot]!.sendWindow.increase(by: delta) else {
-                        return fail(.flowControlError, "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window", &events)
-                    }
+            for slot in slots.indices where slots[slot] != nil {
+                guard slots[slot]!.sendWindow.increase(by: change.windowDelta) else {
+                    return fail(.flowControlError, "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window", &events)
                 }
-                if delta > 0 { writePending(&events) }
             }
+            if change.windowDelta > 0 { writePending(&events) }
         }
     }
 

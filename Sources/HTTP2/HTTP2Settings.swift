@@ -79,4 +79,58 @@ struct PeerSettings: Sendable, Hashable {
     var maxFrameSize = HTTP2Settings.protocolDefaultMaxFrameSize
     /// Advisory (§6.5.2); nil is "unlimited".
     var maxHeaderListSize: Int?
+
+    /// What one SETTINGS frame changed that the connection must act on.
+    struct Change {
+        /// SETTINGS_INITIAL_WINDOW_SIZE's new value minus the old: added to every open stream's send
+        /// window (§6.9.2; they may go negative). 0 when it did not change.
+        var windowDelta = 0
+        /// Each SETTINGS_HEADER_TABLE_SIZE the frame carried, in order, for the HPACK encoder.
+        var headerTableSizes: [Int] = []
+    }
+
+    /// Reads the parameters of a SETTINGS frame that is not an ACK (its length already checked to be a
+    /// multiple of 6), validating each as RFC 9113 §6.5.2 says; unknown identifiers are ignored.
+    /// - Returns: what changed, or the connection error (code and reason) for a value out of range, in
+    ///   which case the settings are left as they were before the bad value.
+    mutating func apply(_ payload: UnsafeRawBufferPointer) -> Result<Change, SettingsViolation> {
+        var change = Change()
+        var index = 0
+        while index < payload.count {
+            let identifier = FramePayload.uint16(payload, at: index)
+            let value = Int(FramePayload.uint32(payload, at: index + 2))
+            index += 6
+            switch SettingsParameter(rawValue: identifier) {
+            case .headerTableSize:
+                headerTableSize = value
+                change.headerTableSizes.append(value)
+            case .initialWindowSize:
+                guard value <= FlowControlWindow.maximum else {
+                    return .failure(SettingsViolation(code: .flowControlError, reason: "SETTINGS_INITIAL_WINDOW_SIZE \(value) above 2^31-1"))
+                }
+                change.windowDelta += value - initialWindowSize
+                initialWindowSize = value
+            case .maxFrameSize:
+                guard value >= HTTP2Settings.protocolDefaultMaxFrameSize && value <= HTTP2Settings.maxFrameSizeUpperBound else {
+                    return .failure(SettingsViolation(code: .protocolError, reason: "SETTINGS_MAX_FRAME_SIZE \(value) out of range"))
+                }
+                maxFrameSize = value
+            case .maxHeaderListSize:
+                maxHeaderListSize = value
+            case .enablePush, .enableConnectProtocol:
+                guard value <= 1 else {
+                    return .failure(SettingsViolation(code: .protocolError, reason: "SETTINGS boolean value \(value)"))
+                }
+            case .maxConcurrentStreams, nil:
+                break  // Limits streams the other side opens (neither of ours opens many); unknown: ignored.
+            }
+        }
+        return .success(change)
+    }
+}
+
+/// A SETTINGS value out of range: the connection error to answer it with.
+struct SettingsViolation: Error {
+    var code: HTTP2ErrorCode
+    var reason: String
 }

@@ -12,17 +12,8 @@ import Testing
 /// everywhere), and, when etcd is installed, kvctl speaks to a real etcd — output compared with
 /// etcdctl's on the same server, make-mirror both ways between etcd and kvserver.
 @Suite(.serialized) struct GRPCBackendTests {
-    final class Running: @unchecked Sendable {
-        let server: Server
-        let endpoint: String
-        init() throws {
-            var config = ServerConfig()
-            config.listenClientURLs = ["127.0.0.1:0"]
-            server = Server(config: config, clock: SystemClock(), logger: Logger(level: .error, fd: -1))
-            endpoint = try server.start()[0].description
-        }
-        deinit { server.stop() }
-    }
+    /// An in-process kvserver on an ephemeral port.
+    typealias Running = DropInTests.Running
 
     static func run(_ args: [String], endpoint: String, grpc: Bool, stdin: String = "",
                     interrupted: (@Sendable (Console) -> Bool)? = nil) -> RunResult {

@@ -91,10 +91,28 @@ final class ClientBackend: Backend {
     func close() { client.close() }
 }
 
-final class ClientBackendWatch: BackendWatch {
-    private let watch: ClientWatch
+/// A watch of either client (`ClientWatch` over the line protocol, `EtcdGRPCWatch` over gRPC), as the
+/// backend sees it.
+protocol ClientSideWatch {
+    func next(timeout: Duration?) throws(ClientError) -> WatchResponse?
+    func requestProgress() throws(ClientError)
+    /// Cancels the watch, best effort.
+    func stop()
+}
 
-    init(watch: ClientWatch) { self.watch = watch }
+extension ClientWatch: ClientSideWatch {
+    func stop() { try? cancel() }
+}
+
+extension EtcdGRPCWatch: ClientSideWatch {
+    func stop() { cancel() }
+}
+
+/// A client's watch as a `BackendWatch`: its errors in etcdctl's terms.
+final class ClientBackendWatch<Watch: ClientSideWatch>: BackendWatch {
+    private let watch: Watch
+
+    init(watch: Watch) { self.watch = watch }
 
     func next(timeoutNanoseconds: Int64?) throws(BackendError) -> WatchResponse? {
         do {
@@ -108,5 +126,5 @@ final class ClientBackendWatch: BackendWatch {
         do { try watch.requestProgress() } catch { throw ClientBackend.map(error) }
     }
 
-    func cancel() { try? watch.cancel() }
+    func cancel() { watch.stop() }
 }

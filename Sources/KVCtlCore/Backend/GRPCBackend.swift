@@ -49,7 +49,7 @@ final class GRPCBackend: Backend {
 
     func watch(_ request: WatchRequest) throws(BackendError) -> BackendWatch {
         do {
-            return GRPCBackendWatch(watch: try client.watch(request))
+            return ClientBackendWatch(watch: try client.watch(request))
         } catch {
             throw ClientBackend.map(error)
         }
@@ -64,24 +64,4 @@ final class GRPCBackend: Backend {
     }
 
     func close() { client.close() }
-}
-
-final class GRPCBackendWatch: BackendWatch {
-    private let watch: EtcdGRPCWatch
-
-    init(watch: EtcdGRPCWatch) { self.watch = watch }
-
-    func next(timeoutNanoseconds: Int64?) throws(BackendError) -> WatchResponse? {
-        do {
-            return try watch.next(timeout: timeoutNanoseconds.map { .nanoseconds($0) })
-        } catch {
-            throw ClientBackend.map(error)
-        }
-    }
-
-    func requestProgress() throws(BackendError) {
-        do { try watch.requestProgress() } catch { throw ClientBackend.map(error) }
-    }
-
-    func cancel() { watch.cancel() }
 }
