@@ -58,6 +58,18 @@ static int kv_verify_client(int preverify_ok, X509_STORE_CTX *store) {
     }
 }
 
+/// `time` as OpenSSL prints it (`Jan  1 00:00:00 2026 GMT`) into `out`.
+static void kv_print_time(const ASN1_TIME *time, char *out, size_t size) {
+    if (size == 0) return;
+    out[0] = 0;
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio == NULL) return;
+    ASN1_TIME_print(bio, time);
+    int length = BIO_read(bio, out, (int)size - 1);
+    out[length > 0 ? length : 0] = 0;
+    BIO_free(bio);
+}
+
 kv_tls_server *kv_tls_server_new(const char *cert_file, const char *key_file, const char *trusted_ca_file,
                                  int verify_clients, char *error, size_t error_size) {
     if (!kv_openssl_load(error, error_size)) return NULL;
@@ -91,13 +103,7 @@ kv_tls_server *kv_tls_server_new(const char *cert_file, const char *key_file, co
         }
         if (limit != NULL) {
             char when[64] = "";
-            BIO *bio = BIO_new(BIO_s_mem());
-            if (bio != NULL) {
-                ASN1_TIME_print(bio, limit);
-                int length = BIO_read(bio, when, (int)sizeof when - 1);
-                when[length > 0 ? length : 0] = 0;
-                BIO_free(bio);
-            }
+            kv_print_time(limit, when, sizeof when);
             if (error != NULL && error_size > 0) snprintf(error, error_size, "certificate %s %s %s", cert_file, what, when);
             ERR_clear_error();
             SSL_CTX_free(ctx);
@@ -220,6 +226,13 @@ int kv_tls_server_set_allowed_hostname(kv_tls_server *server, const char *host, 
         kv_describe_error(error, error_size, prefix, "not a host name or IP address");
         return 0;
     }
+    return 1;
+}
+
+int kv_tls_server_expired(kv_tls_server *server, char *when, size_t size) {
+    X509 *leaf = SSL_CTX_get0_certificate(server->ctx);
+    if (leaf == NULL || X509_cmp_current_time(X509_get0_notAfter(leaf)) >= 0) return 0;
+    kv_print_time(X509_get0_notAfter(leaf), when, size);
     return 1;
 }
 

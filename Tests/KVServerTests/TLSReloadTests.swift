@@ -27,6 +27,40 @@ import Testing
     /// Waits past the reload check interval, so the next connection looks at the files again.
     static func waitForCheck() { usleep(UInt32(TLSServerContext.reloadCheckInterval / 1000) + 200_000) }
 
+    /// A served certificate that expires (and is not replaced) is warned about once, naming its end.
+    @Test func anExpiredCertificateIsWarnedAbout() throws {
+        guard let files = try TLSTestFiles.make(for: "TLSReloadTests") else { return }
+        defer { files.remove() }
+        try files.makeShortLivedServer(seconds: 3)
+        let log = files.directory + "/expiry.log"
+        let logFD = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        try #require(logFD >= 0)
+        defer { Glibc.close(logFD) }
+        var config = ServerConfig()
+        config.listenClientURLs = ["https://127.0.0.1:0"]
+        config.certFile = files.shortLivedCert
+        config.keyFile = files.key
+        let server = Server(config: config, logger: Logger(level: .info, fd: logFD))
+        let address = try server.start()[0].description
+        defer { server.stop() }
+        let valid = try Self.connect(address, trusting: files.ca).get()
+        valid.close()
+        // Past its end (second resolution) and the check interval: new connections are refused by the
+        // client, and the server says why, once.
+        usleep(4_500_000)
+        for _ in 0..<3 {
+            if case .success(let client) = Self.connect(address, trusting: files.ca) {
+                client.close()
+                Issue.record("an expired certificate was accepted")
+            }
+            Self.waitForCheck()
+        }
+        let text = try ShellCommand.run("cat '\(log)'").output
+        let warnings = text.split(separator: "\n").filter { $0.contains("the TLS certificate \(files.shortLivedCert) expired on ") }
+        #expect(warnings.count == 1, "\(text)")
+        #expect(warnings.first?.contains(": clients refuse it; replace the files (they are loaded again for new connections)") == true)
+    }
+
     @Test func replacedCertificatesServeNewConnections() throws {
         guard let files = try TLSTestFiles.make(for: "TLSReloadTests") else { return }
         defer { files.remove() }

@@ -109,5 +109,24 @@ public struct TLSTestFiles: Sendable {
         guard run.status == 0 else { throw Failure(description: "openssl: \(run.output)") }
     }
 
+    /// After `makeShortLivedServer(seconds:)`: the server's key certified for 127.0.0.1 and localhost by
+    /// the CA until a few seconds after it was made.
+    public var shortLivedCert: String { directory + "/short-lived.pem" }
+
+    /// Makes `shortLivedCert`, valid for `seconds` more (with `openssl ca`, which takes an exact end).
+    /// - Throws: `Failure` with openssl's output when it fails.
+    public func makeShortLivedServer(seconds: Int) throws {
+        let script = """
+            set -e
+            cd \(directory)
+            mkdir -p short-lived-ca && : > short-lived-ca/index.txt && echo 1000 > short-lived-ca/serial
+            printf '[ca]\\ndefault_ca = test\\n[test]\\ndatabase = short-lived-ca/index.txt\\nnew_certs_dir = short-lived-ca\\nserial = short-lived-ca/serial\\ndefault_md = sha256\\npolicy = any\\n[any]\\ncommonName = supplied\\n' > short-lived.cnf
+            openssl ca -batch -config short-lived.cnf -cert ca.pem -keyfile ca-key.pem -in server.csr -out short-lived.pem \\
+                -enddate "$(date -u -d '+\(seconds) seconds' +%y%m%d%H%M%SZ)" -extfile ext.cnf
+            """
+        let run = try ShellCommand.run(script, seconds: 60)
+        guard run.status == 0 else { throw Failure(description: "openssl: \(run.output)") }
+    }
+
     public func remove() { _ = try? ShellCommand.run("rm -rf '\(directory)'") }
 }

@@ -45,6 +45,8 @@ enum {
 /// client without one fails. Returns NULL and writes a one-line reason into `error` on failure.
 kv_tls_server *kv_tls_server_new(const char *cert_file, const char *key_file, const char *trusted_ca_file,
                                  int verify_clients, char *error, size_t error_size);
+/// 1 when the served certificate's validity has ended (its end, as OpenSSL prints it, in `when`), else 0.
+int kv_tls_server_expired(kv_tls_server *server, char *when, size_t size);
 void kv_tls_server_free(kv_tls_server *server);
 /// Restricts the TLS 1.2 cipher suites to `list` (OpenSSL's names, `:`-separated, in the server's order
 /// of preference); TLS 1.3's stay OpenSSL's defaults, as Go's `CipherSuites` leaves them. 1, or 0 with

@@ -22,7 +22,8 @@ import KVSync
 /// files changed (checked at most once a second: device, inode, size, modification time) and loads
 /// them again: a renewed certificate (cert-manager, certbot) is served without a restart. Files that
 /// do not load (half written, a key of another certificate) leave the previous configuration in
-/// service, with a warning naming the reason; connections already open keep theirs.
+/// service, with a warning naming the reason; connections already open keep theirs. A served
+/// certificate that expires is warned about once (on the first connection after its end).
 final class TLSServerContext: @unchecked Sendable {
     // @unchecked: the loaded OpenSSL configuration is swapped under `loaded`'s lock; each one, once
     // configured, is never changed, and OpenSSL allows sharing it between threads.
@@ -68,6 +69,8 @@ final class TLSServerContext: @unchecked Sendable {
         var checkedAt: UInt64
         /// The stamps of files that failed to load: warned about once, tried again when they change.
         var refused: [FileStamp?]?
+        /// Whether the served certificate was found expired (warned about once per configuration).
+        var expiryReported = false
     }
 
     let settings: Settings
@@ -156,6 +159,13 @@ final class TLSServerContext: @unchecked Sendable {
         return loaded
     }
 
+    /// When the certificate of `loaded` stopped being valid, as OpenSSL prints it; nil while it is valid.
+    private static func expiry(of loaded: Loaded) -> String? {
+        var when = [CChar](repeating: 0, count: 64)
+        guard kv_tls_server_expired(loaded.server, &when, when.count) == 1 else { return nil }
+        return when.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
     /// A host as Go's `VerifyHostname` compares it: `[::1]` is `::1`, `Example.COM.` is `example.com`.
     static func hostToVerify(_ host: String) -> String {
         var text = Substring(host)
@@ -179,6 +189,10 @@ final class TLSServerContext: @unchecked Sendable {
         let (loaded, changed): (Loaded, [FileStamp?]?) = current.withLock { current in
             guard reloads, now &- current.checkedAt >= TLSServerContext.reloadCheckInterval else { return (current.loaded, nil) }
             current.checkedAt = now
+            if !current.expiryReported, let end = TLSServerContext.expiry(of: current.loaded) {
+                current.expiryReported = true
+                log(true, "the TLS certificate \(origin) expired on \(end): clients refuse it; replace the files (they are loaded again for new connections)")
+            }
             let stamps = settings.files.map(FileStamp.init)
             if stamps == current.stamps || stamps == current.refused { return (current.loaded, nil) }
             return (current.loaded, stamps)
@@ -190,6 +204,7 @@ final class TLSServerContext: @unchecked Sendable {
                 current.loaded = fresh
                 current.stamps = stamps
                 current.refused = nil
+                current.expiryReported = false
             }
             log(false, "TLS files changed: reloaded \(settings.files.joined(separator: ", ")) for new connections")
             return fresh
